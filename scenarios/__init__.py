@@ -1,0 +1,1 @@
+"""The YAML scenario pack; scenarios are data files shipped with the package."""
