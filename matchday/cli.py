@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from simulator import cli as simulator_cli
+from simulator import sweep_cli
 from streams import cli as streams_cli
 from vision import cli as vision_cli
 
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 simulator_cli.register(app)
+sweep_cli.register(app)
 streams_cli.register(app)
 app.add_typer(vision_cli.app, name="vision")
 

@@ -66,6 +66,7 @@ class Origin:
     mode: OriginMode
     area_m2: float | None = None  # a platform or car-park apron has a density; None = unbounded
     label: str = ""
+    xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Area:
     area_m2: float
     los_scale: LosScale = "walkway"
     label: str = ""
+    xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Checkpoint:
     secondary_share: float = 0.0
     secondary_service: Distribution | None = None
     label: str = ""
+    xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class Sector:
     seats: int
     gate: str | None = None
     label: str = ""
+    xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Exit:
 
     id: str
     label: str = ""
+    xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
 
 
 @dataclass(frozen=True)

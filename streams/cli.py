@@ -1,9 +1,79 @@
-"""Live-path commands (live); being written by the live-path engineer."""
+"""``matchday live``: the live path on the terminal (and the dashboard, when it is installed)."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from streams.errors import StreamsError
+
+console = Console(highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the live path's commands to the ``matchday`` app."""
+    app.command("live")(live)
+
+
+def live(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML the twin simulates")],
+    kafka: Annotated[
+        str | None, typer.Option(help="HOST:PORT of a Kafka broker; default in-process")
+    ] = None,
+    cameras: Annotated[Path | None, typer.Option(help="cameras.yaml: camera -> zone")] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="rules YAML; default: built-in rule set")
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="demo counts sampled from a simulation")
+    ] = False,
+    start: Annotated[str | None, typer.Option(help="match clock to start at, HH:MM")] = None,
+    minutes: Annotated[float, typer.Option(help="match minutes to run")] = 30.0,
+    speed: Annotated[float, typer.Option(help="match seconds per wall second")] = 20.0,
+    seed: Annotated[int, typer.Option(help="seed of the twin (the demo's truth uses seed+1)")] = 0,
+    match_date: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD of the match (default today)")
+    ] = None,
+    dashboard: Annotated[bool, typer.Option(help="serve the ops-room dashboard")] = True,
+    port: Annotated[int, typer.Option(help="dashboard port on 127.0.0.1")] = 8765,
+    kafka_idempotence: Annotated[
+        bool, typer.Option(help="idempotent producer (off for Tansu)")
+    ] = True,
+    kafka_highwater: Annotated[
+        bool, typer.Option(help="lag from fetch highwater, not end_offsets")
+    ] = False,
+    kafka_retries: Annotated[
+        int | None, typer.Option(help="producer retries (0: matchday's own)")
+    ] = None,
+) -> None:
+    """Watch counts flow into the digital twin and see its alerts (Ctrl-C to stop)."""
+    from streams.app import LiveOptions, start_live
+
+    options = LiveOptions(
+        scenario=scenario,
+        kafka=kafka,
+        cameras=cameras,
+        rules=rules,
+        fast=fast,
+        start=start,
+        minutes=minutes,
+        speed=speed,
+        seed=seed,
+        day=date.fromisoformat(match_date) if match_date else None,
+        dashboard=dashboard,
+        port=port,
+        kafka_idempotence=kafka_idempotence,
+        kafka_highwater=kafka_highwater,
+        kafka_retries=kafka_retries,
+    )
+    try:
+        start_live(options, console)
+    except StreamsError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    except KeyboardInterrupt:
+        console.print("stopped")

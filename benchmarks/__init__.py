@@ -1,0 +1,1 @@
+"""Benchmarks of matchday (pytest-benchmark); run with ``python -m pytest benchmarks``."""

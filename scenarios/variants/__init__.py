@@ -1,0 +1,1 @@
+"""Example variant files for the bundled scenarios (``matchday sweep ... --variant NAME``)."""

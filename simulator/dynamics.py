@@ -1,0 +1,359 @@
+"""What happens at each event: a fan's day reads arrive, queue, screen, walk, sit, leave.
+
+``Dynamics`` holds the static plan (scenario, network, routes) and acts on a ``World``; every
+change of state goes through the handlers here, each triggered by one pending event.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from simulator.network import Network
+from simulator.party import (
+    ARRIVE,
+    EGRESS,
+    INGRESS,
+    LEFT,
+    QUEUE,
+    RELEASE,
+    SEATED,
+    SERVICE,
+    SOURCE,
+    Party,
+)
+from simulator.sampling import take_sample
+from simulator.scenario import Scenario
+from simulator.world import (
+    K_ADMIT,
+    K_ARRIVAL,
+    K_FAN_DONE,
+    K_LANE,
+    K_LANE_FREE,
+    K_LINK,
+    K_RELEASE,
+    K_SAMPLE,
+    K_SOURCE,
+    World,
+)
+
+INF = math.inf
+
+
+class Dynamics:
+    """Event handlers of one run; ``fire(event)`` dispatches a SimPy event carrying run data."""
+
+    def __init__(self, scenario: Scenario, network: Network, world: World) -> None:
+        self.scenario = scenario
+        self.net = network
+        self.world = world
+        self.link_elem = network.n_nodes
+        self.gates_open = scenario.ingress.gates_open_s if scenario.ingress else -INF
+        self.least_delay = scenario.ingress is not None and (
+            scenario.ingress.route_choice == "least_delay"
+        )
+        self._candidates: dict[tuple[int, int], list[tuple[int, float]]] = {}
+        self.handlers = (
+            self.on_link,
+            self.on_admit,
+            self.on_lane,
+            self.on_lane_free,
+            self.on_fan_done,
+            self.on_arrival,
+            self.on_release,
+            self.on_source,
+            self.on_sample,
+            self.on_gates,
+        )
+
+    def fire(self, event: Any) -> None:
+        t, kind, a, b = event._value
+        w = self.world
+        w.now = t
+        w.events += 1
+        self.handlers[kind](a, b)
+
+    # -- arriving -------------------------------------------------------------------------
+    def on_arrival(self, a: int, b: int) -> None:
+        w = self.world
+        party = w.parties[w.arrivals[w.next_arrival]]
+        w.next_arrival += 1
+        self.schedule_next_arrival()
+        party.times[ARRIVE] = w.now
+        w.arrived += party.size
+        w.occ[party.origin] += party.size
+        if w.now < self.gates_open:
+            w.held.append(party.id)
+        else:
+            self.set_off(party)
+
+    def schedule_next_arrival(self) -> None:
+        w = self.world
+        if w.next_arrival < len(w.arrivals):
+            t = w.parties[w.arrivals[w.next_arrival]].times[ARRIVE]
+            w.schedule(max(t, w.now), K_ARRIVAL)
+
+    def on_gates(self, a: int, b: int) -> None:
+        held, self.world.held = self.world.held, []
+        for pid in held:
+            self.set_off(self.world.parties[pid])
+
+    def set_off(self, party: Party) -> None:
+        """Choose the gate and route of an ingress party at its origin and start walking."""
+        gate = self.choose_gate(party) if self.least_delay else party.gate
+        party.gate = gate
+        if gate >= 0:
+            via = self.world.banks[gate].node
+            party.route = self.net.route(party.origin, via, party.sector, "via")
+        else:
+            party.route = self.net.route(party.origin, -1, party.sector, "all")
+        party.pos = 0
+        self.at_node(party)
+
+    def choose_gate(self, party: Party) -> int:
+        """Least expected delay: walking time at free speed plus the queue ahead per lane."""
+        key = (party.origin, party.sector)
+        if key not in self._candidates:
+            self._candidates[key] = self._gate_walks(*key)
+        best, best_cost = party.gate, INF
+        checkpoints = self.scenario.venue.checkpoints
+        for bank_index, walk in self._candidates[key]:
+            cp = checkpoints[bank_index]
+            bank = self.world.banks[bank_index]
+            cost = walk + len(bank.queue) * cp.service.mean / cp.lanes
+            if cost < best_cost:
+                best, best_cost = bank_index, cost
+        return best
+
+    def _gate_walks(self, origin: int, sector: int) -> list[tuple[int, float]]:
+        out = []
+        for bank in self.world.banks:
+            try:
+                nodes = self.net.path(origin, bank.node) + self.net.path(bank.node, sector)[1:]
+            except Exception:  # no path through this gate: not a candidate
+                continue
+            out.append((bank.index, self.net.length(nodes) / 1.34))
+        return out
+
+    # -- nodes and links -------------------------------------------------------------------
+    def at_node(self, party: Party) -> None:
+        """A party has reached the node of its current step: screen, finish or walk on."""
+        node, bank, link, _ = party.route[party.pos]
+        if bank >= 0:
+            self.join_queue(party, bank)
+        elif link < 0:
+            self.finish(party, node)
+        else:
+            self.depart(party)
+
+    def depart(self, party: Party) -> None:
+        _, _, link, d = party.route[party.pos]
+        w = self.world
+        lk = w.links[link]
+        size = party.size
+        if (
+            not lk.waiting[d]
+            and (lk.n == 0 or lk.n + size <= lk.capacity)
+            and w.now >= lk.entry_time(d, size)
+        ):
+            self.enter(party, link, d)  # the common case: walk straight on
+            return
+        lk.waiting[d].append((w.now, party.id))
+        self.admit(link)
+
+    def admit(self, link: int) -> None:
+        """Let waiting parties onto a link while it has room and its entry cap allows."""
+        w = self.world
+        lk = w.links[link]
+        if not lk.waiting[0] and not lk.waiting[1]:
+            return
+        now = w.now
+        for d in (0, 1):
+            queue = lk.waiting[d]
+            while queue:
+                party = w.parties[queue[0][1]]
+                if not lk.fits(party.size):
+                    break
+                t = lk.entry_time(d, party.size)
+                if now < t:
+                    if t < lk.entry_due[d]:
+                        lk.entry_due[d] = t
+                        w.push(t, K_ADMIT, link, d)
+                    break
+                queue.popleft()
+                self.enter(party, link, d)
+
+    def enter(self, party: Party, link: int, d: int) -> None:
+        w = self.world
+        node = party.route[party.pos][0]
+        size = party.size
+        w.occ[node] -= size
+        w.outflow[node] += size
+        w.occ[self.link_elem + link] += size
+        lk = w.links[link]
+        t = lk.enter(party.id, size, d, w.now)
+        if t < lk.due[d]:
+            lk.due[d] = t
+            w.push(t, K_LINK, link, d)
+
+    def want(self, link: int, d: int, t: float) -> None:
+        """Make sure a head event for (link, d) is pending no later than ``t``."""
+        lk = self.world.links[link]
+        if t < lk.due[d]:
+            lk.due[d] = t
+            self.world.push(t, K_LINK, link, d)
+
+    def on_link(self, link: int, d: int) -> None:
+        """The head of (link, d) may be due to leave: let it out, re-time both heads."""
+        w = self.world
+        lk = w.links[link]
+        now = w.now
+        due = lk.due
+        if now < due[d]:
+            return  # superseded by an earlier head event
+        due[d] = INF
+        out = lk.leave(d, now)
+        if out.__class__ is float:
+            if out < INF:  # not there yet at the current speed, or held by the exit cap
+                due[d] = out
+                w.push(out, K_LINK, link, d)
+            return
+        pid, size = out  # type: ignore[misc]
+        elem = self.link_elem + link
+        w.occ[elem] -= size
+        w.outflow[elem] += size
+        if lk.fifo[d]:
+            t = lk.head_time(d, now)
+            due[d] = t
+            w.push(t, K_LINK, link, d)
+        if lk.fifo[1 - d]:  # fewer on the link: the other stream walks faster now
+            t = lk.head_time(1 - d, now)
+            if t < due[1 - d]:
+                due[1 - d] = t
+                w.push(t, K_LINK, link, 1 - d)
+        party = w.parties[pid]
+        party.pos += 1
+        w.occ[party.route[party.pos][0]] += size
+        self.at_node(party)
+        if lk.waiting[0] or lk.waiting[1]:
+            self.admit(link)
+
+    def on_admit(self, link: int, d: int) -> None:
+        lk = self.world.links[link]
+        if self.world.now < lk.entry_due[d]:
+            return
+        lk.entry_due[d] = INF
+        self.admit(link)
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def join_queue(self, party: Party, bank_index: int) -> None:
+        w = self.world
+        if math.isnan(party.times[QUEUE]):
+            party.times[QUEUE] = w.now
+        party.pending = party.size
+        w.banks[bank_index].join(party.id, party.size, w.now)
+        self.serve(bank_index)
+
+    def serve(self, bank_index: int) -> None:
+        """Start screening queued fans on every free lane."""
+        w = self.world
+        bank = w.banks[bank_index]
+        cp = self.scenario.venue.checkpoints[bank_index]
+        while bank.lanes_free > 0 and bank.queue:
+            pid = bank.next_fan(w.now)
+            party = w.parties[pid]
+            if math.isnan(party.times[SERVICE]):
+                party.times[SERVICE] = w.now
+            duration = cp.service.sample(w.rng)
+            bank.busy_s += duration
+            done = w.now + duration
+            if cp.secondary_share > 0 and w.rng.random() < cp.secondary_share:
+                extra = (cp.secondary_service or cp.service).sample(w.rng)
+                w.schedule(done, K_LANE_FREE, bank_index, pid)
+                w.schedule(done + extra, K_FAN_DONE, bank_index, pid)
+            else:
+                w.schedule(done, K_LANE, bank_index, pid)
+
+    def on_lane(self, bank_index: int, pid: int) -> None:
+        self.world.banks[bank_index].lanes_free += 1
+        self.world.banks[bank_index].served += 1
+        self.on_fan_done(bank_index, pid)
+        self.serve(bank_index)
+
+    def on_lane_free(self, bank_index: int, pid: int) -> None:
+        self.world.banks[bank_index].lanes_free += 1
+        self.world.banks[bank_index].served += 1
+        self.serve(bank_index)
+
+    def on_fan_done(self, bank_index: int, pid: int) -> None:
+        party = self.world.parties[pid]
+        party.pending -= 1
+        if party.pending == 0:
+            _, _, link, _ = party.route[party.pos]
+            if link < 0:
+                self.finish(party, party.route[party.pos][0])
+            else:
+                self.depart(party)
+
+    # -- seats, release, leaving -------------------------------------------------------------
+    def finish(self, party: Party, node: int) -> None:
+        w = self.world
+        if party.phase == INGRESS:
+            party.times[SEATED] = w.now
+            w.seated += party.size
+            if party.release_at <= w.now:
+                self.release(party)
+            return
+        party.times[LEFT] = w.now
+        w.left += party.size
+        w.occ[node] -= party.size
+
+    def on_release(self, a: int, b: int) -> None:
+        w = self.world
+        party = w.parties[w.releases[w.next_release]]
+        w.next_release += 1
+        if w.next_release < len(w.releases):
+            t = w.parties[w.releases[w.next_release]].release_at
+            w.schedule(max(t, w.now), K_RELEASE)
+        if party.phase == INGRESS and not math.isnan(party.times[SEATED]):
+            self.release(party)
+
+    def release(self, party: Party) -> None:
+        """The final whistle has gone and this party's moment to leave has come."""
+        party.phase = EGRESS
+        party.times[RELEASE] = self.world.now
+        party.route = self.net.route(party.sector, -1, party.destination, "none")
+        party.pos = 0
+        self.at_node(party)
+
+    def on_source(self, index: int, b: int) -> None:
+        w = self.world
+        src = self.scenario.sources[index]
+        nxt = w.now + float(w.rng.exponential(1.0 / src.rate_per_s))
+        if nxt < src.end_s:
+            w.schedule(nxt, K_SOURCE, index)
+        origin = self.net.index[src.origin]
+        party = Party(len(w.parties), src.party_size, w.next_fan, origin, -1, SOURCE)
+        party.destination = self.net.index[src.destination]
+        party.route = self.net.route(origin, -1, party.destination, "all")
+        party.times[ARRIVE] = w.now
+        w.parties.append(party)
+        w.next_fan += party.size
+        w.fans_expected += party.size
+        w.arrived += party.size
+        _, bank, link, d = party.route[0]
+        if src.drop_when_full and bank < 0 and link >= 0:
+            lk = w.links[link]
+            if lk.waiting[d] or not lk.fits(party.size):
+                w.dropped += party.size
+                return
+        w.occ[origin] += party.size
+        self.at_node(party)
+
+    def on_sample(self, a: int, b: int) -> None:
+        take_sample(self.world, self.net, self.scenario)
+        interval = self.scenario.settings.sample_interval_s
+        w = self.world
+        nxt = w.start + (round((w.now - w.start) / interval) + 1) * interval
+        if nxt <= self.scenario.settings.end_s + 1e-9:
+            self.world.schedule(nxt, K_SAMPLE)

@@ -1,0 +1,257 @@
+"""``Simulation``: one seeded run of a scenario on SimPy, cold or warm from a snapshot.
+
+SimPy's environment is the clock. Each pending event of the run state is queued at its exact
+absolute time (not ``now + delay``, which would round differently after a warm start) with
+SimPy's insertion counter preserving the order of simultaneous events, so a run resumed from a
+snapshot replays the uninterrupted run bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from heapq import heappush
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import simpy
+from simpy.events import NORMAL
+
+from simulator.assimilate import assimilate
+from simulator.checkpoint import TurnstileBank
+from simulator.demand import arrival_order, ingress_parties
+from simulator.dynamics import Dynamics
+from simulator.errors import SnapshotError
+from simulator.kpis import summarize
+from simulator.link import Walkway
+from simulator.network import Network, build_walkway
+from simulator.pedestrian import create_model
+from simulator.records import (
+    checkpoint_stats,
+    fan_counts,
+    fans_table,
+    link_stats,
+    timeseries_table,
+)
+from simulator.scenario import Scenario
+from simulator.snapshot import Snapshot, dump_state, load_state
+from simulator.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: the summary KPIs and the two tables."""
+
+    summary: dict[str, Any]
+    timeseries: pa.Table
+    fans: pa.Table
+
+
+class Tick:
+    """An already-triggered event carrying ``(time, kind, a, b)`` of the run.
+
+    It has exactly what ``simpy.Environment.step`` reads from an event (``callbacks``, ``_ok``,
+    ``_value``) and nothing else: this is the hot path, and a slotted object is the cheapest.
+    """
+
+    __slots__ = ("_ok", "_value", "callbacks", "env")
+
+    def __init__(self, env: simpy.Environment, data: tuple[float, int, int, int], fire: Any):
+        self.env = env
+        self.callbacks = [fire]
+        self._ok = True
+        self._value = data
+
+
+class Agenda(simpy.Environment):
+    """A SimPy environment that queues run events at exact absolute times."""
+
+    def __init__(self, t0: float, fire: Callable[[Any], None]) -> None:
+        super().__init__(initial_time=t0)
+        self._fire = fire
+
+    def at(self, t: float, kind: int, a: int, b: int) -> None:
+        event = Tick(self, (t, kind, a, b), self._fire)
+        heappush(self._queue, (t, NORMAL, next(self._eid), event))
+
+    def pending(self) -> list[tuple[float, int, int, int]]:
+        """The run's queued events in the order SimPy will process them."""
+        return [e._value for *_, e in sorted(self._queue, key=lambda q: q[:3])
+                if isinstance(e, Tick)]
+
+
+Plan = tuple[Network, list[Walkway]]
+_PLANS: dict[int, tuple[weakref.ref[Scenario], Plan]] = {}  # by id: a Scenario is unhashable
+
+
+def _plan(scenario: Scenario) -> tuple[Network, list[Walkway]]:
+    """The static part of a run (graph, routes, link speed tables), shared by runs of a scenario.
+
+    A twin warm-starts the same scenario many times a minute; building the tables of long
+    links costs more than the forecast itself, and none of it depends on the seed or state.
+    """
+    cached = _PLANS.get(id(scenario))
+    if cached is not None and cached[0]() is scenario:
+        return cached[1]
+    settings = scenario.settings
+    model = create_model(settings.pedestrian_model, settings.model_params)
+    tables = [
+        build_walkway(i, link, model, settings.flow_caps, settings.start_s)
+        for i, link in enumerate(scenario.venue.links)
+    ]
+    plan = (Network(scenario), tables)
+    key = id(scenario)
+    _PLANS[key] = (weakref.ref(scenario, lambda _: _PLANS.pop(key, None)), plan)
+    return plan
+
+
+class Simulation:
+    """A run of ``scenario`` with ``seed``; ``snapshot`` resumes one where it was taken."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, snapshot: Snapshot | None = None):
+        self.scenario = scenario
+        self.seed = seed
+        self.network, tables = _plan(scenario)
+        if snapshot is None:
+            self.world = self._cold_world(tables)
+        else:
+            self._check(snapshot)
+            self.world = load_state(snapshot)
+            for lk, fresh in zip(self.world.links, tables, strict=True):
+                lk.set_tables(fresh)
+        self.dynamics = Dynamics(scenario, self.network, self.world)
+        self.env = Agenda(self.world.now, self.dynamics.fire)
+        held, self.world.pending = self.world.pending, []
+        for data in held:
+            self.env.at(*data)
+        self.world.push = self.env.at
+        if snapshot is None:
+            self._first_events()
+        elif snapshot.observed:
+            assimilate(self.dynamics, snapshot.observed)
+
+    def _cold_world(self, tables: list[Walkway]) -> World:
+        sc = self.scenario
+        t0 = sc.settings.start_s
+        links = []
+        for i, link in enumerate(sc.venue.links):
+            lk = Walkway(i, link.length_m, tables[i].capacity, [0.0], tables[i].headway, t0)
+            lk.set_tables(tables[i])
+            links.append(lk)
+        banks = [
+            TurnstileBank(i, self.network.index[cp.id], cp.lanes)
+            for i, cp in enumerate(sc.venue.checkpoints)
+        ]
+        rng = np.random.default_rng(self.seed)
+        parties = ingress_parties(sc, self.network, rng)
+        releases = (
+            []
+            if sc.egress is None
+            else sorted(range(len(parties)), key=lambda i: (parties[i].release_at, i))
+        )
+        return World(
+            rng,
+            t0,
+            links,
+            banks,
+            len(self.network.elements),
+            parties,
+            arrival_order(parties),
+            releases,
+        )
+
+    def _first_events(self) -> None:
+        w, sc = self.world, self.scenario
+        w.schedule(sc.settings.start_s + sc.settings.sample_interval_s, K_SAMPLE)
+        if sc.ingress is not None and sc.ingress.gates_open_s > w.now:
+            w.schedule(sc.ingress.gates_open_s, K_GATES)
+        self.dynamics.schedule_next_arrival()
+        if w.releases:
+            w.schedule(max(w.parties[w.releases[0]].release_at, w.now), K_RELEASE)
+        for i, src in enumerate(sc.sources):
+            t = max(src.start_s, w.now) + float(w.rng.exponential(1.0 / src.rate_per_s))
+            if t < src.end_s:
+                w.schedule(t, K_SOURCE, i)
+
+    def _check(self, snapshot: Snapshot) -> None:
+        ids = tuple(e.id for e in self.network.elements)
+        if snapshot.scenario != self.scenario.name or snapshot.element_ids != ids:
+            raise SnapshotError(
+                f"snapshot of {snapshot.scenario!r} does not fit scenario "
+                f"{self.scenario.name!r}: its elements differ; take the snapshot from a run "
+                "of this scenario"
+            )
+
+    @property
+    def now(self) -> float:
+        return self.world.now
+
+    def run(
+        self, until: float | None = None, progress: Callable[[float], None] | None = None
+    ) -> None:
+        """Advance to clock time ``until`` (default: ``settings.end_s``)."""
+        end = self.scenario.settings.end_s if until is None else until
+        env = self.env
+        tick = math.floor(self.world.now / 60.0) * 60.0 + 60.0
+        step, queue = env.step, env._queue
+        if progress is None:  # the hot loop: nothing but SimPy steps
+            while queue and queue[0][0] <= end:
+                step()
+        while queue and queue[0][0] <= end:
+            if progress is not None:
+                while tick <= queue[0][0]:
+                    progress(tick)
+                    tick += 60.0
+            step()
+        self.world.now = max(self.world.now, end)
+        if progress is not None:
+            progress(self.world.now)
+
+    def snapshot(self) -> Snapshot:
+        """The full state now, frozen; ``Simulation(scenario, seed, snapshot=...)`` resumes it."""
+        w = self.world
+        ids = tuple(e.id for e in self.network.elements)
+        types = tuple(e.type for e in self.network.elements)
+        return Snapshot(
+            time_s=w.now,
+            scenario=self.scenario.name,
+            seed=self.seed,
+            element_ids=ids,
+            element_types=types,
+            occupancy={i: n for i, n, t in zip(ids, w.occ, types, strict=True) if t != "exit"},
+            queues={
+                cp.id: len(b.queue)
+                for cp, b in zip(self.scenario.venue.checkpoints, w.banks, strict=True)
+            },
+            fans_to_arrive=sum(w.parties[i].size for i in w.arrivals[w.next_arrival :]),
+            fans_to_release=sum(w.parties[i].size for i in w.releases[w.next_release :]),
+            state=self._dump(),
+        )
+
+    def _dump(self) -> bytes:
+        w = self.world
+        w.pending = self.env.pending()
+        try:
+            return dump_state(w)
+        finally:
+            w.pending = []
+
+    def result(self) -> RunResult:
+        """Summary and tables of the run so far."""
+        sc, w = self.scenario, self.world
+        fans = fans_table(w.parties, self.network, [c.id for c in sc.venue.checkpoints])
+        timeseries = timeseries_table(w)
+        summary = summarize(
+            scenario=sc,
+            seed=self.seed,
+            end_s=w.now,
+            counts=fan_counts(w, self.network),
+            fans=fans,
+            timeseries=timeseries,
+            links=link_stats(w, [link.id for link in sc.venue.links]),
+            checkpoints=checkpoint_stats(w, [c.id for c in sc.venue.checkpoints]),
+        )
+        return RunResult(summary, timeseries, fans)

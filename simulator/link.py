@@ -1,0 +1,193 @@
+"""A walking link at run time: a FIFO per direction driven by one distance clock.
+
+Everyone on a link walks at the speed of its current head count, so the link keeps
+``clock = S(t) = ∫ v(n) dt`` and each party the clock reading when it entered; the head leaves
+when ``clock - entry = length``. Entering and leaving are O(1) and allocate one tuple: there is no
+timer per fan, only one pending "head" event per direction, moved when the speed changes.
+
+Capacity ``c = floor(k_jam x floor area)`` bounds storage (spill-back: a party that does not fit
+waits at the upstream node). Exits are spaced by ``size / (flow cap x width)`` seconds, so a link
+never discharges faster than its specific-flow cap. Entries are spaced by the link's *supply*
+(the receiving flow of the cell transmission model): ``min(cap, w (k_jam - k)) x width`` with
+the backward wave speed ``w = q_max / (k_jam - k_crit)``, evaluated at the current density. A
+saturated inflow then settles at the critical density and the peak flow, instead of packing the
+link to jam density where everyone creeps (the M/G/c/c congestion collapse). A link with an
+explicit ``flow_cap_per_m_s`` takes entries at that cap up to its storage, as Cheah & Smith's
+loss system does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+INF = math.inf
+EPS_M = 1e-9  # metres: rounding slack on the distance clock
+STATIC = frozenset({"speeds", "entry_headway"})
+
+
+class Walkway:
+    """Run-time state of one link (both directions share floor, storage and speed)."""
+
+    __slots__ = (
+        "capacity",
+        "clock",
+        "due",
+        "entry_due",
+        "fifo",
+        "full_time",
+        "entry_headway",
+        "headway",
+        "last_in",
+        "index",
+        "last_party",
+        "length",
+        "max_n",
+        "n",
+        "n_time",
+        "next_exit",
+        "speeds",
+        "t_last",
+        "throughput",
+        "waiting",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        length: float,
+        capacity: int,
+        speeds: list[float],
+        headway: float,
+        t0: float,
+        entry_headway: list[float] | None = None,
+    ) -> None:
+        self.index = index
+        self.length = length
+        self.capacity = capacity
+        # speeds[n] in m/s; padded so a party bigger than a tiny empty link still indexes it
+        self.speeds = speeds + [speeds[-1]] * 8
+        self.headway = headway  # seconds per person at the flow cap
+        # seconds per person admitted, by head count (the supply); default: the exit cap
+        hw = entry_headway if entry_headway is not None else [headway] * (capacity + 1)
+        self.entry_headway = [*hw, INF]
+        self.n = 0
+        self.clock = 0.0
+        self.t_last = t0
+        self.fifo: tuple[deque[tuple[float, int, int]], deque[tuple[float, int, int]]] = (
+            deque(),
+            deque(),
+        )
+        self.waiting: tuple[deque[tuple[float, int]], deque[tuple[float, int]]] = (
+            deque(),
+            deque(),
+        )
+        self.due = [INF, INF]
+        self.entry_due = [INF, INF]
+        self.last_in = [(-INF, 0), (-INF, 0)]  # (time, size) of the last party admitted
+        self.next_exit = [-INF, -INF]
+        self.n_time = 0.0
+        self.full_time = 0.0
+        self.max_n = 0
+        self.throughput = 0
+        self.last_party = [-1, -1]
+
+    def __getstate__(self) -> tuple[object, ...]:
+        # the speed and supply tables are static (rebuilt from the scenario on restore)
+        return tuple(getattr(self, k) for k in self.__slots__ if k not in STATIC)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for key, value in zip((k for k in self.__slots__ if k not in STATIC), state, strict=True):
+            setattr(self, key, value)
+
+    def set_tables(self, other: Walkway) -> None:
+        """Take the static speed and supply tables of an identically built link."""
+        self.speeds, self.entry_headway = other.speeds, other.entry_headway
+
+    def speed(self) -> float:
+        return self.speeds[self.n]
+
+    def advance(self, t: float) -> None:
+        """Move the distance clock and the time integrals to ``t``."""
+        dt = t - self.t_last
+        if dt > 0.0:
+            n = self.n
+            self.clock += self.speeds[n] * dt
+            self.n_time += n * dt
+            if n >= self.capacity:
+                self.full_time += dt
+            self.t_last = t
+
+    def fits(self, size: int) -> bool:
+        """Storage check; an empty link always takes a party, however short the link."""
+        return self.n == 0 or self.n + size <= self.capacity
+
+    def entry_time(self, d: int, size: int) -> float:
+        """Earliest time a party of ``size`` may enter at the ``d`` end.
+
+        The supply is read at the density the link would have with the party on it, so a big
+        party does not push a nearly full link into a crawl; an empty link always takes one.
+        """
+        t, last = self.last_in[d]
+        if not last:
+            return -INF
+        n = self.n + size if self.n else 0
+        return t + last * self.entry_headway[min(n, len(self.entry_headway) - 1)]
+
+    def enter(self, party: int, size: int, d: int, t: float) -> float:
+        """Put a party on the link in direction ``d``; return when the head of ``d`` may leave."""
+        n = self.n
+        dt = t - self.t_last
+        if dt > 0.0:  # advance(t), inlined: this is the hot path
+            self.clock += self.speeds[n] * dt
+            self.n_time += n * dt
+            if n >= self.capacity:
+                self.full_time += dt
+            self.t_last = t
+        fifo = self.fifo[d]
+        fifo.append((self.clock, party, size))
+        n += size
+        self.n = n
+        if n > self.max_n:
+            self.max_n = n
+        self.last_in[d] = (t, size)
+        self.last_party[d] = party
+        if len(fifo) > 1:
+            return INF
+        walk = t + self.length / self.speeds[n]  # a new head has the whole length to go
+        exit_free = self.next_exit[d]
+        return walk if walk > exit_free else exit_free
+
+    def head_time(self, d: int, t: float) -> float:
+        """When the head of direction ``d`` can leave at the current speed (INF if none)."""
+        fifo = self.fifo[d]
+        if not fifo:
+            return INF
+        remaining = fifo[0][0] + self.length - self.clock
+        walk = t + remaining / self.speeds[self.n] if remaining > EPS_M else t
+        return max(walk, self.next_exit[d])
+
+    def leave(self, d: int, t: float) -> tuple[int, int] | float:
+        """At ``t``, release the head of ``d`` if it has walked the length and the cap allows.
+
+        Returns (party, size) when it leaves, else the time to try again.
+        """
+        n = self.n
+        dt = t - self.t_last
+        if dt > 0.0:  # advance(t), inlined
+            self.clock += self.speeds[n] * dt
+            self.n_time += n * dt
+            if n >= self.capacity:
+                self.full_time += dt
+            self.t_last = t
+        fifo = self.fifo[d]
+        if not fifo:
+            return INF
+        entry, party, size = fifo[0]
+        if entry + self.length - self.clock > EPS_M or t < self.next_exit[d]:
+            return self.head_time(d, t)
+        fifo.popleft()
+        self.n -= size
+        self.throughput += size
+        self.next_exit[d] = t + size * self.headway
+        return party, size

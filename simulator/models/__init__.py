@@ -1,0 +1,1 @@
+"""Built-in pedestrian models; each module registers itself with ``simulator.pedestrian``."""

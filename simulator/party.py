@@ -1,0 +1,78 @@
+"""A party: up to six fans who move together, the unit the engine moves through the venue.
+
+Fans are counted one by one in occupancies and densities; a party's times are shared by its
+members in the fans table.
+"""
+
+from __future__ import annotations
+
+import math
+
+NAN = math.nan
+
+# indices into Party.times
+ARRIVE, QUEUE, SERVICE, SEATED, RELEASE, LEFT = range(6)
+TIME_COLUMNS = ("arrive_s", "queue_start_s", "service_start_s", "seated_s", "release_s", "left_s")
+
+# Party.phase
+INGRESS, EGRESS, SOURCE = 0, 1, 2
+
+# A route step: (node index, checkpoint bank index serving here or -1, link index or -1, direction)
+Step = tuple[int, int, int, int]
+
+
+class Party:
+    """Mutable run-time state of one party; pickled with the run for snapshots."""
+
+    __slots__ = (
+        "destination",
+        "first_fan",
+        "gate",
+        "id",
+        "origin",
+        "pending",
+        "phase",
+        "pos",
+        "release_at",
+        "route",
+        "sector",
+        "size",
+        "times",
+    )
+
+    def __init__(
+        self, pid: int, size: int, first_fan: int, origin: int, sector: int, phase: int
+    ) -> None:
+        self.id = pid
+        self.size = size
+        self.first_fan = first_fan
+        self.origin = origin  # node index
+        self.sector = sector  # node index, -1 for none
+        self.gate = -1  # checkpoint bank index, -1 for none
+        self.destination = origin  # egress destination node index
+        self.phase = phase
+        self.route: tuple[Step, ...] = ()
+        self.pos = 0
+        self.pending = 0  # members still in service at a checkpoint
+        self.release_at = NAN
+        self.times = [NAN] * 6
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # a flat tuple pickles and loads several times faster than the slots' state dict,
+        # and a snapshot carries every party
+        return _restore, (
+            self.id, self.size, self.first_fan, self.origin, self.sector, self.gate,
+            self.destination, self.phase, self.route, self.pos, self.pending,
+            self.release_at, self.times,
+        )
+
+
+def _restore(
+    pid: int, size: int, first_fan: int, origin: int, sector: int, gate: int, destination: int,
+    phase: int, route: tuple[Step, ...], pos: int, pending: int, release_at: float,
+    times: list[float],
+) -> Party:
+    party = Party(pid, size, first_fan, origin, sector, phase)
+    party.gate, party.destination, party.route, party.pos = gate, destination, route, pos
+    party.pending, party.release_at, party.times = pending, release_at, times
+    return party

@@ -1,0 +1,217 @@
+"""Transport event handlers: vehicles calling at platforms, cars leaving car parks.
+
+``TransportRunner`` holds the static plan (which origin is which platform or car park) and
+acts on the run's ``TransportState`` through the engine's ``Dynamics``: the engine hands over an
+egress party that reaches its platform or car park (``absorbs``), asks whether a link may
+discharge onto a platform that is at jam density (``blocks``), and dispatches the two event
+kinds below. A fan "leaves" (``left_s``) when their vehicle departs or their car passes the
+car-park barrier; ``last_out`` adds the road's travel time, for the time to leave the area.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from simulator.party import INGRESS, LEFT, Party
+from simulator.scenario import Scenario
+from simulator.transport.state import (
+    CarQueue,
+    PlatformQueue,
+    RoadFlow,
+    TransportState,
+    Vehicles,
+)
+from simulator.world import K_CAR, K_VEHICLE
+
+if TYPE_CHECKING:
+    from simulator.dynamics import Dynamics
+
+INF = math.inf
+DEPART, BACK, CALL = 0, 1, 2  # sub-kinds of a vehicle event
+
+
+def new_state(scenario: Scenario, index: dict[str, int], k_jam: float) -> TransportState | None:
+    """Cold-start transport state: empty platforms, fleets at their depots, empty roads."""
+    tr = scenario.transport
+    if tr is None:
+        return None
+    areas = {o.id: o.area_m2 for o in scenario.venue.origins}
+    platforms: list[PlatformQueue] = []
+    seen: dict[str, int] = {}
+    for line in tr.lines:
+        if line.platform not in seen:
+            area = areas[line.platform]
+            hold = None if area is None else max(6, math.floor(k_jam * area))
+            seen[line.platform] = len(platforms)
+            platforms.append(PlatformQueue(index[line.platform], hold))
+    s = scenario.settings
+    vehicles = [Vehicles(line, s.start_s, s.end_s) for line in tr.lines]
+    return TransportState(
+        platforms,
+        vehicles,
+        [CarQueue(p) for p in tr.car_parks],
+        [RoadFlow(r) for r in tr.roads],
+    )
+
+
+class TransportRunner:
+    """Moves fans onto vehicles and cars out of car parks; one per ``Dynamics``."""
+
+    def __init__(self, scenario: Scenario, dyn: Dynamics) -> None:
+        tr = scenario.transport
+        assert tr is not None
+        self.transport = tr
+        self.dyn = dyn
+        index = dyn.net.index
+        state = dyn.world.transport
+        assert isinstance(state, TransportState)
+        self.platform_at = {p.node: i for i, p in enumerate(state.platforms)}
+        self.platform_of_line = [self.platform_at[index[ln.platform]] for ln in tr.lines]
+        self.car_park_at = {index[c.origin]: i for i, c in enumerate(tr.car_parks)}
+        roads = tr.road_index()
+        self.line_road = [roads.get(ln.road, -1) if ln.road else -1 for ln in tr.lines]
+        self.park_road = [roads.get(c.road, -1) if c.road else -1 for c in tr.car_parks]
+
+    @property
+    def state(self) -> TransportState:
+        return self.dyn.world.transport  # type: ignore[no-any-return]
+
+    def start(self) -> None:
+        """Schedule the first call of every line (cold start only)."""
+        for i in range(len(self.transport.lines)):
+            self.schedule_call(i)
+
+    # -- the engine's questions ---------------------------------------------------------
+    def on_arrive(self, party: Party) -> None:
+        """An ingress party reached its origin: by car, it takes a space."""
+        k = self.car_park_at.get(party.origin)
+        if k is not None:
+            self.state.cars[k].arrive()
+
+    def absorbs(self, party: Party, node: int) -> bool:
+        """Take over a leaving party at its platform or car park; False: it just leaves."""
+        if party.phase == INGRESS or node != party.destination:
+            return False
+        w = self.dyn.world
+        p = self.platform_at.get(node)
+        if p is not None:
+            self.state.platforms[p].join(w.now, party.id, party.size)
+            return True
+        k = self.car_park_at.get(node)
+        if k is None:
+            return False
+        cars = self.state.cars[k]
+        cars.queue.append((w.now, party.id))
+        cars.peak_queue = max(cars.peak_queue, len(cars.queue))
+        if cars.due == INF:
+            cars.due = max(w.now, cars.next_exit)
+            w.schedule(cars.due, K_CAR, k)
+        return True
+
+    def blocks(self, party: Party, node: int, link: int, d: int) -> bool:
+        """A platform at jam density takes no one more: the link holds its head (spill-back)."""
+        p = self.platform_at.get(node)
+        if p is None or party.phase == INGRESS or node != party.destination:
+            return False
+        plat = self.state.platforms[p]
+        occ = self.dyn.world.occ[node]
+        if plat.hold is None or occ == 0 or occ + party.size <= plat.hold:
+            return False
+        plat.blocked.append((link, d))
+        return True
+
+    # -- vehicles -----------------------------------------------------------------------
+    def schedule_call(self, line: int) -> None:
+        """Book the line's next call: one headway on, once a vehicle of the fleet is free."""
+        w = self.dyn.world
+        t = self.state.vehicles[line].next_call(w.now)
+        self.state.due[line] = t
+        if t < INF:
+            w.schedule(t, K_VEHICLE, line, CALL)
+
+    def on_vehicle(self, line: int, sub: int) -> None:
+        """A vehicle calls (and books the next call), departs full or empty, or is back."""
+        veh = self.state.vehicles[line]
+        now = self.dyn.world.now
+        if sub == CALL:
+            if now != self.state.due[line]:
+                return  # superseded: a vehicle came back early and the call was moved up
+            veh.call(now)
+            self.dyn.world.schedule(now + veh.dwell, K_VEHICLE, line, DEPART)
+            self.schedule_call(line)
+        elif sub == BACK:
+            veh.back(now)
+            if veh.next_call(now) < self.state.due[line]:
+                self.schedule_call(line)
+        else:
+            self.depart(line)
+
+    def depart(self, line: int) -> None:
+        veh = self.state.vehicles[line]
+        load = self.board(line)
+        spec = self.transport.lines[line]
+        run = spec.running_time_s
+        road = self.line_road[line]
+        now = self.dyn.world.now
+        if road >= 0:
+            run += self.state.roads[road].enter(now, spec.pcu)
+        veh.departures += 1
+        if load:
+            veh.trips += 1
+            veh.passengers += load
+            veh.peak_load = max(veh.peak_load, load)
+            veh.in_service.append((now + run, load))
+            self.state.last_out = max(self.state.last_out, now + (run if road >= 0 else 0.0))
+        if veh.ready is not None:  # round trip and turnaround before its next call
+            self.dyn.world.schedule(now + 2.0 * run + veh.dwell, K_VEHICLE, line, BACK)
+
+    def board(self, line: int) -> int:
+        """Fill the calling vehicle from the platform queue, parties kept together."""
+        w = self.dyn.world
+        veh = self.state.vehicles[line]
+        plat = self.state.platforms[self.platform_of_line[line]]
+        load = 0
+        now = w.now
+        while plat.queue and load + plat.queue[0][2] <= veh.capacity:
+            joined, pid, size = plat.queue.popleft()
+            plat.waiting -= size
+            load += size
+            self._leave(w.parties[pid], plat.node, now)
+            wait = now - joined
+            plat.waits.extend([wait] * size)
+            veh.wait_sum += wait * size
+            veh.wait_n += size
+        veh.departed += load
+        if load and plat.blocked:
+            blocked, plat.blocked = plat.blocked, []
+            for link, d in blocked:
+                self.dyn.want(link, d, now)
+        return load
+
+    # -- cars ---------------------------------------------------------------------------
+    def on_car(self, park: int, _: int) -> None:
+        w = self.dyn.world
+        cars = self.state.cars[park]
+        cars.due = INF
+        if not cars.queue:
+            return
+        joined, pid = cars.queue.popleft()
+        now = w.now
+        self._leave(w.parties[pid], self.dyn.net.index[self.transport.car_parks[park].origin], now)
+        cars.waits.append(now - joined)
+        cars.cars_out += 1
+        cars.parked = max(0, cars.parked - 1)
+        cars.next_exit = now + cars.headway
+        road = self.park_road[park]
+        drive = self.state.roads[road].enter(now, 1.0) if road >= 0 else 0.0
+        self.state.last_out = max(self.state.last_out, now + drive)
+        if cars.queue:
+            cars.due = cars.next_exit
+            w.schedule(cars.due, K_CAR, park)
+
+    def _leave(self, party: Party, node: int, now: float) -> None:
+        w = self.dyn.world
+        party.times[LEFT] = now
+        w.left += party.size
+        w.occ[node] -= party.size

@@ -1,0 +1,173 @@
+"""Assemble a live run from the command line's options: bus, cameras, twin, dashboard, printer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from simulator.errors import SimulatorError
+from simulator.loader import load_scenario
+from simulator.scenario import Scenario
+from streams.bus import Bus, InProcessBus
+from streams.cameras import Camera, demo_cameras, load_cameras
+from streams.errors import ConfigError, StreamsError
+from streams.kafka_bus import KafkaBus, KafkaSettings
+from streams.live import LiveSettings, default_start, match_day, run_live
+from streams.messages import at_clock, clock_seconds
+from streams.replay import CountReplay
+from streams.ruleset import RuleSet, load_ruleset
+from streams.service import TwinService
+from streams.twin import CycleReport, DigitalTwin, TwinSettings
+
+SEVERITY_STYLE = {"Extreme": "bold red", "Severe": "red", "Moderate": "yellow", "Minor": "cyan"}
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Everything ``matchday live`` was asked for."""
+
+    scenario: Path
+    kafka: str | None = None
+    cameras: Path | None = None
+    rules: Path | None = None
+    fast: bool = False
+    start: str | None = None
+    minutes: float = 30.0
+    speed: float = 20.0
+    seed: int = 0
+    day: date | None = None
+    dashboard: bool = True
+    port: int = 8765
+    kafka_idempotence: bool = True
+    kafka_highwater: bool = False
+    kafka_retries: int | None = None
+
+
+def make_bus(options: LiveOptions) -> Bus:
+    """In-process by default; KafkaBus when ``--kafka HOST:PORT`` is given."""
+    if options.kafka is None:
+        return InProcessBus()
+    host, _, port = options.kafka.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError("--kafka", "--kafka", "HOST:PORT, e.g. 127.0.0.1:9092", options.kafka)
+    return KafkaBus(
+        KafkaSettings(
+            bootstrap=options.kafka,
+            enable_idempotence=options.kafka_idempotence,
+            use_highwater=options.kafka_highwater,
+            producer_retries=options.kafka_retries,
+        )
+    )
+
+
+def _scenario(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except SimulatorError as error:
+        raise StreamsError(str(error)) from error
+
+
+def _start_s(options: LiveOptions, scenario: Scenario, day: datetime) -> float:
+    if options.start is None:
+        return default_start(scenario)
+    try:
+        hh, mm = (int(x) for x in options.start.split(":"))
+        moment = day.replace(hour=hh, minute=mm)
+    except ValueError as exc:
+        raise ConfigError("--start", "--start", "a clock time HH:MM", options.start) from exc
+    return clock_seconds(moment, day_start_s=scenario.settings.start_s)
+
+
+def start_live(options: LiveOptions, console: Console) -> TwinService:
+    """Run ``matchday live`` to the end; returns the service (its stats) for the caller."""
+    scenario = _scenario(options.scenario)
+    day = match_day(options.day)
+    cameras: tuple[Camera, ...] = (
+        load_cameras(options.cameras, scenario) if options.cameras else demo_cameras(scenario)
+    )
+    if options.cameras is None and not options.fast:
+        raise ConfigError(
+            "matchday live",
+            "--fast",
+            "--fast (counts sampled from the simulation) or "
+            "--cameras cameras.yaml with counting workers publishing zone.count.v1",
+            "neither; the rendered-frames demo needs vision's synthetic camera",
+        )
+    ruleset = load_ruleset(options.rules) if options.rules else RuleSet()
+    start_s = _start_s(options, scenario, day)
+    bus = make_bus(options)
+    console.print(f"[bold]{scenario.name}[/bold]: twin warming up to {_hhmm(day, start_s)} ...")
+    twin = DigitalTwin(
+        scenario,
+        cameras,
+        ruleset,
+        day=day,
+        start_s=start_s,
+        settings=TwinSettings(seed=options.seed),
+    )
+    service = TwinService(bus, twin)
+    replay = (
+        CountReplay(scenario, cameras, day=day, start_s=start_s, seed=options.seed + 1)
+        if options.fast
+        else None
+    )
+    board = _dashboard(bus, scenario, options, console)
+    where = f"Kafka at {options.kafka}" if options.kafka else "the in-process bus"
+    console.print(
+        f"{len(cameras)} cameras -> {where}; {options.minutes:g} match minutes "
+        f"at {options.speed:g}x from {_hhmm(day, start_s)}"
+    )
+    try:
+        run_live(
+            bus,
+            service,
+            LiveSettings(start_s, options.minutes, options.speed),
+            replay=replay,
+            on_cycle=lambda r: _print_cycle(console, day, r),
+        )
+    finally:
+        if board is not None:
+            board.stop()
+        service.close()
+        bus.close()
+    s = service.stats
+    console.print(
+        f"done: {s.counts} counts, {s.cycles} forecasts, {s.alerts_sent} alert messages, "
+        f"{s.acks} acks, {service.counts.stats.dead_lettered} dead-lettered"
+    )
+    return service
+
+
+def _dashboard(bus: Bus, scenario: Scenario, options: LiveOptions, console: Console) -> Any:
+    if not options.dashboard:
+        return None
+    try:
+        from streams.dashboard import serve
+    except ImportError:
+        console.print("(dashboard not installed; terminal only)")
+        return None
+    board = serve(bus, scenario, port=options.port)
+    console.print(board.banner())
+    return board
+
+
+def _hhmm(day: datetime, clock_s: float) -> str:
+    return at_clock(day, clock_s).strftime("%H:%M:%S")
+
+
+def _print_cycle(console: Console, day: datetime, report: CycleReport) -> None:
+    alerts = [m for m in report.messages if m["schema"] == "ops.alert.v1"]
+    console.print(
+        f"[dim]{_hhmm(day, report.clock_s)} forecast +20 min in "
+        f"{report.warm_start_s * 1000:.0f} ms, {report.assimilated} zones observed[/dim]"
+    )
+    for m in alerts:
+        style = SEVERITY_STYLE.get(m["severity"], "")
+        console.print(
+            f"  [{style}]{m['msgType'].upper():6} {m['severity']:8}[/{style}] "
+            f"[{m['state']}] {m['headline']}"
+        )

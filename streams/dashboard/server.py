@@ -1,0 +1,75 @@
+"""Running the dashboard: uvicorn on a background thread, bound to 127.0.0.1 unless told.
+
+``matchday live`` and the tests both need the server beside other work (the twin, the demo
+feed, a browser), so it runs on its own thread with a clean start (the socket is bound before
+``start`` returns, so the URL is known and port 0 picks a free port) and a bounded stop.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from streams.errors import BusError
+
+DEFAULT_HOST = "127.0.0.1"
+START_TIMEOUT_S = 15.0
+
+
+class DashboardServer:
+    """One uvicorn server for ``app`` on ``host:port``; use as a context manager or start/stop."""
+
+    def __init__(self, app: FastAPI, *, host: str = DEFAULT_HOST, port: int = 8765) -> None:
+        self.app = app
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, port))
+        except OSError as exc:
+            self._socket.close()
+            raise BusError(
+                f"dashboard cannot listen on {host}:{port}: {exc}; pick another --port"
+            ) from exc
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name="dashboard", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def _run(self) -> None:
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> DashboardServer:
+        """Serve in the background; returns once the server accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise BusError(f"dashboard did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Ask the server to finish open streams and exit; waits a bounded time."""
+        self.app.state.stopping.set()
+        self._server.should_exit = True
+        self._thread.join(timeout=10.0)
+        self._socket.close()
+
+    def __enter__(self) -> DashboardServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

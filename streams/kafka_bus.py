@@ -1,0 +1,330 @@
+"""``KafkaBus``: the ``Bus`` on Apache Kafka (or any Kafka-protocol broker) via kafka-python.
+
+Delivery is at-least-once: the producer waits for all in-sync replicas (``acks=all``) and retries;
+a record whose delivery fails (broker away past the producer's own retries) is kept in a bounded
+buffer and sent again on the next ``send``/``flush``, after rebuilding the producer, so one broker
+outage does not lose what was queued. Consumers are idempotent by message id (``Inbox``), which
+absorbs the duplicates this can cause.
+
+Readers without a group are assigned every partition of their topics and re-check the partition
+list every few seconds (a topic re-created with more partitions is picked up). Groups are only
+for identical workers and use short session/heartbeat timeouts so a join takes seconds.
+
+Broker quirks are settings, never detected: ``KafkaSettings(enable_idempotence=False)`` for brokers
+whose idempotent producer does not survive a restart, ``use_highwater=True`` where
+``end_offsets()`` under-reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from streams.bus import Record
+from streams.errors import BusError
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """How to talk to the broker; defaults suit Apache Kafka, the comments say when to change."""
+
+    bootstrap: str = "127.0.0.1:9092"
+    client_id: str = "matchday"
+    partitions: int = 4
+    replication_factor: int = 1
+    enable_idempotence: bool = True  # False where idempotent producers break on broker restart
+    producer_retries: int | None = None  # None = kafka-python's (unbounded); 0 = only matchday's
+    # own re-send, which re-creates the topics first (for brokers that forget topics on restart)
+    use_highwater: bool = False  # True where end_offsets() under-reports after batched produce
+    linger_ms: int = 5
+    max_block_ms: int = 1000  # how long send() may block when the buffer is full / no metadata
+    bootstrap_timeout_ms: int = 5_000
+    delivery_timeout_ms: int = 30_000
+    request_timeout_ms: int = 5_000
+    max_unsent: int = 100_000  # records queued or kept for re-sending while the broker is away
+    session_timeout_ms: int = 6_000
+    heartbeat_interval_ms: int = 1_000
+    partition_refresh_s: float = 3.0
+
+
+class KafkaBus:
+    """Kafka topics behind the ``Bus`` interface."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.settings = settings
+        self._failed: deque[tuple[str, str | None, bytes]] = deque()
+        self._in_flight = 0
+        self._topics: set[str] = set()
+        self._retry_at = 0.0  # while records wait, try the broker again only after this
+        self._broken = False  # a delivery failed: abandon the producer and its queued batches
+        self._producer: KafkaProducer | None = None
+        self._producer = self._new_producer()
+
+    def _new_producer(self) -> KafkaProducer:
+        s = self.settings
+        try:
+            return KafkaProducer(
+                bootstrap_servers=s.bootstrap,
+                client_id=s.client_id,
+                acks="all",
+                enable_idempotence=s.enable_idempotence,
+                **({} if s.producer_retries is None else {"retries": s.producer_retries}),
+                linger_ms=s.linger_ms,
+                max_block_ms=s.max_block_ms,
+                bootstrap_timeout_ms=s.bootstrap_timeout_ms,
+                delivery_timeout_ms=s.delivery_timeout_ms,
+                request_timeout_ms=s.request_timeout_ms,
+                reconnect_backoff_max_ms=1000,
+            )
+        except KafkaError as exc:
+            raise BusError(f"no Kafka broker answers at {s.bootstrap} (--kafka HOST:PORT)") from exc
+
+    def create_topics(self, topics: Sequence[str]) -> None:
+        s = self.settings
+        self._topics.update(topics)
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=s.bootstrap,
+                client_id=s.client_id,
+                request_timeout_ms=s.request_timeout_ms,
+                bootstrap_timeout_ms=s.bootstrap_timeout_ms,
+                reconnect_backoff_max_ms=1000,
+            )
+        except KafkaError as exc:
+            raise BusError(f"no Kafka broker answers at {s.bootstrap}") from exc
+        try:
+            existing = set(admin.list_topics())
+            new = [
+                NewTopic(t, num_partitions=s.partitions, replication_factor=s.replication_factor)
+                for t in topics
+                if t not in existing
+            ]
+            if new:
+                admin.create_topics(new)
+        except TopicAlreadyExistsError:
+            pass
+        except KafkaError as exc:
+            raise BusError(
+                f"could not create topics {list(topics)} on {s.bootstrap}: {exc}"
+            ) from exc
+        finally:
+            admin.close()
+
+    def send(self, topic: str, key: str | None, value: bytes) -> None:
+        self._abandon_if_broken()
+        self._resend_failed()
+        if self._failed:  # the broker is away: queue behind the others, keep their order
+            self._check_room()
+            self._failed.append((topic, key, value))
+            return
+        self._send_one(topic, key, value)
+
+    def _check_room(self) -> None:
+        if self._in_flight + len(self._failed) >= self.settings.max_unsent:
+            raise BusError(
+                f"{self._in_flight + len(self._failed)} records wait for the broker at"
+                f" {self.settings.bootstrap}; the buffer (KafkaSettings.max_unsent) is full"
+            )
+
+    def _send_one(self, topic: str, key: str | None, value: bytes) -> None:
+        self._check_room()
+        try:
+            producer = self._producer or self._new_producer()
+            self._producer = producer
+            future = producer.send(topic, key=key.encode() if key else None, value=value)
+        except (KafkaError, BusError):
+            self._failed.append((topic, key, value))
+            return
+        self._in_flight += 1
+        future.add_callback(self._delivered)
+        future.add_errback(lambda _exc: self._undelivered(topic, key, value))
+
+    def _delivered(self, _metadata: object) -> None:
+        self._in_flight -= 1
+
+    def _undelivered(self, topic: str, key: str | None, value: bytes) -> None:
+        self._in_flight -= 1
+        self._broken = True
+        self._failed.append((topic, key, value))
+
+    def _abandon_if_broken(self) -> None:
+        """After a failed delivery, fail everything the producer still holds into our buffer.
+
+        Records queued inside kafka-python would otherwise be sent as soon as the broker is
+        back, before ``_resend_failed`` has re-created the topics a restarted broker may have
+        forgotten. Force-closing aborts them (their errbacks move them to ``_failed``).
+        """
+        if not self._broken or self._producer is None:
+            return
+        producer, self._producer, self._broken = self._producer, None, False
+        with contextlib.suppress(KafkaError):
+            producer.close(timeout=0)
+
+    def _resend_failed(self) -> None:
+        if not self._failed or time.monotonic() < self._retry_at:
+            return
+        self._retry_at = time.monotonic() + 1.0
+        if self._producer is not None:  # a producer that failed may stay broken: start afresh
+            with contextlib.suppress(KafkaError):
+                self._producer.close(timeout=0)
+            self._producer = None
+        try:
+            self._producer = self._new_producer()
+            self.create_topics(sorted(self._topics))  # a broker back from an outage may lack them
+        except BusError:
+            return  # still away; keep buffering
+        batch, self._failed = self._failed, deque()
+        for topic, key, value in batch:
+            self._send_one(topic, key, value)
+
+    def flush(self, timeout_s: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout_s
+        self._abandon_if_broken()
+        self._resend_failed()
+        while time.monotonic() < deadline:
+            self._abandon_if_broken()
+            if self._producer is not None:
+                with contextlib.suppress(KafkaError):
+                    self._producer.flush(timeout=max(0.1, deadline - time.monotonic()))
+            if not self._failed and not self._broken and self._in_flight == 0:
+                return 0
+            time.sleep(0.2)
+            self._abandon_if_broken()
+            self._resend_failed()
+        return len(self._failed)
+
+    def pending(self) -> int:
+        """Records not yet acknowledged by the broker (in flight or waiting to be re-sent)."""
+        return self._in_flight + len(self._failed)
+
+    def subscribe(
+        self, topics: Sequence[str], *, from_beginning: bool = True, group: str | None = None
+    ) -> KafkaSubscription:
+        return KafkaSubscription(self.settings, tuple(topics), from_beginning, group)
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self.flush(timeout_s=5.0)
+            if self._producer is not None:
+                self._producer.close(timeout=1)
+            self._producer = None
+
+
+class KafkaSubscription:
+    """Reads topics by assigned partitions (no group) or as a member of a consumer group."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topics: tuple[str, ...],
+        from_beginning: bool,
+        group: str | None,
+    ) -> None:
+        self.settings = settings
+        self.topics = topics
+        self.group = group
+        config: dict[str, Any] = {
+            "bootstrap_servers": settings.bootstrap,
+            "client_id": settings.client_id,
+            "group_id": group,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest" if from_beginning else "latest",
+            "session_timeout_ms": settings.session_timeout_ms,
+            "heartbeat_interval_ms": settings.heartbeat_interval_ms,
+            "request_timeout_ms": max(
+                settings.request_timeout_ms, settings.session_timeout_ms + 1000
+            ),
+            "reconnect_backoff_max_ms": 1000,
+            "bootstrap_timeout_ms": settings.bootstrap_timeout_ms,
+        }
+        try:
+            self.consumer = KafkaConsumer(**config)
+        except KafkaError as exc:
+            raise BusError(f"no Kafka broker answers at {settings.bootstrap}") from exc
+        self._assigned: set[TopicPartition] = set()
+        self._checked = 0.0
+        if group:
+            self.consumer.subscribe(list(topics))
+        else:
+            self._refresh_assignment()
+
+    def _refresh_assignment(self) -> None:
+        """Assign every partition of our topics, keeping positions of those already held."""
+        self._checked = time.monotonic()
+        wanted: set[TopicPartition] = set()
+        for topic in self.topics:
+            for partition in self.consumer.partitions_for_topic(topic) or ():
+                wanted.add(TopicPartition(topic, partition))
+        if wanted and wanted != self._assigned:
+            self.consumer.assign(sorted(wanted))
+            self._assigned = wanted
+        self._rewind_truncated()
+
+    def _log_ends(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int | None]:
+        if self.settings.use_highwater:
+            return {tp: self.consumer.highwater(tp) for tp in partitions}
+        try:
+            return dict(self.consumer.end_offsets(partitions))
+        except KafkaError:
+            return {}
+
+    def _rewind_truncated(self) -> None:
+        """Read a partition again from its start when its log now ends before our position.
+
+        That happens when the broker lost the log (a restart without persistent storage, or
+        the topic deleted and re-created); Kafka answers OffsetOutOfRange, which
+        ``auto_offset_reset`` handles, but a broker that answers with an empty fetch instead
+        would leave us waiting for offsets that will never come.
+        """
+        held = sorted(self.consumer.assignment())
+        for tp, end in self._log_ends(held).items():
+            if end is None:
+                continue
+            try:
+                position = self.consumer.position(tp, timeout_ms=1000)
+            except KafkaError:
+                continue
+            if position is not None and end < position:
+                self.consumer.seek_to_beginning(tp)
+
+    def poll(self, timeout_s: float = 0.0, max_records: int = 500) -> list[Record]:
+        if self.group is None and (
+            not self._assigned
+            or time.monotonic() - self._checked > self.settings.partition_refresh_s
+        ):
+            self._refresh_assignment()
+        if self.group is not None:
+            self._commit()
+        if not self._assigned and self.group is None:
+            time.sleep(min(timeout_s, 0.2))
+            return []
+        batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        out: list[Record] = []
+        for tp, records in batches.items():
+            for r in records:
+                key = r.key.decode("utf-8", errors="replace") if r.key is not None else None
+                out.append(Record(tp.topic, key, r.value, tp.partition, r.offset))
+        return out
+
+    def _commit(self) -> None:
+        """Commit what the previous poll returned (at-least-once: after it was handled)."""
+        # a failed commit means re-delivery, which the Inbox's id check absorbs
+        with contextlib.suppress(KafkaError):
+            self.consumer.commit()
+
+    def lag(self) -> int:
+        """Records on the assigned partitions not read yet."""
+        partitions = sorted(self.consumer.assignment())
+        ends = self._log_ends(partitions)
+        return sum(max(0, (ends.get(tp) or 0) - self.consumer.position(tp)) for tp in partitions)
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)

@@ -1,0 +1,239 @@
+"""Alert rules: small pure functions of the twin's state, chosen by name in YAML.
+
+A rule gets the ``TwinState`` (observed and forecast state of every zone, camera health) and its
+own parameters, and returns ``Finding``s. A finding is ``raised`` when its condition holds; a
+rule also returns *near* findings (``raised=False``, value within the hysteresis band) so the
+alert book keeps an open alert alive instead of letting it flap at the threshold.
+
+Adding a rule::
+
+    @register_rule("queue_length")
+    def queue_length(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
+        limit = float(params.get("limit", 2000))
+        return [finding("queue_length", z, z.occupancy_now, limit, band, severity="Moderate",
+                        headline=f"{z.label}: {z.occupancy_now} queuing")
+                for z in state.zones if z.element_type == "checkpoint"
+                if z.occupancy_now >= limit * band]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.los import LEVELS, LosScale, density_at_level
+
+SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
+
+
+@dataclass(frozen=True)
+class ZoneState:
+    """What the twin knows about one zone at one instant."""
+
+    zone: str
+    element_type: str  # origin | area | link | checkpoint | sector
+    label: str
+    los_scale: LosScale
+    floor_m2: float  # 0 when the element has no floor area
+    occupancy_now: int
+    density_now: float
+    forecast: tuple[tuple[float, float], ...] = ()  # (clock_s, density) over the horizon
+    wait_s: float = 0.0  # checkpoints: forecast mean queue wait over the horizon
+    mode: str = ""  # origins: tram | rail | bus | car | walk
+    observed: bool = False
+
+
+@dataclass(frozen=True)
+class CameraHealth:
+    """When a camera last reported, in twin clock seconds."""
+
+    camera: str
+    zone: str
+    last_seen_s: float
+
+
+@dataclass(frozen=True)
+class TwinState:
+    """Everything the rules see: one instant of the assimilated venue and its forecast."""
+
+    clock_s: float
+    horizon_s: float
+    zones: tuple[ZoneState, ...]
+    cameras: tuple[CameraHealth, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on one zone; the alert book turns findings into CAP messages."""
+
+    rule: str
+    zone: str
+    raised: bool
+    value: float
+    threshold: float
+    severity: str
+    headline: str
+    instruction: str
+    event: str = "Crowd density"
+    urgency: str = "Immediate"
+    certainty: str = "Observed"
+    onset_s: float | None = None  # None = now
+
+
+Rule = Callable[[TwinState, Mapping[str, Any], float], list[Finding]]
+RULES: dict[str, Rule] = {}
+
+
+def register_rule(name: str) -> Callable[[Rule], Rule]:
+    """Make a rule available to rules YAML under ``name``."""
+
+    def add(rule: Rule) -> Rule:
+        RULES[name] = rule
+        return rule
+
+    return add
+
+
+def _threshold(zone: ZoneState, level: str) -> float:
+    return density_at_level(level, zone.los_scale)
+
+
+def _level_severity(density: float, zone: ZoneState, level: str) -> str:
+    """Severe at the rule's level, Extreme once at F (or one level above the rule's)."""
+    top = LEVELS[min(LEVELS.index(level) + 1, len(LEVELS) - 1)]
+    return "Extreme" if density >= _threshold(zone, top) and top != level else "Severe"
+
+
+@register_rule("density_now")
+def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
+    """Density at or above a Fruin level now (default E) in any zone with a floor area."""
+    level = str(params.get("level", "E"))
+    out = []
+    for z in state.zones:
+        limit = _threshold(z, level)
+        if z.floor_m2 <= 0 or z.element_type == "origin" or z.density_now < limit * band:
+            continue
+        out.append(
+            Finding(
+                "density_now",
+                z.zone,
+                z.density_now >= limit,
+                z.density_now,
+                limit,
+                _level_severity(z.density_now, z, level),
+                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now",
+                f"Hold inflow to {z.label}; open relief routes and deploy stewards.",
+            )
+        )
+    return out
+
+
+@register_rule("density_forecast")
+def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
+    """A zone predicted to reach a Fruin level within the horizon, with the predicted time."""
+    level = str(params.get("level", "E"))
+    out = []
+    for z in state.zones:
+        limit = _threshold(z, level)
+        if z.floor_m2 <= 0 or z.element_type == "origin" or z.density_now >= limit:
+            continue  # already there: density_now speaks for it
+        crossing = next(((t, d) for t, d in z.forecast if d >= limit * band), None)
+        if crossing is None:
+            continue
+        peak = max(d for _, d in z.forecast)
+        minutes = (crossing[0] - state.clock_s) / 60
+        out.append(
+            Finding(
+                "density_forecast",
+                z.zone,
+                peak >= limit,
+                peak,
+                limit,
+                "Severe" if minutes <= 5 else "Moderate",
+                f"{z.label}: LoS {level} predicted in {minutes:.0f} min "
+                f"(peak {peak:.2f} persons/m²)",
+                f"Meter arrivals towards {z.label} now; prepare to divert to other gates.",
+                urgency="Expected",
+                certainty="Likely",
+                onset_s=crossing[0],
+            )
+        )
+    return out
+
+
+@register_rule("checkpoint_wait")
+def checkpoint_wait(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
+    """Forecast mean queue wait at a checkpoint above ``limit_s`` (default 600 s)."""
+    limit = float(params.get("limit_s", 600.0))
+    return [
+        Finding(
+            "checkpoint_wait",
+            z.zone,
+            z.wait_s >= limit,
+            z.wait_s,
+            limit,
+            "Severe" if z.wait_s >= 2 * limit else "Moderate",
+            f"{z.label}: queue wait {z.wait_s / 60:.0f} min (limit {limit / 60:.0f})",
+            f"Open more lanes at {z.label} or redirect fans to neighbouring gates.",
+            event="Queue wait",
+            urgency="Expected",
+            certainty="Likely",
+        )
+        for z in state.zones
+        if z.element_type == "checkpoint" and z.wait_s >= limit * band
+    ]
+
+
+@register_rule("platform_crowding")
+def platform_crowding(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
+    """A transport platform (origin with a floor area) at or above a queuing-scale level."""
+    level = str(params.get("level", "D"))
+    modes = tuple(params.get("modes", ("tram", "rail", "bus")))
+    out = []
+    for z in state.zones:
+        limit = density_at_level(level, "queuing")
+        if z.element_type != "origin" or z.mode not in modes or z.floor_m2 <= 0:
+            continue
+        if z.density_now < limit * band:
+            continue
+        out.append(
+            Finding(
+                "platform_crowding",
+                z.zone,
+                z.density_now >= limit,
+                z.density_now,
+                limit,
+                "Severe" if z.density_now >= density_at_level("E", "queuing") else "Moderate",
+                f"{z.label}: platform at {z.density_now:.2f} persons/m²",
+                f"Hold fans before {z.label}; ask the operator for extra vehicles.",
+                event="Platform overcrowding",
+            )
+        )
+    return out
+
+
+@register_rule("camera_stale")
+def camera_stale(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
+    """A camera silent for ``after_s`` (default 30 s of match clock); Moderate past 4x."""
+    after = float(params.get("after_s", 30.0))
+    out = []
+    for cam in state.cameras:
+        age = state.clock_s - cam.last_seen_s
+        if age < after * band:
+            continue
+        out.append(
+            Finding(
+                "camera_stale",
+                cam.camera,
+                age >= after,
+                age,
+                after,
+                "Moderate" if age >= 4 * after else "Minor",
+                f"Camera {cam.camera} ({cam.zone}) silent for {age:.0f} s",
+                f"Check camera {cam.camera}; the twin is using the model for {cam.zone}.",
+                event="Camera stale",
+                certainty="Observed",
+            )
+        )
+    return out

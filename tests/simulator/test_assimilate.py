@@ -1,0 +1,91 @@
+"""Snapshot.with_counts: observed head counts applied on warm start (the twin's correction)."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator import Scenario, Simulation, Snapshot, SnapshotError
+
+
+@pytest.fixture()
+def mid_ingress(small: Scenario) -> Snapshot:
+    sim = Simulation(small, seed=3)
+    sim.run(until=small.ingress.kickoff_s - 1800)
+    return sim.snapshot()
+
+
+def occupancy(sim: Simulation, element: str) -> int:
+    return sim.world.occ[sim.network.index[element]]
+
+
+def test_counts_are_set_and_every_fan_still_accounted_for(
+    small: Scenario, mid_ingress: Snapshot
+) -> None:
+    before = mid_ingress.occupancy
+    counts = {"l1": before["l1"] + 30, "plaza": before["plaza"] + 12, "l3": 0}
+    observed = mid_ingress.with_counts(counts)
+    assert observed.occupancy["l1"] == counts["l1"]
+    assert mid_ingress.occupancy["l1"] == before["l1"]  # the original is untouched
+    sim = Simulation(small, seed=3, snapshot=observed)
+    assert occupancy(sim, "l1") == counts["l1"]
+    assert occupancy(sim, "l3") == 0
+    # added plaza fans walk on at once (or queue for the next link): none are lost
+    fans = sim.result().summary["fans"]
+    assert fans["arrived"] == fans["dropped"] + fans["in_venue"] + fans["left"]
+    sim.run()
+    fans = sim.result().summary["fans"]
+    assert fans["expected"] == 5700 + 30 + 12
+    assert fans["dropped"] == before["l3"]
+    assert fans["left"] == fans["arrived"] - fans["dropped"]
+    assert fans["in_venue"] == 0
+
+
+def test_removal_takes_the_fans_nearest_the_way_out(
+    small: Scenario, mid_ingress: Snapshot
+) -> None:
+    ahead = Simulation(small, seed=3, snapshot=mid_ingress)
+    lk = ahead.world.links[ahead.network.index["l2"] - ahead.network.n_nodes]
+    head_party = lk.fifo[0][0][1]
+    head_size = lk.fifo[0][0][2]
+    sim = Simulation(small, seed=3,
+                     snapshot=mid_ingress.with_counts({"l2": mid_ingress.occupancy["l2"] - 1}))
+    moved = sim.world.links[lk.index]
+    assert moved.fifo[0][0][1] == head_party if head_size > 1 else moved.fifo[0][0][1] != head_party
+    assert sim.world.parties[head_party].size == head_size - 1
+
+
+def test_checkpoint_queue_is_trimmed_from_its_head(small: Scenario, mid_ingress: Snapshot) -> None:
+    sim = Simulation(small, seed=3, snapshot=mid_ingress.with_counts({"g1": 0}))
+    bank = sim.world.banks[0]
+    assert len(bank.queue) == 0
+    assert occupancy(sim, "g1") <= 6 + 6 * 5  # only fans in service or their party stay
+    sim.run()
+    fans = sim.result().summary["fans"]
+    assert fans["in_venue"] == 0 and fans["left"] == fans["arrived"] - fans["dropped"]
+
+
+def test_bad_counts_are_refused_by_name(mid_ingress: Snapshot) -> None:
+    with pytest.raises(SnapshotError, match="no element 'plazza'"):
+        mid_ingress.with_counts({"plazza": 3})
+    with pytest.raises(SnapshotError, match="'s1' is a sector"):
+        mid_ingress.with_counts({"s1": 3})
+    with pytest.raises(SnapshotError, match="needs a count >= 0, found -1"):
+        mid_ingress.with_counts({"plaza": -1})
+
+
+def test_a_link_nobody_used_cannot_take_fans(small: Scenario) -> None:
+    sim = Simulation(small, seed=1)
+    snap = sim.snapshot().with_counts({"l9": 5})
+    with pytest.raises(SnapshotError, match="nobody has used link 'l9'"):
+        Simulation(small, seed=1, snapshot=snap)
+
+
+def test_observed_counts_survive_json(small: Scenario, mid_ingress: Snapshot) -> None:
+    snap = mid_ingress.with_counts({"plaza": 40})
+    again = Snapshot.from_dict(snap.to_dict())
+    assert again.observed == {"plaza": 40}
+    a = Simulation(small, seed=3, snapshot=snap)
+    b = Simulation(small, seed=3, snapshot=again)
+    a.run()
+    b.run()
+    assert a.result().summary == b.result().summary

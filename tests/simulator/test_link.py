@@ -1,0 +1,52 @@
+"""The distance clock of a walking link."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from simulator.link import Walkway
+
+
+def corridor(capacity: int = 10, headway: float = 0.0) -> Walkway:
+    # speed 2 m/s alone, 1 m/s with two or more on it
+    return Walkway(0, 10.0, capacity, [2.0, 2.0] + [1.0] * (capacity - 1), headway, 0.0)
+
+
+def test_lone_walker_takes_length_over_speed() -> None:
+    lk = corridor()
+    assert lk.enter(7, 1, 0, 0.0) == pytest.approx(5.0)
+    assert lk.leave(0, 5.0) == (7, 1)
+    assert lk.n == 0 and lk.throughput == 1
+
+
+def test_speed_change_moves_the_head_exit() -> None:
+    lk = corridor()
+    lk.enter(1, 1, 0, 0.0)  # walks 2 m/s
+    assert lk.enter(2, 1, 0, 2.0) == math.inf  # not the head: no new event
+    # head has 6 m left at 1 m/s now
+    assert lk.head_time(0, 2.0) == pytest.approx(8.0)
+    assert lk.leave(0, 5.0) == pytest.approx(8.0)  # too early: try again at 8
+    assert lk.leave(0, 8.0) == (1, 1)
+    # second walked 6 m at 1 m/s; alone now at 2 m/s for the last 4 m
+    assert lk.head_time(0, 8.0) == pytest.approx(10.0)
+
+
+def test_exit_cap_spaces_departures_and_storage_is_bounded() -> None:
+    lk = corridor(capacity=3, headway=0.5)
+    lk.enter(1, 2, 0, 0.0)
+    assert lk.fits(1) and not lk.fits(2)
+    lk.enter(2, 1, 1, 0.0)  # other direction shares storage and speed
+    assert lk.n == 3 and not lk.fits(1)
+    assert lk.leave(0, 10.0) == (1, 2)
+    assert lk.next_exit[0] == pytest.approx(11.0)  # two people x 0.5 s
+    assert lk.leave(1, 10.0) == (2, 1)
+
+
+def test_time_integrals() -> None:
+    lk = corridor()
+    lk.enter(1, 2, 0, 0.0)
+    lk.advance(4.0)
+    assert lk.n_time == pytest.approx(8.0)
+    assert lk.clock == pytest.approx(4.0)

@@ -1,0 +1,158 @@
+"""Alert rules as pure functions, the rule registry, and rules/cameras YAML errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from live_helpers import arena
+
+from simulator.los import density_at_level
+from streams.cameras import cameras_from, demo_cameras, load_cameras
+from streams.errors import ConfigError
+from streams.rules import RULES, CameraHealth, Finding, TwinState, ZoneState, register_rule
+from streams.ruleset import RuleSet, load_ruleset, ruleset_from
+
+E_WALKWAY = density_at_level("E", "walkway")
+
+
+def zone(**kw: object) -> ZoneState:
+    base: dict[str, object] = dict(
+        zone="plaza",
+        element_type="area",
+        label="Plaza",
+        los_scale="walkway",
+        floor_m2=1000.0,
+        occupancy_now=0,
+        density_now=0.0,
+    )
+    return ZoneState(**(base | kw))  # type: ignore[arg-type]
+
+
+def state(*zones: ZoneState, cameras: tuple[CameraHealth, ...] = ()) -> TwinState:
+    return TwinState(1000.0, 1200.0, zones, cameras)
+
+
+def test_density_now_raises_at_level_e_and_is_extreme_at_f() -> None:
+    rule = RULES["density_now"]
+    assert rule(state(zone(density_now=0.5)), {"level": "E"}, 0.85) == []
+    near = rule(state(zone(density_now=E_WALKWAY * 0.9)), {"level": "E"}, 0.85)
+    assert [f.raised for f in near] == [False]
+    (f,) = rule(state(zone(density_now=1.5)), {}, 0.85)
+    assert f.raised and f.severity == "Severe" and f.threshold == pytest.approx(E_WALKWAY)
+    (f,) = rule(state(zone(density_now=2.5)), {}, 0.85)
+    assert f.severity == "Extreme"
+
+
+def test_density_forecast_reports_the_predicted_crossing_time() -> None:
+    z = zone(density_now=0.3, forecast=((1060.0, 0.6), (1360.0, 1.3), (1660.0, 1.6)))
+    (f,) = RULES["density_forecast"](state(z), {"level": "E"}, 0.85)
+    assert f.raised and f.onset_s == 1360.0 and f.value == 1.6
+    assert f.certainty == "Likely" and "in 6 min" in f.headline
+    already = zone(density_now=1.5, forecast=((1060.0, 1.6),))
+    assert RULES["density_forecast"](state(already), {}, 0.85) == []
+
+
+def test_checkpoint_wait_platform_and_stale_camera() -> None:
+    gate = zone(zone="gate", element_type="checkpoint", los_scale="queuing", wait_s=1300.0)
+    (f,) = RULES["checkpoint_wait"](state(gate), {"limit_s": 600}, 0.85)
+    assert f.severity == "Severe" and f.raised
+    platform = zone(
+        zone="tram", element_type="origin", los_scale="queuing", mode="tram", density_now=2.0
+    )
+    (f,) = RULES["platform_crowding"](state(platform), {"level": "D"}, 0.85)
+    assert f.raised and f.event == "Platform overcrowding"
+    car = zone(zone="car", element_type="origin", mode="car", density_now=5.0)
+    assert RULES["platform_crowding"](state(car), {}, 0.85) == []
+    cams = (CameraHealth("c1", "plaza", 990.0), CameraHealth("c2", "plaza", 800.0))
+    (f,) = RULES["camera_stale"](state(cameras=cams), {"after_s": 30}, 0.85)
+    assert f.zone == "c2" and f.value == 200.0 and f.severity == "Moderate"
+
+
+def test_a_registered_rule_is_usable_from_yaml() -> None:
+    @register_rule("test_queue_length")
+    def queue_length(st: TwinState, params: dict, band: float) -> list[Finding]:
+        limit = float(params.get("limit", 100))
+        return [
+            Finding(
+                "test_queue_length",
+                z.zone,
+                z.occupancy_now >= limit,
+                z.occupancy_now,
+                limit,
+                "Moderate",
+                f"{z.label} queue",
+                "Open lanes.",
+            )
+            for z in st.zones
+            if z.occupancy_now >= limit * band
+        ]
+
+    try:
+        rs = ruleset_from({"rules": [{"rule": "test_queue_length", "limit": 50}]})
+        (f,) = rs.evaluate(state(zone(occupancy_now=60)))
+        assert f.rule == "test_queue_length" and f.raised
+    finally:
+        del RULES["test_queue_length"]
+
+
+def test_rules_yaml_loads_and_bad_files_name_the_field(tmp_path: Path) -> None:
+    good = tmp_path / "rules.yaml"
+    good.write_text("rules:\n  - {rule: density_now, level: F}\nlifecycle: {clear_after_s: 30}\n")
+    rs = load_ruleset(good)
+    assert rs.rules == (("density_now", {"level": "F"}),) and rs.lifecycle.clear_after_s == 30
+    cases = {
+        "rules: [{rule: nope}]": "rules[0].rule",
+        "rulez: []": "(top level)",
+        "rules: {a: 1}": "rules: expected a list",
+        "lifecycle: {clear_after: 3}": "lifecycle.clear_after",
+        "lifecycle: {band: 2}": "lifecycle.band",
+        "lifecycle: {escalate_after_s: -1}": "lifecycle.escalate_after_s",
+        "rules: [": "(file)",
+    }
+    for text, where in cases.items():
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(text)
+        with pytest.raises(ConfigError) as info:
+            load_ruleset(bad)
+        assert str(info.value).startswith(f"{bad}: ") and where in str(info.value), text
+    with pytest.raises(ConfigError, match=r"\(file\)"):
+        load_ruleset(tmp_path / "missing.yaml")
+
+
+def test_default_ruleset_runs_every_rule() -> None:
+    assert {name for name, _ in RuleSet().rules} == {
+        "density_now",
+        "density_forecast",
+        "checkpoint_wait",
+        "platform_crowding",
+        "camera_stale",
+    }
+
+
+def test_cameras_yaml_and_its_errors(tmp_path: Path) -> None:
+    sc = arena()
+    good = tmp_path / "cameras.yaml"
+    good.write_text(
+        "cameras:\n  - {id: c1, zone: plaza, coverage: 0.5}\n  - {id: c2, zone: l_tram}\n"
+    )
+    cams = load_cameras(good, sc)
+    assert [(c.id, c.zone, c.coverage) for c in cams] == [
+        ("c1", "plaza", 0.5),
+        ("c2", "l_tram", 1.0),
+    ]
+    cases = {
+        "cameras: []": "cameras",
+        "cams: []": "(top level)",
+        "cameras: [{id: c1, zone: east}]": "cameras[0].zone",
+        "cameras: [{id: c1, zone: nowhere}]": "cameras[0].zone",
+        "cameras: [{id: c1, zone: plaza, coverage: 0}]": "cameras[0].coverage",
+        "cameras: [{id: c1, zone: plaza, fps: 2}]": "cameras[0].fps",
+        "cameras: [{zone: plaza}]": "cameras[0].id",
+        "cameras: [{id: c1, zone: plaza}, {id: c1, zone: plaza}]": "cameras[1].id",
+    }
+    for text, where in cases.items():
+        with pytest.raises(ConfigError) as info:
+            cameras_from(__import__("yaml").safe_load(text), sc, file="cams.yaml")
+        assert f"cams.yaml: {where}:" in str(info.value), (text, str(info.value))
+    assert all(c.zone != "car_park" for c in demo_cameras(sc))  # no floor, no demo camera

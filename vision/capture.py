@@ -1,0 +1,106 @@
+"""The tiny capture interface a ``CameraSource`` reads from, and its non-OpenCV implementations.
+
+OpenCV's ``cv2.VideoCapture`` already satisfies ``Capture``; ``ImageFolderCapture`` reads a folder
+of stills the same way, and ``ArrayCapture`` is the in-memory stand-in used by tests and by the
+synthetic camera (it can be told to fail reads, to rehearse corrupt frames and dropped streams).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class Capture(Protocol):
+    """What a source needs from a capture: the subset of ``cv2.VideoCapture`` we use."""
+
+    def isOpened(self) -> bool: ...
+
+    def read(self) -> tuple[bool, np.ndarray | None]: ...
+
+    def get(self, prop: int) -> float: ...
+
+    def release(self) -> None: ...
+
+
+class ImageFolderCapture:
+    """Reads a folder of images in name order; an unreadable image is returned as a failed read."""
+
+    def __init__(self, folder: Path, fps: float = 1.0) -> None:
+        self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        self.fps = fps
+        self.pos = 0
+
+    def isOpened(self) -> bool:
+        return bool(self.paths)
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self.pos >= len(self.paths):
+            return False, None
+        image = cv2.imread(str(self.paths[self.pos]), cv2.IMREAD_COLOR)
+        self.pos += 1
+        return (image is not None), image
+
+    def get(self, prop: int) -> float:
+        if prop == cv2.CAP_PROP_FRAME_COUNT:
+            return float(len(self.paths))
+        if prop == cv2.CAP_PROP_FPS:
+            return self.fps
+        if prop == cv2.CAP_PROP_POS_FRAMES:
+            return float(self.pos)
+        if prop == cv2.CAP_PROP_POS_MSEC:
+            return 1000.0 * max(self.pos - 1, 0) / self.fps
+        return 0.0
+
+    def release(self) -> None:
+        self.pos = len(self.paths)
+
+
+class ArrayCapture:
+    """An in-memory capture over a list of images.
+
+    ``failures`` holds read indices that fail (a corrupt frame in a file, or a dropped
+    connection on a live stream); ``None`` entries in ``images`` are returned as failed reads too.
+    """
+
+    def __init__(
+        self, images: Sequence[np.ndarray | None], fps: float = 25.0, failures: Sequence[int] = ()
+    ) -> None:
+        self.images = list(images)
+        self.fps = fps
+        self.failures = set(failures)
+        self.pos = 0
+        self.opened = True
+
+    def isOpened(self) -> bool:
+        return self.opened
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self.pos >= len(self.images):
+            return False, None
+        index = self.pos
+        self.pos += 1
+        image = self.images[index]
+        if index in self.failures or image is None:
+            return False, None
+        return True, image
+
+    def get(self, prop: int) -> float:
+        if prop == cv2.CAP_PROP_FRAME_COUNT:
+            return float(len(self.images))
+        if prop == cv2.CAP_PROP_FPS:
+            return self.fps
+        if prop == cv2.CAP_PROP_POS_FRAMES:
+            return float(self.pos)
+        if prop == cv2.CAP_PROP_POS_MSEC:
+            return 1000.0 * max(self.pos - 1, 0) / self.fps
+        return 0.0
+
+    def release(self) -> None:
+        self.opened = False
