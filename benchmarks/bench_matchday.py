@@ -52,7 +52,7 @@ def test_engine_match_day(benchmark, stadium: tuple[str, Scenario]) -> None:
 
 @pytest.mark.benchmark(group="match day")
 def test_naive_match_day(benchmark, stadium: tuple[str, Scenario]) -> None:
-    size, scenario = stadium
+    _, scenario = stadium
     started = time.perf_counter()
     out = benchmark.pedantic(run_naive, args=(scenario, SEED), rounds=1)
     span = scenario.settings.end_s - scenario.settings.start_s
@@ -96,6 +96,5 @@ def test_warm_start_forecast(benchmark, mid_ingress: tuple[Scenario, Snapshot]) 
 @pytest.mark.benchmark(group="forecast")
 def test_cold_run_to_the_same_horizon(benchmark, mid_ingress: tuple[Scenario, Snapshot]) -> None:
     scenario, snap = mid_ingress
-    sim = benchmark.pedantic(cold_to_horizon, args=(scenario, snap.time_s + FORECAST_S),
-                             rounds=1)
+    sim = benchmark.pedantic(cold_to_horizon, args=(scenario, snap.time_s + FORECAST_S), rounds=1)
     assert sim.now == snap.time_s + FORECAST_S

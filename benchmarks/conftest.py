@@ -21,6 +21,7 @@ def stadium(request: pytest.FixtureRequest) -> tuple[str, Scenario]:
 
 def pytest_collect_file(file_path, parent):  # type: ignore[no-untyped-def]
     """Collect ``bench_*.py`` here (the project's pytest settings collect ``test_*.py``)."""
-    if file_path.name.startswith("bench_") and file_path.suffix == ".py":
+    named = file_path.name.startswith("bench_") and file_path.suffix == ".py"
+    if named and not parent.session.isinitpath(file_path):  # a path given is collected anyway
         return pytest.Module.from_parent(parent, path=file_path)
     return None

@@ -39,16 +39,36 @@ def run_naive(scenario: Scenario, seed: int) -> dict[str, float]:
             route = net.route(party.origin, -1, party.sector, "all")
         home = net.route(party.sector, -1, party.destination, "none")
         for _ in range(party.size):
-            env.process(_fan(env, scenario, rng, gates, walk_s, route, home,
-                             party.times[ARRIVE], party.release_at, counts))
+            env.process(
+                _fan(
+                    env,
+                    scenario,
+                    rng,
+                    gates,
+                    walk_s,
+                    route,
+                    home,
+                    party.times[ARRIVE],
+                    party.release_at,
+                    counts,
+                )
+            )
     env.run(until=scenario.settings.end_s)
     return {**counts, "events": float(next(env._eid))}
 
 
-def _fan(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator,
-         gates: list[simpy.Resource], walk_s: list[float], route: tuple[Step, ...],
-         home: tuple[Step, ...], arrive: float, release: float,
-         counts: dict[str, int]) -> Generator[Any, Any, None]:
+def _fan(
+    env: simpy.Environment,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    gates: list[simpy.Resource],
+    walk_s: list[float],
+    route: tuple[Step, ...],
+    home: tuple[Step, ...],
+    arrive: float,
+    release: float,
+    counts: dict[str, int],
+) -> Generator[Any, Any, None]:
     yield env.timeout(max(arrive - env.now, 0.0))
     yield from _walk(env, scenario, rng, gates, walk_s, route)
     counts["seated"] += 1
@@ -59,9 +79,14 @@ def _fan(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator,
     counts["left"] += 1
 
 
-def _walk(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator,
-          gates: list[simpy.Resource], walk_s: list[float],
-          route: tuple[Step, ...]) -> Generator[Any, Any, None]:
+def _walk(
+    env: simpy.Environment,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    gates: list[simpy.Resource],
+    walk_s: list[float],
+    route: tuple[Step, ...],
+) -> Generator[Any, Any, None]:
     for _node, bank, link, _d in route:
         if bank >= 0:
             with gates[bank].request() as lane:

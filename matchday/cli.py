@@ -22,3 +22,7 @@ app.add_typer(vision_cli.app, name="vision")
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

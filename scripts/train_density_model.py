@@ -83,7 +83,7 @@ def train(args: argparse.Namespace) -> DensityNet:
     cam = SyntheticCamera()
     x, y, _ = make_frames(cam, args.train_frames, rng)
     net = DensityNet()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     deadline = time.monotonic() + args.minutes * 60
     step, epoch = 0, 0
@@ -102,6 +102,9 @@ def train(args: argparse.Namespace) -> DensityNet:
             yb = yt[
                 idx, :, cy // STRIDE : (cy + 128) // STRIDE, cx // STRIDE : (cx + 128) // STRIDE
             ]
+            left = max(0.0, deadline - time.monotonic()) / (args.minutes * 60)
+            for group in opt.param_groups:  # linear decay to 5% over the time budget
+                group["lr"] = args.lr * (0.05 + 0.95 * left)
             pred = net(xb)
             loss = nn.functional.mse_loss(pred, yb)
             opt.zero_grad()
@@ -201,6 +204,7 @@ def main() -> None:
     ap.add_argument("--train-frames", type=int, default=1200)
     ap.add_argument("--test-frames", type=int, default=200)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()

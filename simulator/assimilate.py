@@ -14,6 +14,9 @@ Rule, per element named in the counts (in element order):
   leave it (next links, then the checkpoint queue, then fans held until the gates open). Fans in
   service at a lane, or screened and waiting for the rest of their party, are not removed.
   Removed fans count as ``dropped`` so conservation holds.
+* **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
+  taken from the head of the platform queue (counted as dropped), more join its tail as
+  one-fan parties leaving by that line; see ``TransportRunner.observe_platform``.
 * Sectors and exits cannot be set (seats are not watched by counting cameras); naming one, or an
   unknown element, or a negative count raises ``SnapshotError``.
 """
@@ -56,7 +59,10 @@ def assimilate(dyn: Dynamics, counts: Mapping[str, int]) -> None:
         delta = counts[element] - dyn.world.occ[i]
         if i >= net.n_nodes:
             _set_link(dyn, i - net.n_nodes, delta)
-        elif delta > 0:
+            continue
+        if dyn.transport is not None:  # a platform with fans queuing for vehicles
+            delta = dyn.transport.observe_platform(i, delta)
+        if delta > 0:
             _add_at_node(dyn, i, delta)
         elif delta < 0:
             _remove_at_node(dyn, i, -delta)
@@ -92,6 +98,20 @@ def _queue_release(dyn: Dynamics, party: Party) -> None:
         w.schedule(max(party.release_at, w.now), K_RELEASE)
 
 
+def _link_template(parties: list[Party], last: int, link: int, d: int) -> tuple[Party, int]:
+    """The latest party whose route still walks ``link`` in direction ``d``, and that step.
+
+    The link's last user may since have swapped its ingress route for its egress route, so
+    fall back to earlier parties; ``-1`` when nobody's route has that step.
+    """
+    candidates = [parties[last]] + [p for p in reversed(parties) if p.id != last]
+    for party in candidates:
+        for k, step in enumerate(party.route):
+            if step[2] == link and step[3] == d:
+                return party, k
+    return parties[last], -1
+
+
 def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
     w = dyn.world
     lk = w.links[link]
@@ -105,8 +125,13 @@ def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
                 f"with_counts: nobody has used link {dyn.net.elements[elem].id!r} yet, so the "
                 "direction of the observed fans is unknown"
             )
-        template = w.parties[lk.last_party[d]]
-        pos = next(k for k, s in enumerate(template.route) if s[2] == link and s[3] == d)
+        template, pos = _link_template(w.parties, lk.last_party[d], link, d)
+        if pos < 0:
+            raise SnapshotError(
+                f"with_counts: no party's current route uses link "
+                f"{dyn.net.elements[elem].id!r} in that direction, so where the observed fans "
+                "are heading is unknown"
+            )
         for _ in range(min(delta, max(lk.capacity - lk.n, 0))):
             party = _new_fan(dyn, template, pos)
             w.occ[elem] += 1

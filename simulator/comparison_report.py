@@ -95,7 +95,7 @@ _TEMPLATE = jinja2.Template(
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, table.options td { text-align: left; }
 .better { color: #1a7f37; font-weight: bold; } .worse { color: #c62828; font-weight: bold; }
 .note { color: #555; } img { max-width: 100%; }
 </style></head><body>
@@ -105,7 +105,7 @@ Differences are variant minus baseline ({{ doc.baseline }}), paired by seed wher
 share seeds (common random numbers), else Welch; a difference is called better or worse only
 when its interval excludes zero.</p>
 <h2>Options</h2>
-<table><tr><th>option</th><th>description</th><th>seeds</th><th>source</th></tr>
+<table class="options"><tr><th>option</th><th>description</th><th>seeds</th><th>source</th></tr>
 {% for g in doc.groups %}<tr><td>{{ g.name }}</td><td>{{ g.description }}</td>
 <td>{{ g.seeds | length }}</td><td>{{ g.source }}</td></tr>{% endfor %}
 </table>

@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from simulator.errors import SimulatorError
+from simulator.levers import LeverRunner
+from simulator.link import Walkway
 from simulator.network import Network
 from simulator.party import (
     ARRIVE,
@@ -24,6 +27,8 @@ from simulator.party import (
 )
 from simulator.sampling import take_sample
 from simulator.scenario import Scenario
+from simulator.transport.kpis import sample_lines
+from simulator.transport.runner import TransportRunner
 from simulator.world import (
     K_ADMIT,
     K_ARRIVAL,
@@ -64,7 +69,12 @@ class Dynamics:
             self.on_source,
             self.on_sample,
             self.on_gates,
+            self.on_vehicle,
+            self.on_car,
+            self.on_lever,
         )
+        self.transport = TransportRunner(scenario, self) if world.transport is not None else None
+        self.levers = LeverRunner(scenario, self) if world.levers is not None else None
 
     def fire(self, event: Any) -> None:
         t, kind, a, b = event._value
@@ -82,6 +92,8 @@ class Dynamics:
         party.times[ARRIVE] = w.now
         w.arrived += party.size
         w.occ[party.origin] += party.size
+        if self.transport is not None:
+            self.transport.on_arrive(party)
         if w.now < self.gates_open:
             w.held.append(party.id)
         else:
@@ -101,6 +113,8 @@ class Dynamics:
     def set_off(self, party: Party) -> None:
         """Choose the gate and route of an ingress party at its origin and start walking."""
         gate = self.choose_gate(party) if self.least_delay else party.gate
+        if self.levers is not None:
+            gate = self.levers.gate_for(party, gate)
         party.gate = gate
         if gate >= 0:
             via = self.world.banks[gate].node
@@ -130,7 +144,7 @@ class Dynamics:
         for bank in self.world.banks:
             try:
                 nodes = self.net.path(origin, bank.node) + self.net.path(bank.node, sector)[1:]
-            except Exception:  # no path through this gate: not a candidate
+            except SimulatorError:  # no path through this gate: not a candidate
                 continue
             out.append((bank.index, self.net.length(nodes) / 1.34))
         return out
@@ -151,8 +165,10 @@ class Dynamics:
         w = self.world
         lk = w.links[link]
         size = party.size
+        closed = self.levers is not None and self.levers.closed(link)
         if (
-            not lk.waiting[d]
+            not closed
+            and not lk.waiting[d]
             and (lk.n == 0 or lk.n + size <= lk.capacity)
             and w.now >= lk.entry_time(d, size)
         ):
@@ -167,6 +183,8 @@ class Dynamics:
         lk = w.links[link]
         if not lk.waiting[0] and not lk.waiting[1]:
             return
+        if self.levers is not None and self.levers.closed(link):
+            return  # an incident: nobody enters until the lever ends
         now = w.now
         for d in (0, 1):
             queue = lk.waiting[d]
@@ -212,6 +230,13 @@ class Dynamics:
         if now < due[d]:
             return  # superseded by an earlier head event
         due[d] = INF
+        if (
+            self.transport is not None
+            and self.transport.into_platform[2 * link + d]
+            and lk.fifo[d]
+            and self._platform_full(lk, link, d)
+        ):
+            return  # the platform ahead is at jam density: hold the head (spill-back)
         out = lk.leave(d, now)
         if out.__class__ is float:
             if out < INF:  # not there yet at the current speed, or held by the exit cap
@@ -233,10 +258,37 @@ class Dynamics:
                 w.push(t, K_LINK, link, 1 - d)
         party = w.parties[pid]
         party.pos += 1
-        w.occ[party.route[party.pos][0]] += size
-        self.at_node(party)
+        node, bank, nxt, nd = party.route[party.pos]
+        occ = w.occ
+        occ[node] += size
+        if bank >= 0 or nxt < 0:
+            self.at_node(party)
+        else:  # depart(party) inlined for its common case: straight onto a free next link
+            lk2 = w.links[nxt]
+            if (
+                not lk2.waiting[nd]
+                and (self.levers is None or not self.levers.closed(nxt))
+                and (lk2.n == 0 or lk2.n + size <= lk2.capacity)
+                and now >= lk2.entry_time(nd, size)
+            ):
+                occ[node] -= size
+                w.outflow[node] += size
+                occ[self.link_elem + nxt] += size
+                t = lk2.enter(pid, size, nd, now)
+                if t < lk2.due[nd]:
+                    lk2.due[nd] = t
+                    w.push(t, K_LINK, nxt, nd)
+            else:
+                self.depart(party)
         if lk.waiting[0] or lk.waiting[1]:
             self.admit(link)
+
+    def _platform_full(self, lk: Walkway, link: int, d: int) -> bool:
+        assert self.transport is not None
+        party = self.world.parties[lk.fifo[d][0][1]]
+        if party.pos + 1 >= len(party.route):
+            return False
+        return self.transport.blocks(party, party.route[party.pos + 1][0], link, d)
 
     def on_admit(self, link: int, d: int) -> None:
         lk = self.world.links[link]
@@ -265,6 +317,8 @@ class Dynamics:
             if math.isnan(party.times[SERVICE]):
                 party.times[SERVICE] = w.now
             duration = cp.service.sample(w.rng)
+            if self.levers is not None:
+                duration *= self.levers.state.service_factor[bank_index]
             bank.busy_s += duration
             done = w.now + duration
             if cp.secondary_share > 0 and w.rng.random() < cp.secondary_share:
@@ -304,6 +358,8 @@ class Dynamics:
             if party.release_at <= w.now:
                 self.release(party)
             return
+        if self.transport is not None and self.transport.absorbs(party, node):
+            return  # queues for a vehicle or a car-park exit; leaves from there
         party.times[LEFT] = w.now
         w.left += party.size
         w.occ[node] -= party.size
@@ -350,8 +406,29 @@ class Dynamics:
         w.occ[origin] += party.size
         self.at_node(party)
 
+    # -- transport and levers (simulator.transport, simulator.levers) ---------------------
+    def on_vehicle(self, line: int, sub: int) -> None:
+        assert self.transport is not None
+        self.transport.on_vehicle(line, sub)
+
+    def on_car(self, park: int, b: int) -> None:
+        assert self.transport is not None
+        self.transport.on_car(park, b)
+
+    def on_lever(self, index: int, edge: int) -> None:
+        assert self.levers is not None
+        self.levers.on_lever(index, edge)
+
     def on_sample(self, a: int, b: int) -> None:
         take_sample(self.world, self.net, self.scenario)
+        if self.transport is not None:
+            sample_lines(
+                state=self.world.transport,
+                transport=self.transport.transport,
+                now=self.world.now,
+                interval_s=self.scenario.settings.sample_interval_s,
+                samples=self.world.samples,
+            )
         interval = self.scenario.settings.sample_interval_s
         w = self.world
         nxt = w.start + (round((w.now - w.start) / interval) + 1) * interval

@@ -12,7 +12,7 @@ import math
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,9 @@ from simulator.checkpoint import TurnstileBank
 from simulator.demand import arrival_order, ingress_parties
 from simulator.dynamics import Dynamics
 from simulator.errors import SnapshotError
-from simulator.kpis import summarize
+from simulator.interventions import delay_releases
+from simulator.kpis import los_minutes, summarize
+from simulator.levers import new_lever_state
 from simulator.link import Walkway
 from simulator.network import Network, build_walkway
 from simulator.pedestrian import create_model
@@ -38,6 +40,9 @@ from simulator.records import (
 )
 from simulator.scenario import Scenario
 from simulator.snapshot import Snapshot, dump_state, load_state
+from simulator.transport.inbound import group_arrivals
+from simulator.transport.kpis import transport_kpis
+from simulator.transport.runner import new_state
 from simulator.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
 
 
@@ -74,13 +79,14 @@ class Agenda(simpy.Environment):
         self._fire = fire
 
     def at(self, t: float, kind: int, a: int, b: int) -> None:
-        event = Tick(self, (t, kind, a, b), self._fire)
+        event: Any = Tick(self, (t, kind, a, b), self._fire)  # duck-types a simpy.Event
         heappush(self._queue, (t, NORMAL, next(self._eid), event))
 
     def pending(self) -> list[tuple[float, int, int, int]]:
         """The run's queued events in the order SimPy will process them."""
-        return [e._value for *_, e in sorted(self._queue, key=lambda q: q[:3])
-                if isinstance(e, Tick)]
+        return [
+            e._value for *_, e in sorted(self._queue, key=lambda q: q[:3]) if isinstance(e, Tick)
+        ]
 
 
 Plan = tuple[Network, list[Walkway]]
@@ -147,12 +153,14 @@ class Simulation:
         ]
         rng = np.random.default_rng(self.seed)
         parties = ingress_parties(sc, self.network, rng)
+        group_arrivals(sc, self.network, parties)
+        delay_releases(sc.interventions, [e.id for e in self.network.elements], parties)
         releases = (
             []
             if sc.egress is None
             else sorted(range(len(parties)), key=lambda i: (parties[i].release_at, i))
         )
-        return World(
+        world = World(
             rng,
             t0,
             links,
@@ -162,6 +170,10 @@ class Simulation:
             arrival_order(parties),
             releases,
         )
+        k_jam = create_model(sc.settings.pedestrian_model, sc.settings.model_params).k_jam
+        world.transport = new_state(sc, self.network.index, k_jam)
+        world.levers = new_lever_state(sc)
+        return world
 
     def _first_events(self) -> None:
         w, sc = self.world, self.scenario
@@ -169,6 +181,10 @@ class Simulation:
         if sc.ingress is not None and sc.ingress.gates_open_s > w.now:
             w.schedule(sc.ingress.gates_open_s, K_GATES)
         self.dynamics.schedule_next_arrival()
+        if self.dynamics.transport is not None:
+            self.dynamics.transport.start()
+        if self.dynamics.levers is not None:
+            self.dynamics.levers.start()
         if w.releases:
             w.schedule(max(w.parties[w.releases[0]].release_at, w.now), K_RELEASE)
         for i, src in enumerate(sc.sources):
@@ -197,9 +213,17 @@ class Simulation:
         env = self.env
         tick = math.floor(self.world.now / 60.0) * 60.0 + 60.0
         step, queue = env.step, env._queue
-        if progress is None:  # the hot loop: nothing but SimPy steps
+        if progress is None:  # the hot loop
+            fire = self.dynamics.fire
             while queue and queue[0][0] <= end:
-                step()
+                if queue[0][3].__class__ is Tick:
+                    # what env.step() does for a Tick (one callback, never failed), minus its
+                    # generic bookkeeping; any other SimPy event goes through step() itself
+                    t, _, _, event = heappop(queue)
+                    env._now = t
+                    fire(event)
+                else:
+                    step()
         while queue and queue[0][0] <= end:
             if progress is not None:
                 while tick <= queue[0][0]:
@@ -254,4 +278,17 @@ class Simulation:
             links=link_stats(w, [link.id for link in sc.venue.links]),
             checkpoints=checkpoint_stats(w, [c.id for c in sc.venue.checkpoints]),
         )
+        if sc.transport is not None:
+            summary.update(
+                transport_kpis(
+                    state=w.transport,
+                    transport=sc.transport,
+                    platform_ids=[self.network.elements[p.node].id for p in w.transport.platforms],
+                    los=los_minutes(
+                        timeseries=timeseries, interval_s=sc.settings.sample_interval_s
+                    ),
+                    final_whistle_s=sc.egress.final_whistle_s if sc.egress else None,
+                    time_to_clear_s=summary["time_to_clear_s"],
+                )
+            )
         return RunResult(summary, timeseries, fans)

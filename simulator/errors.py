@@ -2,7 +2,10 @@
 
     SimulatorError                 base of everything the simulator raises on purpose
     ├── ScenarioError              a scenario file is invalid; carries every Problem found
-    └── SnapshotError              a snapshot does not fit the scenario it is applied to
+    │   └── VariantError           a variant file (simulator.variants) is invalid
+    ├── SnapshotError              a snapshot does not fit the scenario it is applied to
+    ├── SweepError                 a sweep job failed in its worker, or Ray is missing (simulator.sweep)
+    └── RunDirError                run folders given to `compare` are unusable (simulator.compare)
 """
 
 from __future__ import annotations

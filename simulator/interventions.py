@@ -3,8 +3,9 @@
 A scenario lists them under ``interventions:`` (read by ``simulator.intervention_reader``);
 each acts from ``start_s`` until ``end_s`` (None: to the end of the run):
 
-    close_gate      a checkpoint stops screening; fans not yet there go to the open gate
-                    with the least expected delay (walk + queue per lane)
+    close_gate      a checkpoint stops screening; fans setting off in the window go to the
+                    open gate with the least expected delay (walk + queue per lane); fans
+                    already walking to it or queuing there wait for it to reopen
     lanes           a checkpoint works with ``lanes`` lanes
     service_factor  screening times are multiplied by ``factor`` (one gate, or all)
     line_service    a line's ``headway_s``, vehicle ``capacity`` and/or ``fleet`` change
@@ -97,6 +98,5 @@ class LeverState:
         self.closed_gates: set[int] = set()
         self.closed_links: set[int] = set()
         self.speed_factor = 1.0
-        self.base_speeds: dict[int, list[float]] = {}
         self.sector_gate: dict[int, int] = {}
         self.line_fleet: list[int | None] = [None] * n_lines

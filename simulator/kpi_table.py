@@ -46,7 +46,28 @@ def kpi_table(summary: Mapping[str, Any]) -> Table:
         for e in summary.get(group, {}).values()
     )
     table.add_row("element-minutes at LoS E/F", f"{minutes_ef:.0f}")
+    _transport_rows(table, summary)
     return table
+
+
+def _transport_rows(table: Table, summary: Mapping[str, Any]) -> None:
+    """With transport: time to leave the area, the worst platform wait, the busiest line."""
+    if "lines" not in summary:
+        return
+    table.add_row("time to leave the area", format_duration(summary.get("time_to_leave_area_s")))
+    platforms = summary.get("platforms", {})
+    if platforms:
+        pid, p = max(platforms.items(), key=lambda kv: (kv[1]["p95_wait_s"], kv[0]))
+        table.add_row(
+            "worst platform wait p50 / p95",
+            f"{pid}: {format_duration(p['p50_wait_s'])} / {format_duration(p['p95_wait_s'])}",
+        )
+    lines = summary["lines"]
+    if lines:
+        lid, ln = max(lines.items(), key=lambda kv: (kv[1]["passengers"], kv[0]))
+        table.add_row(
+            "busiest line (passengers, trips)", f"{lid}: {ln['passengers']:,}, {ln['trips']:,}"
+        )
 
 
 def _worst_los(summary: Mapping[str, Any]) -> tuple[str, str, Mapping[str, Any]] | None:

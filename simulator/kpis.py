@@ -2,6 +2,13 @@
 
 The summary has exactly the JSON-ready shape of the engine contract; numbers are plain floats
 and ints so ``json.dumps(summary, sort_keys=True)`` is byte-identical for the same seed.
+
+Fan counts: ``arrived`` (reached their origin, sources' arrivals included), ``seated`` (ever
+reached their seat), ``left`` (reached an exit or origin), ``dropped`` (lost by a loss-system
+source, or removed by assimilation), ``in_venue`` (summed over the element occupancies, so
+``arrived == dropped + in_venue + left`` is a real check). ``time_to_clear_s`` is None while any
+ticket holder has not left; link ``mean_occupancy`` and ``share_time_full`` are exact time
+averages over the run, densities and LoS minutes come from the minute samples.
 """
 
 from __future__ import annotations

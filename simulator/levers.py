@@ -47,10 +47,17 @@ class LeverRunner:
         )
         self.base_lines = scenario.transport.lines if scenario.transport else ()
         self.sector_nodes = [[index[s] for s in lv.sectors] for lv in self.levers]
+        # the speed tables as built for this run (a warm start gets fresh ones, unscaled)
+        self.base_speeds = [lk.speeds for lk in dyn.world.links]
+        factor = self.state.speed_factor
+        if factor != 1.0:
+            for lk, base in zip(dyn.world.links, self.base_speeds, strict=True):
+                lk.speeds = [v * factor for v in base]
 
     @property
     def state(self) -> LeverState:
-        return self.dyn.world.levers  # type: ignore[no-any-return]
+        state: LeverState = self.dyn.world.levers
+        return state
 
     def start(self) -> None:
         """Schedule every window edge still ahead (cold start); apply those already open."""
@@ -161,9 +168,8 @@ class LeverRunner:
             return
         s.speed_factor = factor
         for i, lk in enumerate(w.links):
-            base = s.base_speeds.setdefault(i, list(lk.speeds))
             lk.advance(w.now)
-            lk.speeds = [v * factor for v in base]
+            lk.speeds = [v * factor for v in self.base_speeds[i]]
             for d in (0, 1):
                 self.dyn.want(i, d, lk.head_time(d, w.now))
 
@@ -178,3 +184,5 @@ class LeverRunner:
             if fleet is not None and s.line_fleet[k] is not None:
                 veh.set_fleet(fleet - int(s.line_fleet[k] or 0), self.dyn.world.now)
                 s.line_fleet[k] = fleet
+                if self.dyn.transport is not None:
+                    self.dyn.transport.recall(k)  # a vehicle added now may call at once

@@ -7,10 +7,12 @@ and exits (they are ends, never corridors) and take the shortest walking length.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
@@ -58,29 +60,50 @@ def build_walkway(
     index: int, link: Link, model: PedestrianModel, caps: FlowCaps, t0: float
 ) -> Walkway:
     """The run-time link: storage, speed table by head count, and headway at the cap."""
-    floor = link.floor_m2
-    capacity = max(1, math.floor(model.k_jam * floor))
-    factor = KIND_SPEED_FACTOR.get(link.kind, 1.0)
-    free = model.speed(0.0, floor) * factor
-    if link.kind == "door":  # short: the cap is the point, walking time is at free speed
+    key = (link.kind, link.length_m, link.width_m, link.flow_cap_per_m_s, caps)
+    try:
+        capacity, speeds, headway, supply = _tables(cast(Hashable, model), *key)
+    except TypeError:  # an unhashable custom model: build without the cache
+        capacity, speeds, headway, supply = _tables.__wrapped__(model, *key)
+    return Walkway(index, link.length_m, capacity, speeds, headway, t0, supply)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tables(
+    model: Hashable,
+    kind: str,
+    length: float,
+    width: float,
+    override: float | None,
+    caps: FlowCaps,
+) -> tuple[int, list[float], float, list[float] | None]:
+    """Storage, speed by head count, exit headway and supply of a link of this geometry.
+
+    Cached: a long walkway has tens of thousands of head counts, and venues repeat geometries.
+    The lists are shared between links and never written to.
+    """
+    ped = cast(PedestrianModel, model)
+    link = Link("", "", "", length, width, kind, True, override)  # type: ignore[arg-type]
+    floor = length * width
+    capacity = max(1, math.floor(ped.k_jam * floor))
+    factor = KIND_SPEED_FACTOR.get(kind, 1.0)
+    free = ped.speed(0.0, floor) * factor
+    if kind == "door":  # short: the cap is the point, walking time is at free speed
         speeds = [free] * (capacity + 1)
     else:
         speeds = [free] + [
-            max(V_MIN, model.speed(n / floor, floor) * factor) for n in range(1, capacity + 1)
+            max(V_MIN, ped.speed(n / floor, floor) * factor) for n in range(1, capacity + 1)
         ]
-    cap = flow_cap(link, model, caps)
+    cap = flow_cap(link, ped, caps)
     supply = None
-    if link.kind != "door" and link.flow_cap_per_m_s is None:
-        q_max, k_crit = critical_point(model, floor)
-        wave = q_max * factor / (model.k_jam - k_crit)  # backward wave speed, m/s
+    if kind != "door" and override is None:
+        q_max, k_crit = critical_point(ped, floor)
+        wave = q_max * factor / (ped.k_jam - k_crit)  # backward wave speed, m/s
         supply = [
-            1.0 / (link.width_m * min(cap, wave * (model.k_jam - n / floor)))
-            if n < capacity
-            else math.inf
+            1.0 / (width * min(cap, wave * (ped.k_jam - n / floor))) if n < capacity else math.inf
             for n in range(capacity + 1)
         ]
-    headway = 1.0 / (cap * link.width_m)
-    return Walkway(index, link.length_m, capacity, speeds, headway, t0, supply)
+    return capacity, speeds, 1.0 / (cap * width), supply
 
 
 class Network:

@@ -61,15 +61,35 @@ class Party:
         # a flat tuple pickles and loads several times faster than the slots' state dict,
         # and a snapshot carries every party
         return _restore, (
-            self.id, self.size, self.first_fan, self.origin, self.sector, self.gate,
-            self.destination, self.phase, self.route, self.pos, self.pending,
-            self.release_at, self.times,
+            self.id,
+            self.size,
+            self.first_fan,
+            self.origin,
+            self.sector,
+            self.gate,
+            self.destination,
+            self.phase,
+            self.route,
+            self.pos,
+            self.pending,
+            self.release_at,
+            self.times,
         )
 
 
 def _restore(
-    pid: int, size: int, first_fan: int, origin: int, sector: int, gate: int, destination: int,
-    phase: int, route: tuple[Step, ...], pos: int, pending: int, release_at: float,
+    pid: int,
+    size: int,
+    first_fan: int,
+    origin: int,
+    sector: int,
+    gate: int,
+    destination: int,
+    phase: int,
+    route: tuple[Step, ...],
+    pos: int,
+    pending: int,
+    release_at: float,
     times: list[float],
 ) -> Party:
     party = Party(pid, size, first_fan, origin, sector, phase)

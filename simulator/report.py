@@ -113,6 +113,17 @@ def render_report(
                 end_s=end,
                 marks=marks,
             )
+    platforms = summary.get("platforms", {})
+    if platforms:
+        plots["platforms"] = report_plots.density_plot(
+            timeseries,
+            sorted(platforms),
+            title="Platforms and bus bays",
+            scale="walkway",
+            start_s=start,
+            end_s=end,
+            marks=marks,
+        )
     template = _environment().get_template("report.html")
     return template.render(
         scenario=scenario,

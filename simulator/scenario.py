@@ -16,7 +16,9 @@ from typing import Literal
 
 import numpy as np
 
+from simulator.interventions import Intervention
 from simulator.los import LosScale
+from simulator.transport.model import Transport
 
 OriginMode = Literal["tram", "rail", "bus", "car", "walk"]
 LinkKind = Literal["walkway", "stairs_up", "stairs_down", "ramp", "escalator", "door"]
@@ -246,3 +248,5 @@ class Scenario:
     egress: Egress | None = None
     sources: tuple[PoissonSource, ...] = ()
     description: str = ""
+    transport: Transport | None = None  # lines, car parks, roads (simulator.transport)
+    interventions: tuple[Intervention, ...] = ()  # what-if levers with time windows

@@ -18,6 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
+# Two runs whose KPI differs by less than this share of its size are equal: the gap is float
+# rounding (sums taken in another order), and must not read as a "significant" difference.
+RELATIVE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ def paired_difference(
     for seed in sorted(set(variant) & set(baseline)):
         a, b = _clean([variant[seed]]), _clean([baseline[seed]])
         if a and b:
-            diffs.append(a[0] - b[0])
+            gap = a[0] - b[0]
+            diffs.append(0.0 if abs(gap) <= RELATIVE_TOLERANCE * max(abs(a[0]), abs(b[0])) else gap)
     return mean_ci(diffs, confidence=confidence)
 
 

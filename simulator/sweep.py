@@ -167,6 +167,8 @@ class RayExecutor:
                 try:
                     results[i] = ray.get(done[0])
                 except ray.exceptions.RayTaskError as err:
+                    for ref in pending:  # a shared cluster should not run the rest for nothing
+                        ray.cancel(ref)
                     raise _failure(jobs[i], err.cause if err.cause else err) from err
                 if on_done is not None:
                     on_done(results[i])

@@ -20,6 +20,7 @@ from simulator.party import Party
 # event kinds: (time, kind, a, b)
 K_LINK, K_ADMIT, K_LANE, K_LANE_FREE, K_FAN_DONE = 0, 1, 2, 3, 4
 K_ARRIVAL, K_RELEASE, K_SOURCE, K_SAMPLE, K_GATES = 5, 6, 7, 8, 9
+K_VEHICLE, K_CAR, K_LEVER = 10, 11, 12  # simulator.transport and simulator.levers
 
 SAMPLE_COLUMNS = (
     "time_s",
@@ -68,6 +69,8 @@ class World:
         self.left = 0
         self.dropped = 0
         self.samples: dict[str, list[Any]] = {c: [] for c in SAMPLE_COLUMNS}
+        self.transport: Any = None  # simulator.transport.state.TransportState
+        self.levers: Any = None  # simulator.interventions.LeverState
         self.events = 0  # processed so far, for events/s in benchmarks
         self.push: Callable[[float, int, int, int], None] = self.hold
 

@@ -15,8 +15,9 @@ from simulator.scenario import Scenario
 from streams.bus import Bus, InProcessBus
 from streams.cameras import Camera, demo_cameras, load_cameras
 from streams.errors import ConfigError, StreamsError
+from streams.frames import FrameReplay, frame_cameras, load_model
 from streams.kafka_bus import KafkaBus, KafkaSettings
-from streams.live import LiveSettings, default_start, match_day, run_live
+from streams.live import CountSource, LiveSettings, default_start, match_day, run_live
 from streams.messages import at_clock, clock_seconds
 from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
@@ -45,6 +46,7 @@ class LiveOptions:
     kafka_idempotence: bool = True
     kafka_highwater: bool = False
     kafka_retries: int | None = None
+    model: str | None = None
 
 
 def make_bus(options: LiveOptions) -> Bus:
@@ -86,17 +88,13 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
     """Run ``matchday live`` to the end; returns the service (its stats) for the caller."""
     scenario = _scenario(options.scenario)
     day = match_day(options.day)
-    cameras: tuple[Camera, ...] = (
-        load_cameras(options.cameras, scenario) if options.cameras else demo_cameras(scenario)
-    )
-    if options.cameras is None and not options.fast:
-        raise ConfigError(
-            "matchday live",
-            "--fast",
-            "--fast (counts sampled from the simulation) or "
-            "--cameras cameras.yaml with counting workers publishing zone.count.v1",
-            "neither; the rendered-frames demo needs vision's synthetic camera",
-        )
+    frames = options.cameras is None and not options.fast
+    cameras: tuple[Camera, ...]
+    if options.cameras is not None:
+        cameras = load_cameras(options.cameras, scenario)
+    else:
+        cameras = frame_cameras(scenario) if frames else demo_cameras(scenario)
+    model = load_model(options.model) if frames else None
     ruleset = load_ruleset(options.rules) if options.rules else RuleSet()
     start_s = _start_s(options, scenario, day)
     bus = make_bus(options)
@@ -110,22 +108,27 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         settings=TwinSettings(seed=options.seed),
     )
     service = TwinService(bus, twin)
-    replay = (
-        CountReplay(scenario, cameras, day=day, start_s=start_s, seed=options.seed + 1)
-        if options.fast
-        else None
-    )
+    replay: CountSource | None = None
+    if options.fast:
+        replay = CountReplay(scenario, cameras, day=day, start_s=start_s, seed=options.seed + 1)
+    elif frames:
+        replay = FrameReplay(
+            scenario, cameras, model, day=day, start_s=start_s, seed=options.seed + 1
+        )
     board = _dashboard(bus, scenario, options, console)
     where = f"Kafka at {options.kafka}" if options.kafka else "the in-process bus"
+    if model is not None:
+        where += f" (rendered frames through {model.name})"
     console.print(
         f"{len(cameras)} cameras -> {where}; {options.minutes:g} match minutes "
         f"at {options.speed:g}x from {_hhmm(day, start_s)}"
     )
     try:
+        interval = 30.0 if frames else 15.0  # a frame per camera costs tens of ms
         run_live(
             bus,
             service,
-            LiveSettings(start_s, options.minutes, options.speed),
+            LiveSettings(start_s, options.minutes, options.speed, camera_interval_s=interval),
             replay=replay,
             on_cycle=lambda r: _print_cycle(console, day, r),
         )

@@ -29,7 +29,10 @@ def live(
         Path | None, typer.Option(help="rules YAML; default: built-in rule set")
     ] = None,
     fast: Annotated[
-        bool, typer.Option("--fast", help="demo counts sampled from a simulation")
+        bool,
+        typer.Option(
+            "--fast", help="demo counts sampled from the simulation (default: rendered frames)"
+        ),
     ] = False,
     start: Annotated[str | None, typer.Option(help="match clock to start at, HH:MM")] = None,
     minutes: Annotated[float, typer.Option(help="match minutes to run")] = 30.0,
@@ -46,6 +49,9 @@ def live(
     kafka_highwater: Annotated[
         bool, typer.Option(help="lag from fetch highwater, not end_offsets")
     ] = False,
+    model: Annotated[
+        str | None, typer.Option(help="counting model for the rendered-frames demo (vision name)")
+    ] = None,
     kafka_retries: Annotated[
         int | None, typer.Option(help="producer retries (0: matchday's own)")
     ] = None,
@@ -69,6 +75,7 @@ def live(
         kafka_idempotence=kafka_idempotence,
         kafka_highwater=kafka_highwater,
         kafka_retries=kafka_retries,
+        model=model,
     )
     try:
         start_live(options, console)

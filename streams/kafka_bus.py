@@ -51,6 +51,7 @@ class KafkaSettings:
     request_timeout_ms: int = 5_000
     max_unsent: int = 100_000  # records queued or kept for re-sending while the broker is away
     session_timeout_ms: int = 6_000
+    fetch_max_wait_ms: int = 50  # how long a fetch waits for data: the floor of read latency
     heartbeat_interval_ms: int = 1_000
     partition_refresh_s: float = 3.0
 
@@ -231,6 +232,7 @@ class KafkaSubscription:
         self.settings = settings
         self.topics = topics
         self.group = group
+        self.from_beginning = from_beginning
         config: dict[str, Any] = {
             "bootstrap_servers": settings.bootstrap,
             "client_id": settings.client_id,
@@ -244,6 +246,7 @@ class KafkaSubscription:
             ),
             "reconnect_backoff_max_ms": 1000,
             "bootstrap_timeout_ms": settings.bootstrap_timeout_ms,
+            "fetch_max_wait_ms": settings.fetch_max_wait_ms,
         }
         try:
             self.consumer = KafkaConsumer(**config)
@@ -264,8 +267,13 @@ class KafkaSubscription:
             for partition in self.consumer.partitions_for_topic(topic) or ():
                 wanted.add(TopicPartition(topic, partition))
         if wanted and wanted != self._assigned:
+            added = wanted - self._assigned
             self.consumer.assign(sorted(wanted))
             self._assigned = wanted
+            if not self.from_beginning:  # fix "the end" now, not at the first fetch
+                self.consumer.seek_to_end(*sorted(added))
+                for tp in added:
+                    self.consumer.position(tp)
         self._rewind_truncated()
 
     def _log_ends(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int | None]:

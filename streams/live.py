@@ -11,13 +11,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Protocol
 
 from simulator.scenario import Scenario
 from streams.bus import Bus
 from streams.inbox import Publisher
-from streams.replay import CountReplay
+from streams.messages import Message
 from streams.service import TwinService
 from streams.twin import CycleReport
+
+
+class CountSource(Protocol):
+    """What publishes counts in a demo: ``CountReplay`` (--fast) or ``FrameReplay`` (frames)."""
+
+    def counts(self, clock_s: float) -> list[Message]: ...
+
 
 MOROCCO = timezone(timedelta(hours=1))  # Morocco keeps UTC+1 outside Ramadan
 
@@ -53,7 +61,7 @@ def run_live(
     service: TwinService,
     settings: LiveSettings,
     *,
-    replay: CountReplay | None = None,
+    replay: CountSource | None = None,
     on_cycle: Callable[[CycleReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:

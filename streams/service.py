@@ -33,11 +33,19 @@ class ServiceStats:
 class TwinService:
     """Pumps the bus through a DigitalTwin; call ``pump`` often and ``cycle`` every N seconds."""
 
-    def __init__(self, bus: Bus, twin: DigitalTwin, *, confirm_after_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        twin: DigitalTwin,
+        *,
+        confirm_after_s: float = 5.0,
+        counts_from_beginning: bool = False,
+    ) -> None:
         self.bus = bus
         self.twin = twin
         bus.create_topics(TOPICS)
-        self.counts = Inbox(bus, [ZONE_COUNT])
+        # counts from before the twin started are history, not state: start at the end
+        self.counts = Inbox(bus, [ZONE_COUNT], from_beginning=counts_from_beginning)
         self.alerts = Inbox(bus, [OPS_ALERT])
         self.publisher = Publisher(bus)
         self.confirm_after_s = confirm_after_s

@@ -147,7 +147,8 @@ class DigitalTwin:
         in ``refusals`` so the operator sees the twin fell back to its model there.
         """
         links = {link.id for link in self.scenario.venue.links}
-        attempts = (observed, {z: n for z, n in observed.items() if z not in links}, {})
+        nodes_only = {z: n for z, n in observed.items() if z not in links}
+        attempts: tuple[dict[str, int], ...] = (observed, nodes_only, {})
         for counts in attempts:
             corrected = snap.with_counts(counts) if counts else snap
             try:

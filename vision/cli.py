@@ -39,7 +39,7 @@ def _fail(exc: VisionError) -> None:
 def _summary(counts: list[ZoneCount]) -> str:
     parts = []
     for c in counts:
-        dens = f" {c.density_per_m2:.2f}/m²" if c.density_per_m2 is not None else ""
+        dens = f" {c.density_per_m2:.3f}/m²" if c.density_per_m2 is not None else ""
         gate = (
             f" in {c.crossings_in} out {c.crossings_out}"
             if c.crossings_in or c.crossings_out

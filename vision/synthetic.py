@@ -62,22 +62,24 @@ class SyntheticCamera:
             dtype=np.float64,
         )
 
-    def zone_polygon(self) -> np.ndarray:
-        """The zone's outline in image pixels."""
-        return self.project(np.hstack([self.zone_corners, np.zeros((4, 1))]))
+    def zone_polygon(self, height_m: float = 0.0) -> np.ndarray:
+        """The zone's outline in image pixels, on the ground or raised to ``height_m``."""
+        return self.project(np.hstack([self.zone_corners, np.full((4, 1), height_m)]))
 
     def homography(self) -> Homography:
         """Image pixels -> ground metres for this camera (exact, from the projection)."""
         return Homography.fit(self.zone_polygon(), self.zone_corners)
 
-    def layout(self, zone: str = "zone") -> ZoneLayout:
-        """A one-zone layout matching this camera, for ``ZoneCounter``."""
-        return ZoneLayout(
-            self.camera,
-            (Zone(zone, self.zone_polygon(), self.width_m * self.depth_m),),
-            (),
-            self.homography(),
-        )
+    def layout(self, zone: str = "zone", *, heads: bool = False) -> ZoneLayout:
+        """A one-zone layout matching this camera, for ``ZoneCounter``.
+
+        Box models place a person at the feet, so the zone is the ground outline. Density maps
+        put each person at the head, so for them (``heads=True``) the outline is raised to head
+        height; the area stays the ground area.
+        """
+        poly = self.zone_polygon(HEAD_M if heads else 0.0)
+        area = self.width_m * self.depth_m
+        return ZoneLayout(self.camera, (Zone(zone, poly, area),), (), self.homography())
 
     def sample_positions(
         self, density_per_m2: float, rng: np.random.Generator, min_gap_m: float = 0.35

@@ -76,5 +76,6 @@ def darknet_onnx(src: DarknetSource, model_file: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     with os.fdopen(fd, "wb") as fh:
         fh.write(model.SerializeToString())
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared like any model file
     os.replace(tmp, target)
     return target

@@ -48,24 +48,24 @@ def group_arrivals(scenario: Scenario, network: Network, parties: list[Party]) -
     calls_at: dict[int, list[tuple[float, int]]] = {}
     for line in transport.lines:
         node = network.index[line.platform]
-        calls = call_times(line, transport, start, end)
-        calls_at.setdefault(node, []).extend((t, line.capacity) for t in calls)
+        times = call_times(line, transport, start, end)
+        calls_at.setdefault(node, []).extend((t, line.capacity) for t in times)
     moved = 0
-    for node, calls in calls_at.items():
-        calls.sort()
-        times = [t for t, _ in calls]
-        room = [c for _, c in calls]
+    for node, booked in calls_at.items():
+        booked.sort()
+        calls = [t for t, _ in booked]
+        room = [c for _, c in booked]
         here = sorted(
             (p for p in parties if p.origin == node), key=lambda p: (p.times[ARRIVE], p.id)
         )
         k = 0
         for party in here:
-            k = max(k, bisect.bisect_left(times, party.times[ARRIVE]))
+            k = max(k, bisect.bisect_left(calls, party.times[ARRIVE]))
             while k < len(room) and room[k] < party.size:
                 k += 1
             if k == len(room):
                 break
             room[k] -= party.size
-            party.times[ARRIVE] = times[k]
+            party.times[ARRIVE] = calls[k]
             moved += 1
     return moved

@@ -42,7 +42,9 @@ class Line:
     Vehicles call every ``headway_s`` (or at the ``timetable`` times) between ``service_start_s``
     and ``service_end_s``, dwell ``dwell_s`` and leave with up to ``capacity`` fans. With a
     ``fleet`` only that many vehicles circulate: one that leaves comes back after a round trip
-    of twice the running time plus a turnaround dwell, so a small fleet stretches the headway.
+    of twice the running time plus a turnaround dwell, so a small fleet stretches the headway;
+    a vehicle of a finite fleet finding nobody to take stays at its bay instead of leaving
+    empty (a timetabled or unlimited service leaves on time, empty or not).
     The running time is ``running_time_s``, or the BPR time of ``road`` when the line is a bus
     on a road (then ``pcu`` is what one bus adds to the road volume).
     """

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from simulator.party import INGRESS, LEFT, Party
+from simulator.party import ARRIVE, INGRESS, LEFT, Party
 from simulator.scenario import Scenario
 from simulator.transport.state import (
     CarQueue,
@@ -69,13 +69,20 @@ class TransportRunner:
         self.platform_at = {p.node: i for i, p in enumerate(state.platforms)}
         self.platform_of_line = [self.platform_at[index[ln.platform]] for ln in tr.lines]
         self.car_park_at = {index[c.origin]: i for i, c in enumerate(tr.car_parks)}
+        # (link, direction) pairs that end on a platform, flat: 2 * link + direction
+        self.into_platform = [False] * (2 * len(scenario.venue.links))
+        for i, link in enumerate(scenario.venue.links):
+            for d, end in ((0, link.target), (1, link.source)):
+                if index[end] in self.platform_at:
+                    self.into_platform[2 * i + d] = True
         roads = tr.road_index()
         self.line_road = [roads.get(ln.road, -1) if ln.road else -1 for ln in tr.lines]
         self.park_road = [roads.get(c.road, -1) if c.road else -1 for c in tr.car_parks]
 
     @property
     def state(self) -> TransportState:
-        return self.dyn.world.transport  # type: ignore[no-any-return]
+        state: TransportState = self.dyn.world.transport
+        return state
 
     def start(self) -> None:
         """Schedule the first call of every line (cold start only)."""
@@ -121,6 +128,45 @@ class TransportRunner:
         plat.blocked.append((link, d))
         return True
 
+    # -- observed counts (the live twin, see simulator.assimilate) -------------------------
+    def observe_platform(self, node: int, delta: int) -> int:
+        """Apply an observed change at a platform with fans waiting; return what is left.
+
+        Fewer fans: taken from the head of the platform queue (they would board first) and
+        counted as dropped. More fans: one-fan parties join the queue, as leaving fans do.
+        Only while fans are queuing there (egress); otherwise the engine's rule applies.
+        """
+        p = self.platform_at.get(node)
+        if p is None or not self.state.platforms[p].queue or delta == 0:
+            return delta
+        plat, w = self.state.platforms[p], self.dyn.world
+        if delta > 0:
+            template = w.parties[plat.queue[-1][1]]
+            for _ in range(delta):
+                party = Party(len(w.parties), 1, w.next_fan, template.origin, -1, template.phase)
+                party.destination, party.route = node, ((node, -1, -1, 0),)
+                party.times[ARRIVE] = w.now
+                w.parties.append(party)
+                w.next_fan += 1
+                w.fans_expected += 1
+                w.arrived += 1
+                w.occ[node] += 1
+                plat.join(w.now, party.id, 1)
+            return 0
+        count = -delta
+        while plat.queue and count > 0:
+            joined, pid, size = plat.queue.popleft()
+            take = min(size, count)
+            if size > take:
+                plat.queue.appendleft((joined, pid, size - take))
+            w.parties[pid].size -= take
+            plat.waiting -= take
+            w.occ[node] -= take
+            w.dropped += take
+            count -= take
+        self._unblock(plat, w.now)
+        return -count
+
     # -- vehicles -----------------------------------------------------------------------
     def schedule_call(self, line: int) -> None:
         """Book the line's next call: one headway on, once a vehicle of the fleet is free."""
@@ -129,6 +175,11 @@ class TransportRunner:
         self.state.due[line] = t
         if t < INF:
             w.schedule(t, K_VEHICLE, line, CALL)
+
+    def recall(self, line: int) -> None:
+        """Move the line's next call up if a vehicle can call sooner (fleet grown)."""
+        if self.state.vehicles[line].next_call(self.dyn.world.now) < self.state.due[line]:
+            self.schedule_call(line)
 
     def on_vehicle(self, line: int, sub: int) -> None:
         """A vehicle calls (and books the next call), departs full or empty, or is back."""
@@ -142,14 +193,16 @@ class TransportRunner:
             self.schedule_call(line)
         elif sub == BACK:
             veh.back(now)
-            if veh.next_call(now) < self.state.due[line]:
-                self.schedule_call(line)
+            self.recall(line)
         else:
             self.depart(line)
 
     def depart(self, line: int) -> None:
         veh = self.state.vehicles[line]
         load = self.board(line)
+        if not load and veh.ready is not None:
+            veh.back(self.dyn.world.now)  # a shuttle with nobody to take waits at its bay
+            return
         spec = self.transport.lines[line]
         run = spec.running_time_s
         road = self.line_road[line]
@@ -183,11 +236,15 @@ class TransportRunner:
             veh.wait_sum += wait * size
             veh.wait_n += size
         veh.departed += load
-        if load and plat.blocked:
-            blocked, plat.blocked = plat.blocked, []
-            for link, d in blocked:
-                self.dyn.want(link, d, now)
+        if load:
+            self._unblock(plat, now)
         return load
+
+    def _unblock(self, plat: PlatformQueue, now: float) -> None:
+        """Room on the platform: the links held back try their heads again."""
+        blocked, plat.blocked = plat.blocked, []
+        for link, d in blocked:
+            self.dyn.want(link, d, now)
 
     # -- cars ---------------------------------------------------------------------------
     def on_car(self, park: int, _: int) -> None:

@@ -40,15 +40,14 @@ def test_counts_are_set_and_every_fan_still_accounted_for(
     assert fans["in_venue"] == 0
 
 
-def test_removal_takes_the_fans_nearest_the_way_out(
-    small: Scenario, mid_ingress: Snapshot
-) -> None:
+def test_removal_takes_the_fans_nearest_the_way_out(small: Scenario, mid_ingress: Snapshot) -> None:
     ahead = Simulation(small, seed=3, snapshot=mid_ingress)
     lk = ahead.world.links[ahead.network.index["l2"] - ahead.network.n_nodes]
     head_party = lk.fifo[0][0][1]
     head_size = lk.fifo[0][0][2]
-    sim = Simulation(small, seed=3,
-                     snapshot=mid_ingress.with_counts({"l2": mid_ingress.occupancy["l2"] - 1}))
+    sim = Simulation(
+        small, seed=3, snapshot=mid_ingress.with_counts({"l2": mid_ingress.occupancy["l2"] - 1})
+    )
     moved = sim.world.links[lk.index]
     assert moved.fifo[0][0][1] == head_party if head_size > 1 else moved.fifo[0][0][1] != head_party
     assert sim.world.parties[head_party].size == head_size - 1
@@ -89,3 +88,23 @@ def test_observed_counts_survive_json(small: Scenario, mid_ingress: Snapshot) ->
     a.run()
     b.run()
     assert a.result().summary == b.result().summary
+
+
+def test_link_whose_last_user_turned_for_home_still_takes_fans() -> None:
+    """After the final whistle the last ingress user of a stair now follows its egress route;
+    counts on that stair must copy an earlier party still routed over it, not crash."""
+    from pathlib import Path
+
+    from simulator.loader import load_scenario
+
+    bundled = Path(__file__).parents[2] / "scenarios" / "stade_mohammed_v.yaml"
+    scenario = load_scenario(bundled)
+    sim = Simulation(scenario, seed=0)
+    sim.run(until=22 * 3600 + 52 * 60)  # two minutes after the final whistle
+    snap = sim.snapshot()
+    observed = snap.with_counts({"stairs_s_up": snap.occupancy["stairs_s_up"] + 50})
+    warm = Simulation(scenario, seed=0, snapshot=observed)
+    assert occupancy(warm, "stairs_s_up") == snap.occupancy["stairs_s_up"] + 50
+    warm.run(until=snap.time_s + 600)
+    fans = warm.result().summary["fans"]
+    assert fans["arrived"] == fans["dropped"] + fans["in_venue"] + fans["left"]

@@ -156,3 +156,10 @@ def test_cameras_yaml_and_its_errors(tmp_path: Path) -> None:
             cameras_from(__import__("yaml").safe_load(text), sc, file="cams.yaml")
         assert f"cams.yaml: {where}:" in str(info.value), (text, str(info.value))
     assert all(c.zone != "car_park" for c in demo_cameras(sc))  # no floor, no demo camera
+
+
+def test_public_api_is_exported() -> None:
+    import streams
+
+    for name in streams.__all__:
+        assert hasattr(streams, name), name

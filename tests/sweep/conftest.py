@@ -6,16 +6,10 @@ pool) once per session; the compare, report and CLI tests read it rather than ru
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from sweep_helpers import SEEDS, TINY, VARIANTS
 
 from simulator.sweep import LocalExecutor, SweepResult, plan_sweep, run_sweep
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-TINY = DATA / "scenarios" / "tiny.yaml"
-VARIANTS = DATA / "variants"
-SEEDS = 4
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import typer
-from conftest import TINY, VARIANTS
+from sweep_helpers import TINY, VARIANTS
 from typer.testing import CliRunner
 
 from simulator import sweep_cli
@@ -73,3 +73,38 @@ def test_missing_variant_file_exits_2(tmp_path: Path) -> None:
     args = ["sweep", str(TINY), "--seeds", "1", "--variant", "no_such_variant"]
     result = runner.invoke(app(), [*args, "--out", str(tmp_path)])
     assert result.exit_code == 2 and "no_such_variant" in result.output
+
+
+def test_compare_reads_matchday_simulate_runs(tmp_path: Path) -> None:
+    """The contract with ``matchday simulate``: its summary.json is one replication."""
+    from simulator import cli as simulator_cli
+
+    application = app()
+    simulator_cli.register(application)
+    for seed in (1, 2):
+        args = [
+            "simulate",
+            str(TINY),
+            "--seed",
+            str(seed),
+            "--out",
+            str(tmp_path / "sim" / f"seed_{seed}"),
+        ]
+        result = runner.invoke(application, args)
+        assert result.exit_code == 0, result.output
+    sweep_out = tmp_path / "sweep"
+    result = runner.invoke(
+        application, ["sweep", str(TINY), "--seeds", "2", "--out", str(sweep_out)]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        application,
+        ["compare", str(tmp_path / "sim"), str(sweep_out), "--out", str(tmp_path / "cmp")],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    names = [g["name"] for g in doc["groups"]]
+    assert names == ["sim", "sweep:baseline"]
+    for kpi in doc["kpis"]:  # same scenario, same seeds: simulate and sweep agree exactly
+        diff = kpi["differences"]["sweep:baseline"]
+        assert diff["method"] == "paired" and diff["mean"] in (0.0, None), kpi["key"]

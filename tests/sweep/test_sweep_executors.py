@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, TINY, VARIANTS
+from sweep_helpers import SEEDS, TINY, VARIANTS
 from sweep_jobs import fail_on_three, seeded_draw
 
 from simulator import Simulation

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TINY, VARIANTS
+from sweep_helpers import TINY, VARIANTS
 from test_sweep_cli import app, runner
 
 

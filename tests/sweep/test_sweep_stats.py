@@ -120,6 +120,16 @@ def test_paired_difference_uses_only_seeds_both_define() -> None:
     assert est.n == 2 and est.mean == pytest.approx(2.5)
 
 
+def test_float_rounding_is_no_difference() -> None:
+    """3295.1 vs 3295.1 + 1e-12 on every seed must not read as a significant difference."""
+    base = {s: 3295.1 + s for s in range(10)}
+    same = {s: v + 1e-12 for s, v in base.items()}
+    est = paired_difference(same, base)
+    assert est.mean == 0.0 and not est.excludes_zero()
+    real = paired_difference({s: v + 1e-3 for s, v in base.items()}, base)
+    assert real.excludes_zero()
+
+
 def test_welch_hand_worked_example() -> None:
     x, y = [20.0, 22.0, 24.0, 26.0], [10.0, 11.0, 12.0]
     est = welch_difference(x, y)

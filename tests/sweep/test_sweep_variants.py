@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TINY, VARIANTS
+from sweep_helpers import TINY, VARIANTS
 
 from simulator.errors import Problem
 from simulator.loader import load_scenario

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pyarrow.compute as pc
 import pytest
-from venues import link, scenario
+from validation_venues import link, scenario
 
 from simulator import Scenario, Simulation
 
@@ -15,9 +15,13 @@ pytestmark = pytest.mark.validation
 
 
 def match_day() -> Scenario:
-    gate = {"lanes": 3, "queue_area_m2": 100, "secondary_share": 0.1,
-            "service": {"kind": "exponential", "mean": 6.0},
-            "secondary_service": {"kind": "uniform", "low": 20, "high": 40, "mean": 30}}
+    gate = {
+        "lanes": 3,
+        "queue_area_m2": 100,
+        "secondary_share": 0.1,
+        "service": {"kind": "exponential", "mean": 6.0},
+        "secondary_service": {"kind": "uniform", "low": 20, "high": 40, "mean": 30},
+    }
     return scenario(
         name="conservation",
         settings={"start": "19:00", "end": "23:59"},
@@ -26,20 +30,31 @@ def match_day() -> Scenario:
         checkpoints=[{"id": "g1", **gate}, {"id": "g2", **gate}],
         sectors=[{"id": "s1", "seats": 1200, "gate": "g1"}, {"id": "s2", "seats": 900}],
         exits=[{"id": "x"}],
-        links=[link("l1", "tram", "plaza", 150, 4), link("l2", "park", "plaza", 200, 3),
-               link("l3", "plaza", "g1", 30, 3), link("l4", "plaza", "g2", 40, 3),
-               link("l5", "g1", "conc", 10, 3, kind="door"), link("l6", "g2", "conc", 10, 3),
-               link("l7", "conc", "s1", 15, 2, kind="stairs_up"),
-               link("l8", "conc", "s2", 12, 2, kind="stairs_down"),
-               link("l9", "plaza", "x", 50, 2)],
-        ingress={"kickoff": "21:00", "gates_open": "19:30", "attendance": 0.9,
-                 "profile": [[-150, 0.0], [-60, 0.4], [-10, 0.95], [15, 1.0]],
-                 "mode_split": {"tram": 0.6, "park": 0.4},
-                 "party_sizes": [0.3, 0.3, 0.2, 0.1, 0.05, 0.05],
-                 "route_choice": "least_delay"},
-        egress={"final_whistle": "22:50",
-                "release_profile": [[0, 0.0], [10, 0.6], [25, 0.95], [40, 1.0]],
-                "destinations": {"x": 0.2, "tram": 0.5, "park": 0.3}},
+        links=[
+            link("l1", "tram", "plaza", 150, 4),
+            link("l2", "park", "plaza", 200, 3),
+            link("l3", "plaza", "g1", 30, 3),
+            link("l4", "plaza", "g2", 40, 3),
+            link("l5", "g1", "conc", 10, 3, kind="door"),
+            link("l6", "g2", "conc", 10, 3),
+            link("l7", "conc", "s1", 15, 2, kind="stairs_up"),
+            link("l8", "conc", "s2", 12, 2, kind="stairs_down"),
+            link("l9", "plaza", "x", 50, 2),
+        ],
+        ingress={
+            "kickoff": "21:00",
+            "gates_open": "19:30",
+            "attendance": 0.9,
+            "profile": [[-150, 0.0], [-60, 0.4], [-10, 0.95], [15, 1.0]],
+            "mode_split": {"tram": 0.6, "park": 0.4},
+            "party_sizes": [0.3, 0.3, 0.2, 0.1, 0.05, 0.05],
+            "route_choice": "least_delay",
+        },
+        egress={
+            "final_whistle": "22:50",
+            "release_profile": [[0, 0.0], [10, 0.6], [25, 0.95], [40, 1.0]],
+            "destinations": {"x": 0.2, "tram": 0.5, "park": 0.3},
+        },
     )
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from venues import link, scenario, source
+from validation_venues import link, scenario, source
 
 from simulator import Simulation
 from simulator.models.exponential import Exponential
@@ -34,15 +34,21 @@ def test_turnstile_bank_matches_erlang_c() -> None:
     sc = scenario(
         name="erlang",
         settings={"end": horizon},
-        checkpoints=[{"id": "g", "lanes": lanes, "queue_area_m2": 200,
-                      "service": {"kind": "exponential", "mean": mean_s}}],
+        checkpoints=[
+            {
+                "id": "g",
+                "lanes": lanes,
+                "queue_area_m2": 200,
+                "service": {"kind": "exponential", "mean": mean_s},
+            }
+        ],
         links=[link("in", "o", "g", 1, 10, two_way=False), link("out", "g", "x", 1, 10)],
         sources=[source(lam, horizon)],
     )
     sim = Simulation(sc, seed=7)
     sim.run()
     fans = sim.result().fans
-    waits = (fans["service_start_s"].to_numpy() - fans["queue_start_s"].to_numpy())
+    waits = fans["service_start_s"].to_numpy() - fans["queue_start_s"].to_numpy()
     waits = waits[~np.isnan(waits)][2000:]  # drop the warm-up from an empty bank
     wq, rho = erlang_c(lam, mean_s, lanes)
     mean, half = batch_ci(waits)
@@ -76,8 +82,11 @@ def test_corridor_is_the_m_g_c_c_loss_system(
     horizon = 20_000.0
     sc = scenario(
         name="mgcc",
-        settings={"end": horizon, "pedestrian_model": "exponential",
-                  "model_params": {"a": 1.5, "v_at_2": 0.64, "v_at_4": 0.25, "k_jam": 5.0}},
+        settings={
+            "end": horizon,
+            "pedestrian_model": "exponential",
+            "model_params": {"a": 1.5, "v_at_2": 0.64, "v_at_4": 0.25, "k_jam": 5.0},
+        },
         links=[link("c", "o", "x", 10, 2, two_way=False, flow_cap_per_m_s=1000)],
         sources=[source(lam, horizon, drop=True)],
     )
@@ -85,8 +94,11 @@ def test_corridor_is_the_m_g_c_c_loss_system(
     sim.run()
     summary = sim.result().summary
     fans, corridor = summary["fans"], summary["links"]["c"]
-    got = (fans["dropped"] / fans["arrived"], corridor["throughput"] / horizon,
-           corridor["mean_occupancy"])
+    got = (
+        fans["dropped"] / fans["arrived"],
+        corridor["throughput"] / horizon,
+        corridor["mean_occupancy"],
+    )
     exact = stationary_law(lam, 10, 2)
     for measured, table, law in zip(got, (blocking, throughput, occupancy), exact, strict=True):
         if table == 0.0:

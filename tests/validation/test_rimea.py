@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from venues import crowd, link, scenario, source
+from validation_venues import crowd, link, scenario, source
 
 from simulator import Simulation
 from simulator.network import KIND_SPEED_FACTOR
 
 pytestmark = pytest.mark.validation
-TURNSTILES = {"id": "g", "lanes": 50, "queue_area_m2": 500,
-              "service": {"kind": "deterministic", "mean": 0.5}}
+TURNSTILES = {
+    "id": "g",
+    "lanes": 50,
+    "queue_area_m2": 500,
+    "service": {"kind": "deterministic", "mean": 0.5},
+}
 V0 = 1.34
 
 
@@ -76,12 +80,19 @@ def test_rimea_10_assigned_exits_are_used() -> None:
         name="rimea 10",
         checkpoints=gates,
         areas=[{"id": "stand", "area_m2": 500}],
-        sectors=[{"id": "a", "seats": 300, "gate": "far"}, {"id": "b", "seats": 200, "gate": "near"}],
-        links=[link("l_near", "o", "near", 10, 4), link("l_far", "o", "far", 200, 4),
-               link("n_in", "near", "stand", 5, 4, two_way=False),
-               link("f_in", "far", "stand", 5, 4, two_way=False),
-               link("to_a", "stand", "a", 5, 4), link("to_b", "stand", "b", 5, 4),
-               link("out", "stand", "x", 5, 4)],
+        sectors=[
+            {"id": "a", "seats": 300, "gate": "far"},
+            {"id": "b", "seats": 200, "gate": "near"},
+        ],
+        links=[
+            link("l_near", "o", "near", 10, 4),
+            link("l_far", "o", "far", 200, 4),
+            link("n_in", "near", "stand", 5, 4, two_way=False),
+            link("f_in", "far", "stand", 5, 4, two_way=False),
+            link("to_a", "stand", "a", 5, 4),
+            link("to_b", "stand", "b", 5, 4),
+            link("out", "stand", "x", 5, 4),
+        ],
         ingress=crowd(spread_min=5),
     )
     sim = Simulation(sc, seed=3)
@@ -101,10 +112,19 @@ def two_bottlenecks(stair_width: float, *, stairs: bool) -> dict:
         name="rimea 12/13",
         settings={"end": 900},
         areas=[{"id": "foot", "area_m2": 2000}, {"id": "between", "area_m2": 2000}],
-        links=[link("corridor", "o", "foot", 30, 3, two_way=False),
-               link("first", "foot", "between", 8 if stairs else 0.5, stair_width, kind=kind,
-                    two_way=False),
-               link("second", "between", "x", 0.5, 2.0, kind="door", two_way=False)],
+        links=[
+            link("corridor", "o", "foot", 30, 3, two_way=False),
+            link(
+                "first",
+                "foot",
+                "between",
+                8 if stairs else 0.5,
+                stair_width,
+                kind=kind,
+                two_way=False,
+            ),
+            link("second", "between", "x", 0.5, 2.0, kind="door", two_way=False),
+        ],
         sources=[source(3.0, 600)],
     )
     sim = Simulation(sc, seed=4)

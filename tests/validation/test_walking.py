@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from venues import crowd, link, scenario, source
+from validation_venues import crowd, link, scenario, source
 
 from simulator import Simulation
 from simulator.models.weidmann import Weidmann
@@ -12,8 +12,12 @@ from simulator.network import DOOR_SPECIFIC_FLOW
 from simulator.pedestrian import peak_specific_flow
 
 pytestmark = pytest.mark.validation
-TURNSTILES = {"id": "g", "lanes": 40, "queue_area_m2": 500,
-              "service": {"kind": "deterministic", "mean": 2.0}}
+TURNSTILES = {
+    "id": "g",
+    "lanes": 40,
+    "queue_area_m2": 500,
+    "service": {"kind": "deterministic", "mean": 2.0},
+}
 
 
 def test_weidmann_peak_specific_flow() -> None:
@@ -73,8 +77,10 @@ def door_flow(width: float, rate: float) -> float:
         name="door",
         settings={"end": horizon},
         areas=[{"id": "room", "area_m2": 2000}],
-        links=[link("feed", "o", "room", 5, 20, two_way=False),
-               link("door", "room", "x", 0.5, width, kind="door", two_way=False)],
+        links=[
+            link("feed", "o", "room", 5, 20, two_way=False),
+            link("door", "room", "x", 0.5, width, kind="door", two_way=False),
+        ],
         sources=[source(rate, horizon)],
     )
     sim = Simulation(sc, seed=5)
@@ -111,13 +117,18 @@ def test_green_guide_stand_egress_time() -> None:
         areas=[{"id": "concourse", "area_m2": 3000}],
         checkpoints=[TURNSTILES],
         sectors=[{"id": "stand", "seats": seats}],
-        links=[link("approach", "o", "g", 10, 20),
-               link("inner", "g", "concourse", 10, 20),
-               link("exit_doors", "concourse", "stand", 2, door_width, kind="door"),
-               link("route_out", "concourse", "x", walk, 20)],
+        links=[
+            link("approach", "o", "g", 10, 20),
+            link("inner", "g", "concourse", 10, 20),
+            link("exit_doors", "concourse", "stand", 2, door_width, kind="door"),
+            link("route_out", "concourse", "x", walk, 20),
+        ],
         ingress=crowd(spread_min=20),
-        egress={"final_whistle": 3600, "release_profile": [[0, 0.0], [0.01, 1.0]],
-                "destinations": {"x": 1.0}},
+        egress={
+            "final_whistle": 3600,
+            "release_profile": [[0, 0.0], [0.01, 1.0]],
+            "destinations": {"x": 1.0},
+        },
     )
     sim = Simulation(sc, seed=1)
     sim.run()

@@ -44,7 +44,7 @@ def test_density_model_counts_held_out_synthetic_frames() -> None:
     """Frames from a seed the training never used; bound from the measured error (see README)."""
     model = CountingModel.from_yaml("density_synthetic")
     cam = SyntheticCamera()
-    counter = ZoneCounter(cam.layout())
+    counter = ZoneCounter(cam.layout(heads=True))  # density maps sit on heads
     rng = np.random.default_rng(99)
     truth, pred, dens = [], [], []
     for density in np.linspace(0.2, 3.6, 12):

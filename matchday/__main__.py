@@ -1,0 +1,5 @@
+"""``python -m matchday`` runs the same command as the ``matchday`` script."""
+
+from matchday.cli import main
+
+main()
