@@ -2,12 +2,17 @@
 
 Why synthetic: the frames come with exact head positions, so the density targets are exact, and
 the same camera renders the simulator's crowd for the live twin. The network (4 convolutions,
-~30k weights) outputs people per cell at 1/4 of the input resolution; its sum is the count.
+~24k weights) outputs people per cell at 1/4 of the input resolution; its sum is the count.
 
 Usage (CPU; torch is needed only here, never at run time)::
 
     pip install torch==2.13.0
-    python scripts/train_density_model.py --minutes 10 --seed 2030
+    python scripts/train_density_model.py --minutes 14 --seed 2030  # the committed model
+    python scripts/train_density_model.py --steps 2640 --seed 2030   # deterministic step count
+
+The committed ``density_synthetic.onnx`` came from ``--minutes 14`` (2,636 steps on the build
+machine; held-out MAPE 3.3%). Training is sensitive to the run: a ``--steps 2640`` rerun with the
+same seed reached only MAPE 11.0%, and a first 10-minute run at a constant lr 1e-3 14.6%.
 
 Writes ``vision/models/density_synthetic.onnx`` and prints the held-out MAE/MAPE. The ONNX is
 written with the ``onnx`` package from the trained weights (no exporter dependency), and checked
@@ -85,9 +90,10 @@ def train(args: argparse.Namespace) -> DensityNet:
     net = DensityNet()
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    deadline = time.monotonic() + args.minutes * 60
     step, epoch = 0, 0
-    while time.monotonic() < deadline:
+    start_time = time.monotonic()
+    budget_s = args.minutes * 60 if args.minutes else None
+    while not _done(step, start_time, budget_s, args.steps):
         order = torch.from_numpy(rng.permutation(len(x)))
         for start in range(0, len(x), args.batch):
             idx = order[start : start + args.batch]
@@ -102,8 +108,11 @@ def train(args: argparse.Namespace) -> DensityNet:
             yb = yt[
                 idx, :, cy // STRIDE : (cy + 128) // STRIDE, cx // STRIDE : (cx + 128) // STRIDE
             ]
-            left = max(0.0, deadline - time.monotonic()) / (args.minutes * 60)
-            for group in opt.param_groups:  # linear decay to 5% over the time budget
+            if budget_s is None:
+                left = 1.0 - step / args.steps
+            else:  # the recipe of the committed model: a wall-clock budget
+                left = max(0.0, start_time + budget_s - time.monotonic()) / budget_s
+            for group in opt.param_groups:  # linear decay to 5% over the run
                 group["lr"] = args.lr * (0.05 + 0.95 * left)
             pred = net(xb)
             loss = nn.functional.mse_loss(pred, yb)
@@ -112,18 +121,18 @@ def train(args: argparse.Namespace) -> DensityNet:
             nn.utils.clip_grad_norm_(net.parameters(), 5.0)
             opt.step()
             step += 1
-            if step % 25 == 0:
-                print(
-                    f"step {step} loss {loss.item():.3f} count "
-                    f"{pred.sum().item() / TARGET_SCALE:.1f} vs "
-                    f"{yb.sum().item() / TARGET_SCALE:.1f}",
-                    flush=True,
-                )
-            if time.monotonic() >= deadline:
+            if step % 100 == 0:
+                print(f"step {step} loss {loss.item():.3f}", flush=True)
+            if _done(step, start_time, budget_s, args.steps):
                 break
         epoch += 1
-        print(f"epoch {epoch} step {step} loss {loss.item():.4f}", flush=True)
     return net
+
+
+def _done(step: int, start_time: float, budget_s: float | None, steps: int) -> bool:
+    if budget_s is None:
+        return step >= steps
+    return time.monotonic() - start_time >= budget_s
 
 
 def to_onnx(net: DensityNet) -> onnx.ModelProto:
@@ -200,7 +209,10 @@ def evaluate(model: onnx.ModelProto, net: DensityNet, args: argparse.Namespace) 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=2030)
-    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--steps", type=int, default=2640)
+    ap.add_argument(
+        "--minutes", type=float, default=None, help="wall-clock budget instead of --steps"
+    )
     ap.add_argument("--train-frames", type=int, default=1200)
     ap.add_argument("--test-frames", type=int, default=200)
     ap.add_argument("--batch", type=int, default=16)

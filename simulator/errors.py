@@ -4,7 +4,7 @@
     ├── ScenarioError              a scenario file is invalid; carries every Problem found
     │   └── VariantError           a variant file (simulator.variants) is invalid
     ├── SnapshotError              a snapshot does not fit the scenario it is applied to
-    ├── SweepError                 a sweep job failed in its worker, or Ray is missing (simulator.sweep)
+    ├── SweepError                 a sweep job failed in its worker, or Ray is missing (sweep)
     └── RunDirError                run folders given to `compare` are unusable (simulator.compare)
 """
 

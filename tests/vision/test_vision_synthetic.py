@@ -56,8 +56,13 @@ def test_density_model_counts_held_out_synthetic_frames() -> None:
     err = np.abs(np.subtract(pred, truth))
     mape = float(np.mean(err / np.asarray(truth)))
     assert mape < MAPE_BOUND, (truth, pred)
-    # Zone density from the map agrees with the true density to within the same relative error.
-    assert all(abs(d - t) <= MAPE_BOUND * 2 * t + 0.05 for d, t in dens), dens
+    # Zone density from the map vs the true density: the head-height polygon cuts the Gaussians
+    # of people on its edges, so the zone sum runs a few percent low (measured: at most 9.2%).
+    assert all(abs(d - t) <= ZONE_REL_BOUND * t + 0.02 for d, t in dens), dens
 
 
-MAPE_BOUND = 0.15
+# Measured with the committed ONNX on these 12 frames: MAPE 2.0% (MAE 2.8 people, 16-283 people
+# per frame); the training script's 200 held-out frames gave MAPE 3.3%. 6% leaves room for
+# onnxruntime/OpenCV resize differences and still fails for a model that lost its calibration.
+MAPE_BOUND = 0.06
+ZONE_REL_BOUND = 0.15
