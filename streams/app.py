@@ -148,11 +148,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
 def _dashboard(bus: Bus, scenario: Scenario, options: LiveOptions, console: Console) -> Any:
     if not options.dashboard:
         return None
-    try:
-        from streams.dashboard import serve
-    except ImportError:
-        console.print("(dashboard not installed; terminal only)")
-        return None
+    from streams.dashboard import serve  # web stack loaded only when the page is wanted
+
     board = serve(bus, scenario, port=options.port)
     console.print(board.banner())
     return board

@@ -1,4 +1,4 @@
-"""``matchday live``: the live path on the terminal (and the dashboard, when it is installed)."""
+"""``matchday live``: the live path on the terminal and the ops-room dashboard."""
 
 from __future__ import annotations
 
