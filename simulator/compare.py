@@ -63,10 +63,18 @@ class Group:
 HEADLINE = (
     Kpi("share_seated_at_kickoff", "share of fans seated at kick-off", "share", "higher", True),
     Kpi("time_to_clear_s", "time to clear after the final whistle", "s", "lower", True),
+    Kpi(
+        "time_to_leave_area_s",
+        "time until the last fan has left the area (incl. transport)",
+        "s",
+        "lower",
+        True,
+    ),
     Kpi("worst_p95_wait_s", "worst checkpoint p95 wait", "s", "lower", True),
+    Kpi("worst_platform_p95_wait_s", "worst platform / car-park p95 wait", "s", "lower", True),
     Kpi(
         "worst_peak_density_per_m2",
-        "highest peak density (areas, links, queues)",
+        "highest peak density (areas, links, queues, platforms)",
         "/m²",
         "lower",
         True,
@@ -94,7 +102,7 @@ _ELEMENT_KPIS: dict[str, tuple[str, str, Better]] = {
     "max_occupancy": ("max occupancy", "fans", None),
     "share_time_full": ("share of time full", "share", "lower"),
 }
-_ELEMENT_GROUPS = ("checkpoints", "areas", "links")
+_ELEMENT_GROUPS = ("checkpoints", "areas", "links", "platforms", "car_parks")
 
 
 def _number(value: object) -> float | None:
@@ -129,7 +137,9 @@ def kpi_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
     values: dict[str, float | None] = {
         "share_seated_at_kickoff": _number(summary.get("share_seated_at_kickoff")),
         "time_to_clear_s": _number(summary.get("time_to_clear_s")),
+        "time_to_leave_area_s": _number(summary.get("time_to_leave_area_s")),
         "worst_p95_wait_s": _worst(summary, ("checkpoints",), "p95_wait_s"),
+        "worst_platform_p95_wait_s": _worst(summary, ("platforms", "car_parks"), "p95_wait_s"),
         "worst_peak_density_per_m2": _worst(summary, _ELEMENT_GROUPS, "peak_density_per_m2"),
         "minutes_at_los_e_or_f": sum(v for v in los if v is not None) if los else None,
     }

@@ -165,3 +165,22 @@ def test_duplicate_seed_in_one_group_is_an_error(tmp_path: Path) -> None:
         read_run_dirs([tmp_path])
     problems = err.value.problems
     assert len(problems) == 2 and all("twice" in p.found for p in problems)
+
+
+def test_transport_kpis_reach_the_comparison() -> None:
+    """Platform waits and the leave-the-area time are what a bigger shuttle fleet changes."""
+    from simulator.compare import describe_kpi, kpi_values
+
+    summary = {
+        "time_to_clear_s": 3000.0,
+        "time_to_leave_area_s": 6100.0,
+        "platforms": {"rail_p": {"p95_wait_s": 900.0, "peak_density_per_m2": 2.5}},
+        "car_parks": {"park_a": {"p95_wait_s": 1200.0}},
+    }
+    values = kpi_values(summary)
+    assert values["time_to_leave_area_s"] == 6100.0
+    assert values["worst_platform_p95_wait_s"] == 1200.0
+    assert values["platforms.rail_p.p95_wait_s"] == 900.0
+    assert values["worst_peak_density_per_m2"] == 2.5
+    assert describe_kpi("time_to_leave_area_s").better == "lower"
+    assert kpi_values({"time_to_clear_s": 10.0})["time_to_leave_area_s"] is None
