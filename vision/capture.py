@@ -48,15 +48,7 @@ class ImageFolderCapture:
         return (image is not None), image
 
     def get(self, prop: int) -> float:
-        if prop == cv2.CAP_PROP_FRAME_COUNT:
-            return float(len(self.paths))
-        if prop == cv2.CAP_PROP_FPS:
-            return self.fps
-        if prop == cv2.CAP_PROP_POS_FRAMES:
-            return float(self.pos)
-        if prop == cv2.CAP_PROP_POS_MSEC:
-            return 1000.0 * max(self.pos - 1, 0) / self.fps
-        return 0.0
+        return sequence_property(prop, count=len(self.paths), fps=self.fps, pos=self.pos)
 
     def release(self) -> None:
         self.pos = len(self.paths)
@@ -92,15 +84,20 @@ class ArrayCapture:
         return True, image
 
     def get(self, prop: int) -> float:
-        if prop == cv2.CAP_PROP_FRAME_COUNT:
-            return float(len(self.images))
-        if prop == cv2.CAP_PROP_FPS:
-            return self.fps
-        if prop == cv2.CAP_PROP_POS_FRAMES:
-            return float(self.pos)
-        if prop == cv2.CAP_PROP_POS_MSEC:
-            return 1000.0 * max(self.pos - 1, 0) / self.fps
-        return 0.0
+        return sequence_property(prop, count=len(self.images), fps=self.fps, pos=self.pos)
 
     def release(self) -> None:
         self.opened = False
+
+
+def sequence_property(prop: int, *, count: int, fps: float, pos: int) -> float:
+    """``cv2.VideoCapture.get`` for a finite frame sequence played at ``fps`` (0 if unknown)."""
+    if prop == cv2.CAP_PROP_FRAME_COUNT:
+        return float(count)
+    if prop == cv2.CAP_PROP_FPS:
+        return fps
+    if prop == cv2.CAP_PROP_POS_FRAMES:
+        return float(pos)
+    if prop == cv2.CAP_PROP_POS_MSEC:
+        return 1000.0 * max(pos - 1, 0) / fps
+    return 0.0
