@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from simulator import Simulation
 from simulator.scenario import Scenario
 from streams.cameras import Camera
 from streams.errors import ConfigError
 from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
+from streams.truth import GroundTruth
 from streams.zones import venue_zones
 
 DEFAULT_MODELS = ("density_synthetic", "default")  # first one whose files are installed
@@ -72,8 +72,7 @@ class FrameReplay:
         self.model = model
         self.day = day
         self.rng = np.random.default_rng(seed)
-        self.truth = Simulation(scenario, seed=seed)
-        self.truth.run(until=start_s)
+        self.truth = GroundTruth(scenario, seed=seed, start_s=start_s)
         self.zones = venue_zones(scenario)
         self.views = {c.id: SyntheticCamera(camera=c.id) for c in self.cameras}
         self.counters = {c.id: ZoneCounter(self.views[c.id].layout(c.zone)) for c in self.cameras}
@@ -82,8 +81,7 @@ class FrameReplay:
 
     def counts(self, clock_s: float) -> list[Message]:
         """Render, count and report one frame per camera that is not silent."""
-        self.truth.run(until=max(clock_s, self.truth.now))
-        occupancy = self.truth.snapshot().occupancy
+        occupancy = self.truth.occupancy_at(clock_s)
         stamp = iso(at_clock(self.day, clock_s))
         out = []
         for cam in self.cameras:

@@ -12,10 +12,10 @@ from datetime import datetime
 
 import numpy as np
 
-from simulator import Simulation
 from simulator.scenario import Scenario
 from streams.cameras import Camera
 from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
+from streams.truth import GroundTruth
 from streams.zones import venue_zones
 
 
@@ -38,15 +38,13 @@ class CountReplay:
         self.noise = noise
         self.confidence = confidence
         self.rng = np.random.default_rng(seed)
-        self.truth = Simulation(scenario, seed=seed)
-        self.truth.run(until=start_s)
+        self.truth = GroundTruth(scenario, seed=seed, start_s=start_s)
         self.zones = venue_zones(scenario)
         self.silent: set[str] = set()  # cameras that currently send nothing (dropout tests)
 
     def counts(self, clock_s: float) -> list[Message]:
         """One message per camera that is not silent, at ``clock_s``."""
-        self.truth.run(until=max(clock_s, self.truth.now))
-        occupancy = self.truth.snapshot().occupancy
+        occupancy = self.truth.occupancy_at(clock_s)
         stamp = iso(at_clock(self.day, clock_s))
         out = []
         for cam in self.cameras:

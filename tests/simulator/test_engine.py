@@ -192,3 +192,12 @@ def test_a_destination_without_a_walking_path_is_named(small: Scenario) -> None:
     sim = Simulation(replace(small, venue=venue, sources=(src,)), seed=1)
     with pytest.raises(SimulatorError, match="no walking path from 'tram' to 'x'; add a link"):
         sim.run()
+
+
+def test_occupancy_matches_the_snapshot_without_dumping_state(small) -> None:
+    from simulator import Simulation as Sim
+
+    sim = Sim(small, seed=5)
+    sim.run(until=small.ingress.kickoff_s - 1800)
+    assert sim.occupancy() == dict(sim.snapshot().occupancy)
+    assert sum(sim.occupancy().values()) > 0
