@@ -28,10 +28,11 @@ import math
 from collections import deque
 from collections.abc import Mapping
 
+from simulator.checkpoint import TurnstileBank
 from simulator.dynamics import Dynamics
 from simulator.errors import SnapshotError
 from simulator.party import ARRIVE, EGRESS, INGRESS, RELEASE, Party
-from simulator.world import K_RELEASE
+from simulator.world import K_PARTY_SCREENED, K_RELEASE
 
 SETTABLE = ("origin", "area", "checkpoint", "link")
 
@@ -172,19 +173,27 @@ def _remove_at_node(dyn: Dynamics, node: int, count: int) -> None:
     w = dyn.world
     for lk in w.links:
         for queue in lk.waiting:
-            count = _trim(dyn, queue, node, count, is_bank=False)
+            count = _trim(dyn, queue, node, count)
     bank_index = dyn.net.bank_of_node.get(node)
     if bank_index is not None:
-        count = _trim(dyn, w.banks[bank_index].queue, node, count, is_bank=True)
+        bank = w.banks[bank_index]
+        count = _trim(dyn, bank.queue, node, count, bank)
     held = deque((0.0, pid) for pid in w.held)
-    count = _trim(dyn, held, node, count, is_bank=False)
+    count = _trim(dyn, held, node, count)
     w.held = [pid for _, pid in held]
 
 
 def _trim(
-    dyn: Dynamics, queue: deque[tuple[float, int]], node: int, count: int, *, is_bank: bool
+    dyn: Dynamics,
+    queue: deque[tuple[float, int]],
+    node: int,
+    count: int,
+    bank: TurnstileBank | None = None,
 ) -> int:
-    """Remove up to ``count`` fans standing at ``node`` from the front of ``queue``."""
+    """Remove up to ``count`` fans standing at ``node`` from the front of ``queue``.
+
+    ``bank``: the queue is that checkpoint's, with one entry per fan rather than per party.
+    """
     w = dyn.world
     kept: deque[tuple[float, int]] = deque()
     while queue and count > 0:
@@ -193,15 +202,16 @@ def _trim(
         if party.route[party.pos][0] != node if party.route else party.origin != node:
             kept.append((t, pid))
             continue
-        take = 1 if is_bank else min(count, party.size)
+        take = 1 if bank is not None else min(count, party.size)
         party.size -= take
         w.occ[node] -= take
         w.dropped += take
         count -= take
-        if is_bank:
+        if bank is not None:
             party.pending -= 1
-            if party.pending == 0 and party.size > 0:
-                dyn.depart(party)
+            if party.pending == 0 and party.size > 0:  # the rest are already in screening
+                done = max(bank.finish.pop(party.id), w.now)
+                w.schedule(done, K_PARTY_SCREENED, bank.index, party.id)
         elif party.size > 0:
             kept.append((t, pid))
     queue.extendleft(reversed(kept))

@@ -7,11 +7,11 @@ change of state goes through the handlers here, each triggered by one pending ev
 from __future__ import annotations
 
 import math
-from typing import Any
+from heapq import heappush
 
 from simulator.errors import SimulatorError
 from simulator.levers import LeverRunner
-from simulator.link import Walkway
+from simulator.link import ARRIVAL_SLACK_S, Walkway
 from simulator.network import Network
 from simulator.party import (
     ARRIVE,
@@ -32,10 +32,9 @@ from simulator.transport.runner import TransportRunner
 from simulator.world import (
     K_ADMIT,
     K_ARRIVAL,
-    K_FAN_DONE,
-    K_LANE,
     K_LANE_FREE,
     K_LINK,
+    K_PARTY_SCREENED,
     K_RELEASE,
     K_SAMPLE,
     K_SOURCE,
@@ -46,7 +45,7 @@ INF = math.inf
 
 
 class Dynamics:
-    """Event handlers of one run; ``fire(event)`` dispatches a SimPy event carrying run data."""
+    """Event handlers of one run: ``handlers[kind](a, b)`` acts on an event ``(t, kind, a, b)``."""
 
     def __init__(self, scenario: Scenario, network: Network, world: World) -> None:
         self.scenario = scenario
@@ -61,9 +60,8 @@ class Dynamics:
         self.handlers = (
             self.on_link,
             self.on_admit,
-            self.on_lane,
             self.on_lane_free,
-            self.on_fan_done,
+            self.on_party_screened,
             self.on_arrival,
             self.on_release,
             self.on_source,
@@ -75,13 +73,6 @@ class Dynamics:
         )
         self.transport = TransportRunner(scenario, self) if world.transport is not None else None
         self.levers = LeverRunner(scenario, self) if world.levers is not None else None
-
-    def fire(self, event: Any) -> None:
-        t, kind, a, b = event._value
-        w = self.world
-        w.now = t
-        w.events += 1
-        self.handlers[kind](a, b)
 
     # -- arriving -------------------------------------------------------------------------
     def on_arrival(self, a: int, b: int) -> None:
@@ -161,16 +152,15 @@ class Dynamics:
             self.depart(party)
 
     def depart(self, party: Party) -> None:
+        """Step onto the next link, or wait at the node for room or the link's entry cap."""
         _, _, link, d = party.route[party.pos]
         w = self.world
         lk = w.links[link]
         size = party.size
-        closed = self.levers is not None and self.levers.closed(link)
         if (
-            not closed
-            and not lk.waiting[d]
-            and (lk.n == 0 or lk.n + size <= lk.capacity)
-            and w.now >= lk.entry_time(d, size)
+            not lk.waiting[d]
+            and (self.levers is None or not self.levers.closed(link))
+            and w.now >= lk.admission_time(d, size)
         ):
             self.enter(party, link, d)  # the common case: walk straight on
             return
@@ -185,16 +175,14 @@ class Dynamics:
             return
         if self.levers is not None and self.levers.closed(link):
             return  # an incident: nobody enters until the lever ends
-        now = w.now
+        now, parties = w.now, w.parties
         for d in (0, 1):
             queue = lk.waiting[d]
             while queue:
-                party = w.parties[queue[0][1]]
-                if not lk.fits(party.size):
-                    break
-                t = lk.entry_time(d, party.size)
+                party = parties[queue[0][1]]
+                t = lk.admission_time(d, party.size)
                 if now < t:
-                    if t < lk.entry_due[d]:
+                    if t < lk.entry_due[d]:  # not when it does not fit (INF): a leave admits
                         lk.entry_due[d] = t
                         w.push(t, K_ADMIT, link, d)
                     break
@@ -205,9 +193,10 @@ class Dynamics:
         w = self.world
         node = party.route[party.pos][0]
         size = party.size
-        w.occ[node] -= size
+        occ = w.occ
+        occ[node] -= size
         w.outflow[node] += size
-        w.occ[self.link_elem + link] += size
+        occ[self.link_elem + link] += size
         lk = w.links[link]
         t = lk.enter(party.id, size, d, w.now)
         if t < lk.due[d]:
@@ -243,43 +232,41 @@ class Dynamics:
                 due[d] = out
                 w.push(out, K_LINK, link, d)
             return
-        pid, size = out  # type: ignore[misc]
+        pid, size, head = out  # type: ignore[misc]
         elem = self.link_elem + link
         w.occ[elem] -= size
         w.outflow[elem] += size
-        if lk.fifo[d]:
-            t = lk.head_time(d, now)
-            due[d] = t
-            w.push(t, K_LINK, link, d)
+        if head < INF:
+            due[d] = head
+            w.push(head, K_LINK, link, d)
         if lk.fifo[1 - d]:  # fewer on the link: the other stream walks faster now
             t = lk.head_time(1 - d, now)
-            if t < due[1 - d]:
+            if t < due[1 - d] - ARRIVAL_SLACK_S:  # within the slack, its pending event does
                 due[1 - d] = t
                 w.push(t, K_LINK, link, 1 - d)
         party = w.parties[pid]
-        party.pos += 1
-        node, bank, nxt, nd = party.route[party.pos]
-        occ = w.occ
-        occ[node] += size
+        pos = party.pos = party.pos + 1
+        node, bank, nxt, nd = party.route[pos]
         if bank >= 0 or nxt < 0:
+            w.occ[node] += size
             self.at_node(party)
-        else:  # depart(party) inlined for its common case: straight onto a free next link
+        else:  # depart(party) inlined: the hot path, most often straight onto a free link
             lk2 = w.links[nxt]
             if (
                 not lk2.waiting[nd]
                 and (self.levers is None or not self.levers.closed(nxt))
-                and (lk2.n == 0 or lk2.n + size <= lk2.capacity)
-                and now >= lk2.entry_time(nd, size)
+                and now >= lk2.admission_time(nd, size)
             ):
-                occ[node] -= size
                 w.outflow[node] += size
-                occ[self.link_elem + nxt] += size
+                w.occ[self.link_elem + nxt] += size
                 t = lk2.enter(pid, size, nd, now)
                 if t < lk2.due[nd]:
                     lk2.due[nd] = t
                     w.push(t, K_LINK, nxt, nd)
             else:
-                self.depart(party)
+                w.occ[node] += size
+                lk2.waiting[nd].append((now, pid))
+                self.admit(nxt)
         if lk.waiting[0] or lk.waiting[1]:
             self.admit(link)
 
@@ -307,47 +294,55 @@ class Dynamics:
         self.serve(bank_index)
 
     def serve(self, bank_index: int) -> None:
-        """Start screening queued fans on every free lane."""
+        """Start screening queued fans on every free lane; wake at the next lane end if any wait."""
         w = self.world
         bank = w.banks[bank_index]
+        queue = bank.queue
+        if not queue:
+            return
         cp = self.scenario.venue.checkpoints[bank_index]
-        while bank.lanes_free > 0 and bank.queue:
-            pid = bank.next_fan(w.now)
+        factor = 1.0 if self.levers is None else self.levers.state.service_factor[bank_index]
+        now, rng, finish = w.now, w.rng, bank.finish
+        free = bank.free_lanes(now)
+        while free > 0 and queue:
+            free -= 1
+            pid = bank.next_fan(now)
             party = w.parties[pid]
             if math.isnan(party.times[SERVICE]):
-                party.times[SERVICE] = w.now
-            duration = cp.service.sample(w.rng)
-            if self.levers is not None:
-                duration *= self.levers.state.service_factor[bank_index]
+                party.times[SERVICE] = now
+            duration = cp.service.sample(rng) * factor
             bank.busy_s += duration
-            done = w.now + duration
-            if cp.secondary_share > 0 and w.rng.random() < cp.secondary_share:
-                extra = (cp.secondary_service or cp.service).sample(w.rng)
-                w.schedule(done, K_LANE_FREE, bank_index, pid)
-                w.schedule(done + extra, K_FAN_DONE, bank_index, pid)
+            done = now + duration
+            heappush(bank.busy, done)
+            if cp.secondary_share > 0 and rng.random() < cp.secondary_share:
+                done += (cp.secondary_service or cp.service).sample(rng)
+            latest = finish.pop(pid, done)
+            if done < latest:
+                done = latest
+            party.pending -= 1
+            if party.pending:
+                finish[pid] = done
             else:
-                w.schedule(done, K_LANE, bank_index, pid)
+                w.schedule(done, K_PARTY_SCREENED, bank_index, pid)
+        if queue and bank.busy and bank.busy[0] < bank.wake_due:
+            bank.wake_due = bank.busy[0]
+            w.schedule(bank.wake_due, K_LANE_FREE, bank_index)
 
-    def on_lane(self, bank_index: int, pid: int) -> None:
-        self.world.banks[bank_index].lanes_free += 1
-        self.world.banks[bank_index].served += 1
-        self.on_fan_done(bank_index, pid)
+    def on_lane_free(self, bank_index: int, b: int) -> None:
+        bank = self.world.banks[bank_index]
+        if self.world.now < bank.wake_due:
+            return  # superseded by an earlier wake-up
+        bank.wake_due = INF
         self.serve(bank_index)
 
-    def on_lane_free(self, bank_index: int, pid: int) -> None:
-        self.world.banks[bank_index].lanes_free += 1
-        self.world.banks[bank_index].served += 1
-        self.serve(bank_index)
-
-    def on_fan_done(self, bank_index: int, pid: int) -> None:
+    def on_party_screened(self, bank_index: int, pid: int) -> None:
+        """The last member of a party is through the checkpoint: walk on (or sit down)."""
         party = self.world.parties[pid]
-        party.pending -= 1
-        if party.pending == 0:
-            _, _, link, _ = party.route[party.pos]
-            if link < 0:
-                self.finish(party, party.route[party.pos][0])
-            else:
-                self.depart(party)
+        node, _, link, _ = party.route[party.pos]
+        if link < 0:
+            self.finish(party, node)
+        else:
+            self.depart(party)
 
     # -- seats, release, leaving -------------------------------------------------------------
     def finish(self, party: Party, node: int) -> None:
@@ -400,7 +395,7 @@ class Dynamics:
         _, bank, link, d = party.route[0]
         if src.drop_when_full and bank < 0 and link >= 0:
             lk = w.links[link]
-            if lk.waiting[d] or not lk.fits(party.size):
+            if lk.waiting[d] or lk.admission_time(d, party.size) == INF:
                 w.dropped += party.size
                 return
         w.occ[origin] += party.size

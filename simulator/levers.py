@@ -151,7 +151,7 @@ class LeverRunner:
             delta = n - s.lanes[b]
             if delta:
                 s.lanes[b] = n
-                w.banks[b].lanes_free += delta
+                w.banks[b].lanes = n
                 if delta > 0:
                     self.dyn.serve(b)
 

@@ -22,7 +22,11 @@ import math
 from collections import deque
 
 INF = math.inf
-EPS_M = 1e-9  # metres: rounding slack on the distance clock
+# A head within this many seconds of the end of its link has arrived. Speeds at low density
+# differ in the ninth digit from one head count to the next, so without a slack most re-timed
+# heads would fire microseconds early and be re-queued for the rest; a millisecond of walking
+# (about a millimetre) is far below anything the model resolves.
+ARRIVAL_SLACK_S = 1e-3
 STATIC = frozenset({"speeds", "entry_headway"})
 
 
@@ -118,21 +122,19 @@ class Walkway:
                 self.full_time += dt
             self.t_last = t
 
-    def fits(self, size: int) -> bool:
-        """Storage check; an empty link always takes a party, however short the link."""
-        return self.n == 0 or self.n + size <= self.capacity
-
-    def entry_time(self, d: int, size: int) -> float:
-        """Earliest time a party of ``size`` may enter at the ``d`` end.
+    def admission_time(self, d: int, size: int) -> float:
+        """Earliest time a party of ``size`` may enter at the ``d`` end; INF while it does not fit.
 
         The supply is read at the density the link would have with the party on it, so a big
         party does not push a nearly full link into a crawl; an empty link always takes one.
         """
+        n = self.n
+        if n and n + size > self.capacity:
+            return INF
         t, last = self.last_in[d]
         if not last:
             return -INF
-        n = self.n + size if self.n else 0
-        return t + last * self.entry_headway[min(n, len(self.entry_headway) - 1)]
+        return t + last * self.entry_headway[n + size if n else 0]
 
     def enter(self, party: int, size: int, d: int, t: float) -> float:
         """Put a party on the link in direction ``d``; return when the head of ``d`` may leave."""
@@ -163,14 +165,16 @@ class Walkway:
         fifo = self.fifo[d]
         if not fifo:
             return INF
+        speed = self.speeds[self.n]
         remaining = fifo[0][0] + self.length - self.clock
-        walk = t + remaining / self.speeds[self.n] if remaining > EPS_M else t
+        walk = t + remaining / speed if remaining > speed * ARRIVAL_SLACK_S else t
         return max(walk, self.next_exit[d])
 
-    def leave(self, d: int, t: float) -> tuple[int, int] | float:
+    def leave(self, d: int, t: float) -> tuple[int, int, float] | float:
         """At ``t``, release the head of ``d`` if it has walked the length and the cap allows.
 
-        Returns (party, size) when it leaves, else the time to try again.
+        Returns (party, size, when the new head of ``d`` may leave) when it leaves, else the
+        time to try again; both at the current speed.
         """
         n = self.n
         dt = t - self.t_last
@@ -184,10 +188,17 @@ class Walkway:
         if not fifo:
             return INF
         entry, party, size = fifo[0]
-        if entry + self.length - self.clock > EPS_M or t < self.next_exit[d]:
+        remaining = entry + self.length - self.clock
+        if remaining > self.speeds[n] * ARRIVAL_SLACK_S or t < self.next_exit[d]:
             return self.head_time(d, t)
         fifo.popleft()
-        self.n -= size
+        n -= size
+        self.n = n
         self.throughput += size
-        self.next_exit[d] = t + size * self.headway
-        return party, size
+        exit_free = self.next_exit[d] = t + size * self.headway
+        if not fifo:
+            return party, size, INF
+        speed = self.speeds[n]  # head_time(d, t), inlined
+        remaining = fifo[0][0] + self.length - self.clock
+        walk = t + remaining / speed if remaining > speed * ARRIVAL_SLACK_S else t
+        return party, size, walk if walk > exit_free else exit_free

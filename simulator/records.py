@@ -110,7 +110,7 @@ def link_stats(world: World, ids: list[str]) -> dict[str, LinkStats]:
 
 def checkpoint_stats(world: World, ids: list[str]) -> dict[str, CheckpointStats]:
     return {
-        cp_id: CheckpointStats(b.served, tuple(b.waits), b.peak_queue)
+        cp_id: CheckpointStats(b.served_by(world.now), tuple(b.waits), b.peak_queue)
         for b, cp_id in zip(world.banks, ids, strict=True)
     }
 

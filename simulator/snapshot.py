@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.errors import SnapshotError
+from simulator.gc_pause import gc_paused
 
 FORMAT = "matchday.snapshot.v1"
 
@@ -95,7 +96,8 @@ class Snapshot:
 
 
 def load_state(snapshot: Snapshot) -> Any:
-    return pickle.loads(snapshot.state)
+    with gc_paused():
+        return pickle.loads(snapshot.state)
 
 
 def dump_state(world: Any) -> bytes:

@@ -18,9 +18,9 @@ from simulator.link import Walkway
 from simulator.party import Party
 
 # event kinds: (time, kind, a, b)
-K_LINK, K_ADMIT, K_LANE, K_LANE_FREE, K_FAN_DONE = 0, 1, 2, 3, 4
-K_ARRIVAL, K_RELEASE, K_SOURCE, K_SAMPLE, K_GATES = 5, 6, 7, 8, 9
-K_VEHICLE, K_CAR, K_LEVER = 10, 11, 12  # simulator.transport and simulator.levers
+K_LINK, K_ADMIT, K_LANE_FREE, K_PARTY_SCREENED = 0, 1, 2, 3
+K_ARRIVAL, K_RELEASE, K_SOURCE, K_SAMPLE, K_GATES = 4, 5, 6, 7, 8
+K_VEHICLE, K_CAR, K_LEVER = 9, 10, 11  # simulator.transport and simulator.levers
 
 SAMPLE_COLUMNS = (
     "time_s",

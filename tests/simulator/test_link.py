@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simulator.link import Walkway
+from simulator.link import ARRIVAL_SLACK_S, Walkway
 
 
 def corridor(capacity: int = 10, headway: float = 0.0) -> Walkway:
@@ -17,7 +17,7 @@ def corridor(capacity: int = 10, headway: float = 0.0) -> Walkway:
 def test_lone_walker_takes_length_over_speed() -> None:
     lk = corridor()
     assert lk.enter(7, 1, 0, 0.0) == pytest.approx(5.0)
-    assert lk.leave(0, 5.0) == (7, 1)
+    assert lk.leave(0, 5.0) == (7, 1, math.inf)  # nobody behind: no next head
     assert lk.n == 0 and lk.throughput == 1
 
 
@@ -28,20 +28,39 @@ def test_speed_change_moves_the_head_exit() -> None:
     # head has 6 m left at 1 m/s now
     assert lk.head_time(0, 2.0) == pytest.approx(8.0)
     assert lk.leave(0, 5.0) == pytest.approx(8.0)  # too early: try again at 8
-    assert lk.leave(0, 8.0) == (1, 1)
     # second walked 6 m at 1 m/s; alone now at 2 m/s for the last 4 m
+    assert lk.leave(0, 8.0) == (1, 1, pytest.approx(10.0))
     assert lk.head_time(0, 8.0) == pytest.approx(10.0)
+
+
+def test_a_head_within_the_arrival_slack_leaves_now() -> None:
+    lk = corridor()
+    lk.enter(1, 1, 0, 0.0)  # due at 5.0 s
+    early = 5.0 - ARRIVAL_SLACK_S / 2
+    assert lk.leave(0, early) == (1, 1, math.inf)
+    lk.enter(2, 1, 0, 10.0)  # due at 15.0 s
+    assert lk.leave(0, 15.0 - 2 * ARRIVAL_SLACK_S) == pytest.approx(15.0)  # outside: retry
 
 
 def test_exit_cap_spaces_departures_and_storage_is_bounded() -> None:
     lk = corridor(capacity=3, headway=0.5)
     lk.enter(1, 2, 0, 0.0)
-    assert lk.fits(1) and not lk.fits(2)
+    assert lk.admission_time(0, 1) < math.inf and lk.admission_time(0, 2) == math.inf
     lk.enter(2, 1, 1, 0.0)  # other direction shares storage and speed
-    assert lk.n == 3 and not lk.fits(1)
-    assert lk.leave(0, 10.0) == (1, 2)
+    assert lk.n == 3 and lk.admission_time(0, 1) == math.inf  # full
+    assert lk.leave(0, 10.0) == (1, 2, math.inf)
     assert lk.next_exit[0] == pytest.approx(11.0)  # two people x 0.5 s
-    assert lk.leave(1, 10.0) == (2, 1)
+    assert lk.leave(1, 10.0) == (2, 1, math.inf)
+
+
+def test_admission_is_spaced_by_the_supply_at_the_new_head_count() -> None:
+    supply = [0.5, 0.5, 1.0, 2.0]  # seconds per person with 0, 1, 2, 3 on the link
+    lk = Walkway(0, 10.0, 3, [2.0, 2.0, 1.0, 1.0], 0.0, 0.0, supply)
+    assert lk.admission_time(0, 2) == -math.inf  # nobody has entered at this end yet
+    lk.enter(1, 2, 0, 0.0)
+    assert lk.admission_time(0, 1) == pytest.approx(2 * 2.0)  # last party of 2, n would be 3
+    assert lk.admission_time(0, 2) == math.inf  # 2 + 2 > 3 places
+    assert lk.admission_time(1, 1) == -math.inf  # the other end has its own spacing
 
 
 def test_time_integrals() -> None:

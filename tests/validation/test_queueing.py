@@ -107,3 +107,45 @@ def test_corridor_is_the_m_g_c_c_loss_system(
         assert abs(measured - table) / table < 0.03, (measured, table)
         assert abs(measured - law) / law < 0.03, (measured, law)
         assert abs(law - table) / table < 0.03, (law, table)
+
+
+@pytest.mark.parametrize("secondary_share", [0.0, 0.4])
+def test_lanes_start_fans_in_order_as_the_fifo_recursion_says(secondary_share: float) -> None:
+    """Every start time equals the exact FIFO G/G/c recursion (Kiefer & Wolfowitz 1955).
+
+    With identical deterministic service ``d`` on ``c`` lanes, fan ``i`` starts at
+    ``max(join_i, start_{i-c} + d)``. The load is 1.3 (a queue builds), so every lane is freed
+    by its wake-up while fans wait. A secondary search must not hold the lane.
+    """
+    lanes, d, lam, horizon = 3, 5.0, 0.8, 3000.0
+    sc = scenario(
+        name="fifo",
+        settings={"end": horizon},
+        checkpoints=[
+            {
+                "id": "g",
+                "lanes": lanes,
+                "queue_area_m2": 200,
+                "service": {"kind": "deterministic", "mean": d},
+                "secondary_share": secondary_share,
+                "secondary_service": {"kind": "uniform", "low": 20, "high": 40, "mean": 30},
+            }
+        ],
+        links=[link("in", "o", "g", 1, 10, two_way=False), link("out", "g", "x", 1, 10)],
+        sources=[source(lam, horizon)],
+    )
+    sim = Simulation(sc, seed=3)
+    sim.run()
+    fans = sim.result().fans
+    join = fans["queue_start_s"].to_numpy()
+    start = fans["service_start_s"].to_numpy()
+    started = ~np.isnan(start)
+    order = np.lexsort((fans["fan"].to_numpy()[started], join[started]))
+    join, start = join[started][order], start[started][order]
+    assert len(start) > 1500 and start[-1] - join[-1] > 300  # a long queue built up
+    expected = join.copy()
+    for i in range(lanes, len(join)):
+        expected[i] = max(join[i], expected[i - lanes] + d)
+    np.testing.assert_allclose(start, expected, rtol=0, atol=1e-6)
+    bank = sim.world.banks[0]
+    assert bank.served_by(sim.now) == int(np.sum(start + d <= sim.now))
