@@ -267,7 +267,7 @@ class Dynamics:
                 w.occ[node] += size
                 lk2.waiting[nd].append((now, pid))
                 self.admit(nxt)
-        if lk.waiting[0] or lk.waiting[1]:
+        if (lk.waiting[0] or lk.waiting[1]) and lk.may_admit_sooner():
             self.admit(link)
 
     def _platform_full(self, lk: Walkway, link: int, d: int) -> bool:
