@@ -69,3 +69,15 @@ def test_time_integrals() -> None:
     lk.advance(4.0)
     assert lk.n_time == pytest.approx(8.0)
     assert lk.clock == pytest.approx(4.0)
+
+
+def test_a_leave_looks_at_the_waiting_only_when_someone_could_enter_sooner() -> None:
+    supply = [0.5, 0.5, 1.0, 2.0]
+    lk = Walkway(0, 10.0, 3, [2.0, 2.0, 1.0, 1.0], 0.0, 0.0, supply)
+    lk.enter(1, 2, 0, 0.0)
+    lk.waiting[0].append((0.0, 2))
+    assert lk.may_admit_sooner()  # waiting, and no admission pending
+    lk.entry_due[0] = 1.0  # pending at the earliest the supply ever allows: 0 + 2 x 0.5
+    assert not lk.may_admit_sooner()
+    lk.entry_due[0] = 4.0  # pending at a crowded link's spacing: fewer on it, sooner
+    assert lk.may_admit_sooner()
