@@ -1,14 +1,18 @@
-"""Queueing theory references: Erlang C for a turnstile bank, Cheah & Smith's M/G/c/c corridor."""
+"""Queueing theory references: turnstile banks and Cheah & Smith's M/G/c/c corridor.
+
+A bank is checked against Erlang C and against the exact FIFO G/G/c start-time recursion.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 from validation_venues import link, scenario, source
 
-from simulator import Simulation
+from simulator import Scenario, Simulation
 from simulator.models.exponential import Exponential
 
 pytestmark = pytest.mark.validation
@@ -29,22 +33,24 @@ def batch_ci(values: np.ndarray, batches: int = 20) -> tuple[float, float]:
     return float(means.mean()), 2.093 * float(means.std(ddof=1)) / math.sqrt(batches)
 
 
-def test_turnstile_bank_matches_erlang_c() -> None:
-    lanes, mean_s, lam, horizon = 4, 6.0, 0.55, 150_000.0
-    sc = scenario(
-        name="erlang",
+def turnstile_bank(
+    lanes: int, service: dict[str, Any], lam: float, horizon: float, **checkpoint: Any
+) -> Scenario:
+    """One checkpoint ``g`` fed by a Poisson source at ``lam`` per second until ``horizon``."""
+    return scenario(
+        name="bank",
         settings={"end": horizon},
         checkpoints=[
-            {
-                "id": "g",
-                "lanes": lanes,
-                "queue_area_m2": 200,
-                "service": {"kind": "exponential", "mean": mean_s},
-            }
+            {"id": "g", "lanes": lanes, "queue_area_m2": 200, "service": service, **checkpoint}
         ],
         links=[link("in", "o", "g", 1, 10, two_way=False), link("out", "g", "x", 1, 10)],
         sources=[source(lam, horizon)],
     )
+
+
+def test_turnstile_bank_matches_erlang_c() -> None:
+    lanes, mean_s, lam, horizon = 4, 6.0, 0.55, 150_000.0
+    sc = turnstile_bank(lanes, {"kind": "exponential", "mean": mean_s}, lam, horizon)
     sim = Simulation(sc, seed=7)
     sim.run()
     fans = sim.result().fans
@@ -118,21 +124,13 @@ def test_lanes_start_fans_in_order_as_the_fifo_recursion_says(secondary_share: f
     by its wake-up while fans wait. A secondary search must not hold the lane.
     """
     lanes, d, lam, horizon = 3, 5.0, 0.8, 3000.0
-    sc = scenario(
-        name="fifo",
-        settings={"end": horizon},
-        checkpoints=[
-            {
-                "id": "g",
-                "lanes": lanes,
-                "queue_area_m2": 200,
-                "service": {"kind": "deterministic", "mean": d},
-                "secondary_share": secondary_share,
-                "secondary_service": {"kind": "uniform", "low": 20, "high": 40, "mean": 30},
-            }
-        ],
-        links=[link("in", "o", "g", 1, 10, two_way=False), link("out", "g", "x", 1, 10)],
-        sources=[source(lam, horizon)],
+    sc = turnstile_bank(
+        lanes,
+        {"kind": "deterministic", "mean": d},
+        lam,
+        horizon,
+        secondary_share=secondary_share,
+        secondary_service={"kind": "uniform", "low": 20, "high": 40, "mean": 30},
     )
     sim = Simulation(sc, seed=3)
     sim.run()
