@@ -117,7 +117,7 @@ class Walkway:
         Asked after someone left. The pending admission (``entry_due``) cannot move earlier
         than the last entry plus the shortest headway of the supply table. A waiting party
         with no pending admission (it did not fit) needs a look. In a long egress queue most
-        leaves change nothing, and skipping them saves a quarter of a million look-ups in a
+        leaves change nothing: skipping them saves about 187,000 look-ups in a
         115,000-seat match day.
         """
         for d in (0, 1):
