@@ -92,8 +92,7 @@ class LeverState:
 
     def __init__(self, n_levers: int, lanes: list[int], n_lines: int) -> None:
         self.active = [False] * n_levers
-        self.base_lanes = list(lanes)
-        self.lanes = list(lanes)
+        self.base_lanes = list(lanes)  # the lanes open now are the banks' (TurnstileBank.lanes)
         self.service_factor = [1.0] * len(lanes)
         self.closed_gates: set[int] = set()
         self.closed_links: set[int] = set()

@@ -94,10 +94,11 @@ class LeverRunner:
         best, best_cost = fallback, INF
         checkpoints = dyn.scenario.venue.checkpoints
         for b, walk in dyn._candidates[key]:
-            if b in s.closed_gates or s.lanes[b] <= 0:
+            bank = dyn.world.banks[b]
+            if b in s.closed_gates or bank.lanes <= 0:
                 continue
-            queue = len(dyn.world.banks[b].queue)
-            cost = walk + queue * checkpoints[b].service.mean * s.service_factor[b] / s.lanes[b]
+            queue = len(bank.queue)
+            cost = walk + queue * checkpoints[b].service.mean * s.service_factor[b] / bank.lanes
             if cost < best_cost:
                 best, best_cost = b, cost
         return best
@@ -148,12 +149,11 @@ class LeverRunner:
         s, w = self.state, self.dyn.world
         s.closed_gates = closed
         for b, n in enumerate(lanes):
-            delta = n - s.lanes[b]
-            if delta:
-                s.lanes[b] = n
-                w.banks[b].lanes = n
-                if delta > 0:
-                    self.dyn.serve(b)
+            bank = w.banks[b]
+            opened = n > bank.lanes
+            bank.lanes = n
+            if opened:
+                self.dyn.serve(b)
 
     def _set_links(self, closed: set[int]) -> None:
         s = self.state
