@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from simulator import Simulation
-from simulator.loader import load_scenario
+from simulator.scenario.loader import load_scenario
 from streams.bus import Bus, InProcessBus
 from streams.cameras import Camera
 from streams.inbox import Inbox, Publisher

@@ -24,9 +24,9 @@ import pytest
 
 from benchmarks.stadium import stadium_yaml
 from simulator import Simulation
-from simulator.loader import load_scenario
-from simulator.sweep import LocalExecutor, plan_sweep, run_sweep
-from simulator.variants import Variant
+from simulator.scenario.loader import load_scenario
+from simulator.whatif.sweep import LocalExecutor, plan_sweep, run_sweep
+from simulator.whatif.variants import Variant
 
 _timings: dict[tuple[str, int], float] = {}
 

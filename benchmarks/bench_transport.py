@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from simulator import Scenario, Simulation
-from simulator.loader import load_scenario
+from simulator.scenario.loader import load_scenario
 
 SEED = 42
 SCENARIO = Path(__file__).parents[1] / "scenarios" / "grand_stade_hassan_ii.yaml"

@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks.stadium import stadium_yaml
 from simulator import Scenario
-from simulator.loader import load_scenario_text
+from simulator.scenario.loader import load_scenario_text
 
 SIZES = {"small": (5_000, 20), "large": (115_000, 60)}
 

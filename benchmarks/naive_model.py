@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.demand import ingress_parties
-from simulator.network import KIND_SPEED_FACTOR, Network, build_walkway
-from simulator.party import ARRIVE, Step
-from simulator.pedestrian import create_model
-from simulator.scenario import Scenario
+from simulator.crowd.registry import create_model
+from simulator.engine.demand import ingress_parties
+from simulator.engine.network import KIND_SPEED_FACTOR, Network, build_walkway
+from simulator.engine.party import ARRIVE, Step
+from simulator.scenario.model import Scenario
 
 FREE_SPEED = 1.34  # m/s, Weidmann's free walking speed
 Walk = Callable[[int, int], Generator[Any, Any, None]]  # (link, direction) -> SimPy process steps

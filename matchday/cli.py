@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from simulator import cli as simulator_cli
-from simulator import sweep_cli
+from simulator.whatif import cli as sweep_cli
 from streams import cli as streams_cli
 from vision import cli as vision_cli
 

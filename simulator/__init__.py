@@ -1,10 +1,11 @@
 """matchday's simulator: scenarios in, SimPy runs on the venue graph, KPIs and tables out."""
 
-from simulator.engine import RunResult, Simulation
+from simulator.crowd.registry import PedestrianModel, create_model, register_model
+from simulator.engine.simulation import RunResult, Simulation
+from simulator.engine.snapshot import Snapshot
 from simulator.errors import ScenarioError, SimulatorError, SnapshotError
-from simulator.pedestrian import PedestrianModel, create_model, register_model
-from simulator.scenario import Scenario
-from simulator.snapshot import Snapshot
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.model import Scenario
 
 __all__ = [
     "PedestrianModel",
@@ -16,5 +17,6 @@ __all__ = [
     "Snapshot",
     "SnapshotError",
     "create_model",
+    "load_scenario",
     "register_model",
 ]

@@ -16,12 +16,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulator.clock import format_clock
 from simulator.errors import Problem, ScenarioError, SimulatorError
-from simulator.kpi_table import kpi_table
-from simulator.loader import load_scenario
-from simulator.scenario import Scenario
-from simulator.yaml_source import line_index, line_of
+from simulator.results.kpi_table import kpi_table
+from simulator.scenario.clock import format_clock
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.model import Scenario
+from simulator.scenario.yaml_source import line_index, line_of
 
 if TYPE_CHECKING:
     from simulator import RunResult
@@ -127,7 +127,7 @@ def simulate(
     ] = None,
 ) -> None:
     """Run a match day and write summary.json, timeseries/fans Parquet and report.html."""
-    from simulator.run_files import write_run  # matplotlib: loaded only when a run is made
+    from simulator.results.run_files import write_run  # matplotlib: loaded only when a run is made
 
     s = load_or_exit(scenario)
     out_dir = out if out is not None else default_out_dir(scenario, seed)

@@ -1,11 +1,11 @@
 """Exceptions raised by the simulator.
 
-    SimulatorError                 base of everything the simulator raises on purpose
-    ├── ScenarioError              a scenario file is invalid; carries every Problem found
-    │   └── VariantError           a variant file (simulator.variants) is invalid
-    ├── SnapshotError              a snapshot does not fit the scenario it is applied to
-    ├── SweepError                 a sweep job failed in its worker, or Ray is missing (sweep)
-    └── RunDirError                run folders given to `compare` are unusable (simulator.compare)
+SimulatorError                 base of everything the simulator raises on purpose
+├── ScenarioError              a scenario file is invalid; carries every Problem found
+│   └── VariantError           a variant file (simulator.whatif.variants) is invalid
+├── SnapshotError              a snapshot does not fit the scenario it is applied to
+├── SweepError                 a sweep job failed in its worker, or Ray is missing (sweep)
+└── RunDirError                run folders given to `compare` are unusable (whatif.compare)
 """
 
 from __future__ import annotations

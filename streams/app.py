@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 
 from simulator.errors import SimulatorError
-from simulator.loader import load_scenario
-from simulator.scenario import Scenario
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.model import Scenario
 from streams.bus import Bus, InProcessBus
 from streams.cameras import Camera, demo_cameras, load_cameras
 from streams.errors import ConfigError, StreamsError

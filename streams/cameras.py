@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from streams.errors import ConfigError
 from streams.zones import venue_zones
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from streams.cameras import Camera
 from streams.errors import ConfigError
 from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from streams.bus import Bus
 from streams.inbox import Publisher
 from streams.messages import Message

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from streams.cameras import Camera
 from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
 from streams.truth import GroundTruth

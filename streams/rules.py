@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.los import LEVELS, LosScale, density_at_level
+from simulator.venue.los import LEVELS, LosScale, density_at_level
 
 SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
 

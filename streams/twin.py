@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator import Simulation, SimulatorError, Snapshot
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
 from streams.messages import (

@@ -12,8 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from simulator.los import LosScale, fruin_los
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
+from simulator.venue.elements import venue_elements
+from simulator.venue.los import LosScale, fruin_los
 
 FORECAST_STEPS_S = (300.0, 600.0, 1200.0)  # the +5/+10/+20 min columns of twin.forecast.v1
 
@@ -37,27 +38,13 @@ class Zone:
 
 
 def venue_zones(scenario: Scenario) -> dict[str, Zone]:
-    """Every zone of ``scenario`` by id, in scenario order."""
-    v = scenario.venue
-    zones: list[Zone] = [
-        Zone(o.id, "origin", o.label or o.id, o.area_m2 or 0.0, "queuing", o.mode)
-        for o in v.origins
-    ]
-    zones += [Zone(a.id, "area", a.label or a.id, a.area_m2, a.los_scale) for a in v.areas]
-    zones += [
-        Zone(c.id, "checkpoint", c.label or c.id, c.queue_area_m2, "queuing") for c in v.checkpoints
-    ]
-    zones += [
-        Zone(
-            link.id,
-            "link",
-            link.label or link.id,
-            link.floor_m2,
-            "stairs" if link.kind.startswith("stairs") else "walkway",
-        )
-        for link in v.links
-    ]
-    return {z.id: z for z in zones}
+    """Every zone of ``scenario`` by id, in the venue vocabulary's order and with its scale."""
+    modes = {o.id: o.mode for o in scenario.venue.origins}
+    return {
+        e.id: Zone(e.id, e.kind, e.name, e.floor_m2, e.los_scale, modes.get(e.id, ""))
+        for e in venue_elements(scenario.venue)
+        if e.kind not in ("sector", "exit")
+    }
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 import math
 
-from simulator.network import Network
-from simulator.party import ARRIVE, Party
-from simulator.scenario import Scenario
+from simulator.engine.network import Network
+from simulator.engine.party import ARRIVE, Party
+from simulator.scenario.model import Scenario
 from simulator.transport.model import Line, Transport
 
 

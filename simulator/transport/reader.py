@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast, get_args
 
-from simulator.clock import ClockFormatError, parse_clock
-from simulator.fields import FieldReader, describe, join
-from simulator.scenario import Venue
+from simulator.scenario.clock import ClockFormatError, parse_clock
+from simulator.scenario.fields import FieldReader, describe, join
+from simulator.scenario.model import Venue
 from simulator.transport.model import CarPark, Line, LineMode, Road, Transport
 
 LINE_MODES: tuple[str, ...] = get_args(LineMode)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from simulator.party import ARRIVE, INGRESS, LEFT, Party
-from simulator.scenario import Scenario
+from simulator.engine.party import ARRIVE, INGRESS, LEFT, Party
+from simulator.engine.world import K_CAR, K_VEHICLE
+from simulator.scenario.model import Scenario
 from simulator.transport.state import (
     CarQueue,
     PlatformQueue,
@@ -22,10 +23,9 @@ from simulator.transport.state import (
     TransportState,
     Vehicles,
 )
-from simulator.world import K_CAR, K_VEHICLE
 
 if TYPE_CHECKING:
-    from simulator.dynamics import Dynamics
+    from simulator.engine.dynamics import Dynamics
 
 INF = math.inf
 DEPART, BACK, CALL = 0, 1, 2  # sub-kinds of a vehicle event
@@ -128,7 +128,7 @@ class TransportRunner:
         plat.blocked.append((link, d))
         return True
 
-    # -- observed counts (the live twin, see simulator.assimilate) -------------------------
+    # -- observed counts (the live twin, see simulator.engine.assimilate) -------------------------
     def observe_platform(self, node: int, delta: int) -> int:
         """Apply an observed change at a platform with fans waiting; return what is left.
 

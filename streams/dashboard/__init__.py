@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from streams.bus import Bus
 from streams.dashboard.alerts import EscalationPolicy
 from streams.dashboard.app import create_app

@@ -15,7 +15,8 @@ from typing import Any
 
 import networkx as nx
 
-from simulator.scenario import Area, Checkpoint, Exit, Origin, Sector, Venue
+from simulator.scenario.model import Area, Checkpoint, Exit, Origin, Sector, Venue
+from simulator.venue.elements import VenueElement, venue_elements
 
 Place = Origin | Area | Checkpoint | Sector | Exit
 
@@ -48,6 +49,7 @@ class MapLink:
     width_m: float
     floor_m2: float
     label: str
+    los_scale: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def venue_map(venue: Venue) -> VenueMap:
     given = {p.id: p.xy for p, _ in places if p.xy is not None}
     laid_out = len(given) < len(places)
     positions = _ring_layout(venue, places) if laid_out else _fit(given)
-    nodes = tuple(_map_node(place, kind, positions[place.id]) for place, kind in places)
+    elements = {e.id: e for e in venue_elements(venue)}
+    nodes = tuple(_map_node(elements[place.id], positions[place.id]) for place, _ in places)
     links = tuple(
         MapLink(
             id=link.id,
@@ -85,6 +88,7 @@ def venue_map(venue: Venue) -> VenueMap:
             width_m=link.width_m,
             floor_m2=link.floor_m2,
             label=link.label,
+            los_scale=elements[link.id].los_scale,
         )
         for link in venue.links
     )
@@ -102,23 +106,17 @@ def _places(venue: Venue) -> list[tuple[Place, str]]:
     return [(place, kind) for group, kind in groups for place in group]
 
 
-def _map_node(place: Place, kind: str, xy: tuple[float, float]) -> MapNode:
-    area: float | None = None
-    scale: str | None = None
-    if isinstance(place, Area):
-        area, scale = place.area_m2, place.los_scale
-    elif isinstance(place, Checkpoint):
-        area, scale = place.queue_area_m2, "queuing"
-    elif isinstance(place, Origin):
-        area, scale = place.area_m2, ("walkway" if place.area_m2 else None)
+def _map_node(element: VenueElement, xy: tuple[float, float]) -> MapNode:
+    """A place as drawn: its floor sizes the marker, its one Fruin scale colours it."""
+    floored = element.floor_m2 > 0
     return MapNode(
-        id=place.id,
-        kind=kind,
-        label=place.label or place.id,
+        id=element.id,
+        kind=element.kind,
+        label=element.name,
         x=round(xy[0], 2),
         y=round(xy[1], 2),
-        area_m2=area,
-        los_scale=scale,
+        area_m2=element.floor_m2 if floored else None,
+        los_scale=element.los_scale if floored else None,
     )
 
 

@@ -16,8 +16,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
-from simulator.los import fruin_los
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
+from simulator.venue.los import fruin_los
 from streams.dashboard import alerts
 from streams.dashboard.layout import VenueMap, venue_map
 from streams.dashboard.trends import Trends
@@ -58,7 +58,7 @@ class DashboardView:
         self._scales = {n.id: n.los_scale for n in self.map.nodes}
         self._floors = {n.id: n.area_m2 for n in self.map.nodes}
         self._floors.update({link.id: link.floor_m2 for link in self.map.links})
-        self._scales.update({link.id: "walkway" for link in self.map.links})
+        self._scales.update({link.id: link.los_scale for link in self.map.links})
         self.clock_s: float | None = None  # latest match-day clock seen in any message
         self.zones: dict[str, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from simulator.scenario import (
+from simulator.scenario.model import (
     Area,
     Checkpoint,
     Distribution,

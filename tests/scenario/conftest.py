@@ -14,7 +14,7 @@ import yaml
 from scenario_helpers import TINY
 
 from simulator.errors import Problem
-from simulator.loader import validate_text
+from simulator.scenario.loader import validate_text
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from simulator import Simulation
 from simulator.cli import resolve_scenario
-from simulator.loader import load_scenario
+from simulator.scenario.loader import load_scenario
 
 
 def test_stade_mohammed_v_match_day_is_plausible() -> None:

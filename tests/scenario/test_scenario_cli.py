@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from simulator import Simulation
 from simulator.cli import bundled_scenarios, default_out_dir, register, resolve_scenario
-from simulator.loader import load_scenario
+from simulator.scenario.loader import load_scenario
 
 
 @pytest.fixture(scope="module")

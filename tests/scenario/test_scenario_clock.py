@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simulator.clock import ClockFormatError, format_clock, format_duration, parse_clock
+from simulator.scenario.clock import ClockFormatError, format_clock, format_duration, parse_clock
 
 
 def test_clock_strings_and_seconds() -> None:

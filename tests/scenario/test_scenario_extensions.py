@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from scenario_helpers import TINY
 
-from simulator.loader import EXTENSIONS, load_scenario_text, validate_text
+from simulator.scenario.loader import EXTENSIONS, load_scenario_text, validate_text
 
 
 def _with_levers(*levers: dict) -> str:

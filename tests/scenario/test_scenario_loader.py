@@ -9,8 +9,8 @@ import pytest
 import yaml
 from scenario_helpers import TINY
 
-from simulator.loader import load_scenario, load_scenario_text, validate_file
-from simulator.scenario import Distribution, Scenario
+from simulator.scenario.loader import load_scenario, load_scenario_text, validate_file
+from simulator.scenario.model import Distribution, Scenario
 
 
 def test_tiny_scenario_loads_to_the_expected_values() -> None:
@@ -121,7 +121,7 @@ def test_the_bundled_stadium_is_valid_and_as_described() -> None:
 
 
 def test_yaml_paths_map_to_lines() -> None:
-    from simulator.yaml_source import line_index, line_of
+    from simulator.scenario.yaml_source import line_index, line_of
 
     lines = line_index(TINY.read_text(encoding="utf-8"))
     text = TINY.read_text(encoding="utf-8").splitlines()

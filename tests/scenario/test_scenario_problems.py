@@ -15,7 +15,7 @@ import pytest
 from scenario_helpers import DATA, paths
 
 from simulator.errors import Problem, ScenarioError
-from simulator.loader import load_scenario, load_scenario_text, validate_file
+from simulator.scenario.loader import load_scenario, load_scenario_text, validate_file
 
 Doc = dict[str, Any]
 Check = Callable[[Doc], list[Problem]]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scenario_helpers import TINY
 
-from simulator.loader import load_scenario, load_scenario_text
+from simulator.scenario.loader import load_scenario, load_scenario_text
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

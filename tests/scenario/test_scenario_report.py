@@ -11,8 +11,7 @@ import pytest
 from scenario_helpers import TINY
 
 from simulator import RunResult, Simulation
-from simulator.loader import load_scenario
-from simulator.report import (
+from simulator.results.report import (
     busiest,
     fmt_count,
     fmt_density,
@@ -21,7 +20,8 @@ from simulator.report import (
     fmt_share,
     render_report,
 )
-from simulator.scenario import Scenario
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.model import Scenario
 
 
 class _Page(HTMLParser):
@@ -183,7 +183,7 @@ sources:
 
 
 def test_report_of_a_run_without_match_or_areas() -> None:
-    from simulator.loader import load_scenario_text
+    from simulator.scenario.loader import load_scenario_text
 
     scenario = load_scenario_text(CORRIDOR)
     result = _run(scenario, seed=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator import Scenario
-from simulator.loader import load_scenario_text
+from simulator.scenario.loader import load_scenario_text
 
 SMALL = """
 name: small

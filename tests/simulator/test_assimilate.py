@@ -95,7 +95,7 @@ def test_link_whose_last_user_turned_for_home_still_takes_fans() -> None:
     counts on that stair must copy an earlier party still routed over it, not crash."""
     from pathlib import Path
 
-    from simulator.loader import load_scenario
+    from simulator.scenario.loader import load_scenario
 
     bundled = Path(__file__).parents[2] / "scenarios" / "stade_mohammed_v.yaml"
     scenario = load_scenario(bundled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from heapq import heappush
 
-from simulator.checkpoint import TurnstileBank
+from simulator.engine.checkpoint import TurnstileBank
 
 
 def test_a_busy_lane_is_free_again_once_its_screening_ends() -> None:

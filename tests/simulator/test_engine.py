@@ -12,8 +12,8 @@ import pytest
 
 import simulator
 from simulator import Scenario, Simulation, SimulatorError, Snapshot, SnapshotError
-from simulator.loader import load_scenario_text
-from simulator.scenario import PoissonSource
+from simulator.scenario.loader import load_scenario_text
+from simulator.scenario.model import PoissonSource
 
 
 def test_public_api() -> None:
@@ -27,6 +27,7 @@ def test_public_api() -> None:
         "Snapshot",
         "SnapshotError",
         "create_model",
+        "load_scenario",
         "register_model",
     }
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simulator.link import ARRIVAL_SLACK_S, Walkway
+from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
 
 
 def corridor(capacity: int = 10, headway: float = 0.0) -> Walkway:

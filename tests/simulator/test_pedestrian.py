@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-import simulator.pedestrian as pedestrian
+import simulator.crowd.registry as pedestrian
 from simulator import Scenario, Simulation, SimulatorError, create_model
-from simulator.models.exponential import Exponential
-from simulator.models.weidmann import Weidmann
+from simulator.crowd.exponential import Exponential
+from simulator.crowd.weidmann import Weidmann
 
 
 def test_docstring_example_registers_a_working_model(small: Scenario) -> None:

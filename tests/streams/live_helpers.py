@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from simulator.loader import load_scenario
-from simulator.scenario import Scenario
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.model import Scenario
 from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
 
 DATA = Path(__file__).parent / "data"

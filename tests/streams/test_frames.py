@@ -10,7 +10,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from live_helpers import DAY, EVENING_S, arena
 
-from simulator.loader import load_scenario
+from simulator.scenario.loader import load_scenario
 from streams.errors import ConfigError
 from streams.frames import FrameReplay, frame_cameras, load_model
 from streams.inbox import Publisher

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from live_helpers import arena
 
-from simulator.los import density_at_level
+from simulator.venue.los import density_at_level
 from streams.cameras import cameras_from, demo_cameras, load_cameras
 from streams.errors import ConfigError
 from streams.rules import RULES, CameraHealth, Finding, TwinState, ZoneState, register_rule

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sweep_helpers import SEEDS, TINY, VARIANTS
 
-from simulator.sweep import LocalExecutor, SweepResult, plan_sweep, run_sweep
+from simulator.whatif.sweep import LocalExecutor, SweepResult, plan_sweep, run_sweep
 
 
 @pytest.fixture(scope="session")

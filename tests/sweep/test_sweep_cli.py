@@ -9,7 +9,7 @@ import typer
 from sweep_helpers import TINY, VARIANTS
 from typer.testing import CliRunner
 
-from simulator import sweep_cli
+from simulator.whatif import cli as sweep_cli
 
 runner = CliRunner()
 

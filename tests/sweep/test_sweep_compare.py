@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from simulator.compare import (
+from simulator.whatif.compare import (
     HEADLINE,
     SCHEMA,
     Group,
@@ -19,7 +19,7 @@ from simulator.compare import (
     kpi_values,
     read_run_dirs,
 )
-from simulator.sweep import SweepResult, write_runs
+from simulator.whatif.sweep import SweepResult, write_runs
 
 
 def groups_of(sweep: SweepResult) -> list[Group]:
@@ -169,7 +169,7 @@ def test_duplicate_seed_in_one_group_is_an_error(tmp_path: Path) -> None:
 
 def test_transport_kpis_reach_the_comparison() -> None:
     """Platform waits and the leave-the-area time are what a bigger shuttle fleet changes."""
-    from simulator.compare import describe_kpi, kpi_values
+    from simulator.whatif.compare import describe_kpi, kpi_values
 
     summary = {
         "time_to_clear_s": 3000.0,

@@ -11,8 +11,8 @@ from sweep_helpers import SEEDS, TINY, VARIANTS
 from sweep_jobs import fail_on_three, seeded_draw
 
 from simulator import Simulation
-from simulator.loader import load_scenario
-from simulator.sweep import (
+from simulator.scenario.loader import load_scenario
+from simulator.whatif.sweep import (
     Job,
     LocalExecutor,
     RayExecutor,
@@ -28,7 +28,7 @@ from simulator.sweep import (
     slug,
     write_runs,
 )
-from simulator.variants import VariantError, variant_scenario
+from simulator.whatif.variants import VariantError, variant_scenario
 
 
 def test_local_executor_returns_results_in_job_order_and_reports_each() -> None:

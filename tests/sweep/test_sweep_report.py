@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.compare import HEADLINE, Group, comparison
-from simulator.comparison_report import fmt, fmt_interval, render_html, write_report
-from simulator.sweep import SweepResult
+from simulator.whatif.compare import HEADLINE, Group, comparison
+from simulator.whatif.comparison_report import fmt, fmt_interval, render_html, write_report
+from simulator.whatif.sweep import SweepResult
 
 
 @pytest.fixture(scope="module")

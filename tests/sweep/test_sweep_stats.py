@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulator.stats import (
+from simulator.whatif.stats import (
     mean_ci,
     paired_difference,
     regularized_beta,

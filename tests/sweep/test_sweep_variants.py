@@ -10,8 +10,8 @@ import pytest
 from sweep_helpers import TINY, VARIANTS
 
 from simulator.errors import Problem
-from simulator.loader import load_scenario
-from simulator.variants import (
+from simulator.scenario.loader import load_scenario
+from simulator.whatif.variants import (
     BASELINE,
     VariantError,
     apply_patch,

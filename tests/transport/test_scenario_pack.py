@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from simulator import Simulation
-from simulator.loader import load_scenario, load_scenario_text
-from simulator.variants import load_variant, variant_scenario
+from simulator.scenario.loader import load_scenario, load_scenario_text
+from simulator.whatif.variants import load_variant, variant_scenario
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 PACK = {

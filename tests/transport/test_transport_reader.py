@@ -11,9 +11,9 @@ import yaml
 from transport_venues import load, match_day
 
 from simulator.errors import Problem
-from simulator.loader import validate_text
+from simulator.scenario.loader import validate_text
 from simulator.transport import bpr_travel_time
-from simulator.variants import VariantError, load_variant, variant_scenario
+from simulator.whatif.variants import VariantError, load_variant, variant_scenario
 
 
 def problems(doc: dict[str, Any]) -> list[Problem]:

@@ -6,8 +6,8 @@ from rich.console import Console
 from transport_venues import load, match_day
 
 from simulator import Simulation
-from simulator.kpi_table import kpi_table
-from simulator.report import fmt_count, render_report
+from simulator.results.kpi_table import kpi_table
+from simulator.results.report import fmt_count, render_report
 
 
 def test_report_has_the_transport_tables() -> None:

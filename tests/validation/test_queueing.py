@@ -13,7 +13,7 @@ import pytest
 from validation_venues import link, scenario, source
 
 from simulator import Scenario, Simulation
-from simulator.models.exponential import Exponential
+from simulator.crowd.exponential import Exponential
 
 pytestmark = pytest.mark.validation
 

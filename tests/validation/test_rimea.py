@@ -7,7 +7,7 @@ import pytest
 from validation_venues import crowd, link, scenario, source
 
 from simulator import Simulation
-from simulator.network import KIND_SPEED_FACTOR
+from simulator.engine.network import KIND_SPEED_FACTOR
 
 pytestmark = pytest.mark.validation
 TURNSTILES = {

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from simulator import Scenario, Simulation
-from simulator.loader import load_scenario_text
+from simulator.scenario.loader import load_scenario_text
 
 pytestmark = pytest.mark.validation
 

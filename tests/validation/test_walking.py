@@ -7,9 +7,9 @@ import pytest
 from validation_venues import crowd, link, scenario, source
 
 from simulator import Simulation
-from simulator.models.weidmann import Weidmann
-from simulator.network import DOOR_SPECIFIC_FLOW
-from simulator.pedestrian import peak_specific_flow
+from simulator.crowd.registry import peak_specific_flow
+from simulator.crowd.weidmann import Weidmann
+from simulator.engine.network import DOOR_SPECIFIC_FLOW
 
 pytestmark = pytest.mark.validation
 TURNSTILES = {

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from simulator import Scenario
-from simulator.loader import load_scenario_text
+from simulator.scenario.loader import load_scenario_text
 
 
 def scenario(

@@ -1,0 +1,218 @@
+"""Assimilation: set observed head counts on a restored run (the live twin's correction step).
+
+Rule, per element named in the counts (in element order):
+
+* **More fans observed than modelled** on an element: the difference arrives there as
+  one-fan parties that copy the current stream through it: the route, phase and destination of
+  the party that most recently entered that link (the busier direction) or passed that node.
+  On a link they enter at its start at the observation time (so they still have the full
+  length to walk); at an origin, area or checkpoint they stand at the node and carry on from
+  there (joining the checkpoint queue, or the queue for the next link). A link is filled at most
+  to its jam storage; counts above it are clipped.
+* **Fewer fans observed**: fans are taken away nearest the way out: on a link from the heads
+  of its FIFOs (the busier direction first), at a node from the heads of the queues waiting to
+  leave it (next links, then the checkpoint queue, then fans held until the gates open). Fans in
+  service at a lane, or screened and waiting for the rest of their party, are not removed.
+  Removed fans count as ``dropped`` so conservation holds.
+* **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
+  taken from the head of the platform queue (counted as dropped), more join its tail as
+  one-fan parties leaving by that line; see ``TransportRunner.observe_platform``.
+* Sectors and exits cannot be set (seats are not watched by counting cameras); naming one, or an
+  unknown element, or a negative count raises ``SnapshotError``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Mapping
+
+from simulator.engine.checkpoint import TurnstileBank
+from simulator.engine.dynamics import Dynamics
+from simulator.engine.party import ARRIVE, EGRESS, INGRESS, RELEASE, Party
+from simulator.engine.world import K_PARTY_SCREENED, K_RELEASE
+from simulator.errors import SnapshotError
+
+SETTABLE = ("origin", "area", "checkpoint", "link")
+
+
+def check_counts(counts: Mapping[str, int], ids: tuple[str, ...], types: tuple[str, ...]) -> None:
+    """Reject unknown elements, unsettable ones and negative counts, naming each."""
+    index = {e: i for i, e in enumerate(ids)}
+    for element, n in counts.items():
+        if element not in index:
+            raise SnapshotError(f"with_counts: no element {element!r} in this scenario")
+        if types[index[element]] not in SETTABLE:
+            raise SnapshotError(
+                f"with_counts: {element!r} is a {types[index[element]]}; only origins, areas, "
+                "checkpoints and links take observed counts"
+            )
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise SnapshotError(f"with_counts: {element!r} needs a count >= 0, found {n!r}")
+
+
+def assimilate(dyn: Dynamics, counts: Mapping[str, int]) -> None:
+    """Apply observed counts to the run state behind ``dyn`` at ``dyn.world.now``."""
+    net = dyn.net
+    for element in sorted(counts, key=net.index.__getitem__):
+        i = net.index[element]
+        delta = counts[element] - dyn.world.occ[i]
+        if i >= net.n_nodes:
+            _set_link(dyn, i - net.n_nodes, delta)
+            continue
+        if dyn.transport is not None:  # a platform with fans queuing for vehicles
+            delta = dyn.transport.observe_platform(i, delta)
+        if delta > 0:
+            _add_at_node(dyn, i, delta)
+        elif delta < 0:
+            _remove_at_node(dyn, i, -delta)
+
+
+def _new_fan(dyn: Dynamics, template: Party, pos: int) -> Party:
+    w = dyn.world
+    party = Party(len(w.parties), 1, w.next_fan, template.origin, template.sector, template.phase)
+    party.gate, party.destination = template.gate, template.destination
+    party.release_at, party.route, party.pos = template.release_at, template.route, pos
+    party.times[ARRIVE] = w.now
+    if party.phase == EGRESS:
+        party.times[RELEASE] = w.now
+    w.parties.append(party)
+    if party.phase == INGRESS and not math.isnan(party.release_at):
+        _queue_release(dyn, party)
+    w.next_fan += 1
+    w.fans_expected += 1
+    w.arrived += 1
+    return party
+
+
+def _queue_release(dyn: Dynamics, party: Party) -> None:
+    """Put a new ticket holder in the release order (scheduling the release pointer if idle)."""
+    w = dyn.world
+    idle = w.next_release >= len(w.releases)
+    key = (party.release_at, party.id)
+    at = bisect.bisect_left(
+        w.releases, key, lo=w.next_release, key=lambda i: (w.parties[i].release_at, i)
+    )
+    w.releases.insert(at, party.id)
+    if idle:
+        w.schedule(max(party.release_at, w.now), K_RELEASE)
+
+
+def _link_template(parties: list[Party], last: int, link: int, d: int) -> tuple[Party, int]:
+    """The latest party whose route still walks ``link`` in direction ``d``, and that step.
+
+    The link's last user may since have swapped its ingress route for its egress route, so
+    fall back to earlier parties; ``-1`` when nobody's route has that step.
+    """
+    candidates = [parties[last]] + [p for p in reversed(parties) if p.id != last]
+    for party in candidates:
+        for k, step in enumerate(party.route):
+            if step[2] == link and step[3] == d:
+                return party, k
+    return parties[last], -1
+
+
+def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
+    w = dyn.world
+    lk = w.links[link]
+    elem = dyn.link_elem + link
+    lk.advance(w.now)
+    busier = 0 if len(lk.fifo[0]) >= len(lk.fifo[1]) else 1
+    if delta > 0:
+        d = busier if lk.last_party[busier] >= 0 else 1 - busier
+        if lk.last_party[d] < 0:
+            raise SnapshotError(
+                f"with_counts: nobody has used link {dyn.net.elements[elem].id!r} yet, so the "
+                "direction of the observed fans is unknown"
+            )
+        template, pos = _link_template(w.parties, lk.last_party[d], link, d)
+        if pos < 0:
+            raise SnapshotError(
+                f"with_counts: no party's current route uses link "
+                f"{dyn.net.elements[elem].id!r} in that direction, so where the observed fans "
+                "are heading is unknown"
+            )
+        for _ in range(min(delta, max(lk.capacity - lk.n, 0))):
+            party = _new_fan(dyn, template, pos)
+            w.occ[elem] += 1
+            dyn.want(link, d, lk.enter(party.id, 1, d, w.now))
+        return
+    for _ in range(-delta):
+        d = busier if lk.fifo[busier] else 1 - busier
+        if not lk.fifo[d]:
+            return
+        entry, pid, size = lk.fifo[d].popleft()
+        if size > 1:
+            lk.fifo[d].appendleft((entry, pid, size - 1))
+        w.parties[pid].size -= 1
+        lk.n -= 1
+        w.occ[elem] -= 1
+        w.dropped += 1
+        dyn.want(link, d, lk.head_time(d, w.now))
+
+
+def _add_at_node(dyn: Dynamics, node: int, delta: int) -> None:
+    w = dyn.world
+    for template in reversed(w.parties):
+        pos = next((k for k, s in enumerate(template.route) if s[0] == node), -1)
+        if 0 <= pos <= template.pos and template.route[pos][2] >= 0 and template.size > 0:
+            break
+    else:
+        raise SnapshotError(
+            f"with_counts: nobody has passed {dyn.net.elements[node].id!r} yet, so where the "
+            "observed fans are heading is unknown"
+        )
+    for _ in range(delta):
+        party = _new_fan(dyn, template, pos)
+        w.occ[node] += 1
+        dyn.at_node(party)
+
+
+def _remove_at_node(dyn: Dynamics, node: int, count: int) -> None:
+    w = dyn.world
+    for lk in w.links:
+        for queue in lk.waiting:
+            count = _trim(dyn, queue, node, count)
+    bank_index = dyn.net.bank_of_node.get(node)
+    if bank_index is not None:
+        bank = w.banks[bank_index]
+        count = _trim(dyn, bank.queue, node, count, bank)
+    held = deque((0.0, pid) for pid in w.held)
+    count = _trim(dyn, held, node, count)
+    w.held = [pid for _, pid in held]
+
+
+def _trim(
+    dyn: Dynamics,
+    queue: deque[tuple[float, int]],
+    node: int,
+    count: int,
+    bank: TurnstileBank | None = None,
+) -> int:
+    """Remove up to ``count`` fans standing at ``node`` from the front of ``queue``.
+
+    ``bank``: the queue is that checkpoint's, with one entry per fan rather than per party.
+    """
+    w = dyn.world
+    kept: deque[tuple[float, int]] = deque()
+    while queue and count > 0:
+        t, pid = queue.popleft()
+        party = w.parties[pid]
+        if party.route[party.pos][0] != node if party.route else party.origin != node:
+            kept.append((t, pid))
+            continue
+        take = 1 if bank is not None else min(count, party.size)
+        party.size -= take
+        w.occ[node] -= take
+        w.dropped += take
+        count -= take
+        if bank is not None:
+            party.pending -= 1
+            if party.pending == 0 and party.size > 0:  # the rest are already in screening
+                done = max(bank.finish.pop(party.id), w.now)
+                w.schedule(done, K_PARTY_SCREENED, bank.index, party.id)
+        elif party.size > 0:
+            kept.append((t, pid))
+    queue.extendleft(reversed(kept))
+    return count

@@ -1,0 +1,431 @@
+"""What happens at each event: a fan's day reads arrive, queue, screen, walk, sit, leave.
+
+``Dynamics`` holds the static plan (scenario, network, routes) and acts on a ``World``; every
+change of state goes through the handlers here, each triggered by one pending event.
+"""
+
+from __future__ import annotations
+
+import math
+from heapq import heappush
+
+from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
+from simulator.engine.network import Network
+from simulator.engine.party import (
+    ARRIVE,
+    EGRESS,
+    INGRESS,
+    LEFT,
+    QUEUE,
+    RELEASE,
+    SEATED,
+    SERVICE,
+    SOURCE,
+    Party,
+)
+from simulator.engine.sampling import take_sample
+from simulator.engine.world import (
+    K_ADMIT,
+    K_ARRIVAL,
+    K_LANE_FREE,
+    K_LINK,
+    K_PARTY_SCREENED,
+    K_RELEASE,
+    K_SAMPLE,
+    K_SOURCE,
+    World,
+)
+from simulator.errors import SimulatorError
+from simulator.levers.runner import LeverRunner
+from simulator.scenario.model import Scenario
+from simulator.transport.kpis import sample_lines
+from simulator.transport.runner import TransportRunner
+
+INF = math.inf
+
+
+class Dynamics:
+    """Event handlers of one run: ``handlers[kind](a, b)`` acts on an event ``(t, kind, a, b)``."""
+
+    def __init__(self, scenario: Scenario, network: Network, world: World) -> None:
+        self.scenario = scenario
+        self.net = network
+        self.world = world
+        self.link_elem = network.n_nodes
+        self.gates_open = scenario.ingress.gates_open_s if scenario.ingress else -INF
+        self.least_delay = scenario.ingress is not None and (
+            scenario.ingress.route_choice == "least_delay"
+        )
+        self._candidates: dict[tuple[int, int], list[tuple[int, float]]] = {}
+        self.handlers = (
+            self.on_link,
+            self.on_admit,
+            self.on_lane_free,
+            self.on_party_screened,
+            self.on_arrival,
+            self.on_release,
+            self.on_source,
+            self.on_sample,
+            self.on_gates,
+            self.on_vehicle,
+            self.on_car,
+            self.on_lever,
+        )
+        self.transport = TransportRunner(scenario, self) if world.transport is not None else None
+        self.levers = LeverRunner(scenario, self) if world.levers is not None else None
+
+    # -- arriving -------------------------------------------------------------------------
+    def on_arrival(self, a: int, b: int) -> None:
+        w = self.world
+        party = w.parties[w.arrivals[w.next_arrival]]
+        w.next_arrival += 1
+        self.schedule_next_arrival()
+        party.times[ARRIVE] = w.now
+        w.arrived += party.size
+        w.occ[party.origin] += party.size
+        if self.transport is not None:
+            self.transport.on_arrive(party)
+        if w.now < self.gates_open:
+            w.held.append(party.id)
+        else:
+            self.set_off(party)
+
+    def schedule_next_arrival(self) -> None:
+        w = self.world
+        if w.next_arrival < len(w.arrivals):
+            t = w.parties[w.arrivals[w.next_arrival]].times[ARRIVE]
+            w.schedule(max(t, w.now), K_ARRIVAL)
+
+    def on_gates(self, a: int, b: int) -> None:
+        held, self.world.held = self.world.held, []
+        for pid in held:
+            self.set_off(self.world.parties[pid])
+
+    def set_off(self, party: Party) -> None:
+        """Choose the gate and route of an ingress party at its origin and start walking."""
+        gate = self.choose_gate(party) if self.least_delay else party.gate
+        if self.levers is not None:
+            gate = self.levers.gate_for(party, gate)
+        party.gate = gate
+        if gate >= 0:
+            via = self.world.banks[gate].node
+            party.route = self.net.route(party.origin, via, party.sector, "via")
+        else:
+            party.route = self.net.route(party.origin, -1, party.sector, "all")
+        party.pos = 0
+        self.at_node(party)
+
+    def choose_gate(self, party: Party) -> int:
+        """Least expected delay: walking time at free speed plus the queue ahead per lane."""
+        key = (party.origin, party.sector)
+        if key not in self._candidates:
+            self._candidates[key] = self._gate_walks(*key)
+        best, best_cost = party.gate, INF
+        checkpoints = self.scenario.venue.checkpoints
+        for bank_index, walk in self._candidates[key]:
+            cp = checkpoints[bank_index]
+            bank = self.world.banks[bank_index]
+            cost = walk + len(bank.queue) * cp.service.mean / cp.lanes
+            if cost < best_cost:
+                best, best_cost = bank_index, cost
+        return best
+
+    def _gate_walks(self, origin: int, sector: int) -> list[tuple[int, float]]:
+        out = []
+        for bank in self.world.banks:
+            try:
+                nodes = self.net.path(origin, bank.node) + self.net.path(bank.node, sector)[1:]
+            except SimulatorError:  # no path through this gate: not a candidate
+                continue
+            out.append((bank.index, self.net.length(nodes) / 1.34))
+        return out
+
+    # -- nodes and links -------------------------------------------------------------------
+    def at_node(self, party: Party) -> None:
+        """A party has reached the node of its current step: screen, finish or walk on."""
+        node, bank, link, _ = party.route[party.pos]
+        if bank >= 0:
+            self.join_queue(party, bank)
+        elif link < 0:
+            self.finish(party, node)
+        else:
+            self.depart(party)
+
+    def depart(self, party: Party) -> None:
+        """Step onto the next link, or wait at the node for room or the link's entry cap."""
+        _, _, link, d = party.route[party.pos]
+        w = self.world
+        lk = w.links[link]
+        size = party.size
+        if (
+            not lk.waiting[d]
+            and (self.levers is None or not self.levers.closed(link))
+            and w.now >= lk.admission_time(d, size)
+        ):
+            self.enter(party, link, d)  # the common case: walk straight on
+            return
+        lk.waiting[d].append((w.now, party.id))
+        self.admit(link)
+
+    def admit(self, link: int) -> None:
+        """Let waiting parties onto a link while it has room and its entry cap allows."""
+        w = self.world
+        lk = w.links[link]
+        if not lk.waiting[0] and not lk.waiting[1]:
+            return
+        if self.levers is not None and self.levers.closed(link):
+            return  # an incident: nobody enters until the lever ends
+        now, parties = w.now, w.parties
+        for d in (0, 1):
+            queue = lk.waiting[d]
+            while queue:
+                party = parties[queue[0][1]]
+                t = lk.admission_time(d, party.size)
+                if now < t:
+                    if t < lk.entry_due[d]:  # not when it does not fit (INF): a leave admits
+                        lk.entry_due[d] = t
+                        w.push(t, K_ADMIT, link, d)
+                    break
+                queue.popleft()
+                self.enter(party, link, d)
+
+    def enter(self, party: Party, link: int, d: int) -> None:
+        w = self.world
+        node = party.route[party.pos][0]
+        size = party.size
+        occ = w.occ
+        occ[node] -= size
+        w.outflow[node] += size
+        occ[self.link_elem + link] += size
+        lk = w.links[link]
+        t = lk.enter(party.id, size, d, w.now)
+        if t < lk.due[d]:
+            lk.due[d] = t
+            w.push(t, K_LINK, link, d)
+
+    def want(self, link: int, d: int, t: float) -> None:
+        """Make sure a head event for (link, d) is pending no later than ``t``."""
+        lk = self.world.links[link]
+        if t < lk.due[d]:
+            lk.due[d] = t
+            self.world.push(t, K_LINK, link, d)
+
+    def on_link(self, link: int, d: int) -> None:
+        """The head of (link, d) may be due to leave: let it out, re-time both heads."""
+        w = self.world
+        lk = w.links[link]
+        now = w.now
+        due = lk.due
+        if now < due[d]:
+            return  # superseded by an earlier head event
+        due[d] = INF
+        if (
+            self.transport is not None
+            and self.transport.into_platform[2 * link + d]
+            and lk.fifo[d]
+            and self._platform_full(lk, link, d)
+        ):
+            return  # the platform ahead is at jam density: hold the head (spill-back)
+        out = lk.leave(d, now)
+        if out.__class__ is float:
+            if out < INF:  # not there yet at the current speed, or held by the exit cap
+                due[d] = out
+                w.push(out, K_LINK, link, d)
+            return
+        pid, size, head = out  # type: ignore[misc]
+        elem = self.link_elem + link
+        w.occ[elem] -= size
+        w.outflow[elem] += size
+        if head < INF:
+            due[d] = head
+            w.push(head, K_LINK, link, d)
+        if lk.fifo[1 - d]:  # fewer on the link: the other stream walks faster now
+            t = lk.head_time(1 - d, now)
+            if t < due[1 - d] - ARRIVAL_SLACK_S:  # within the slack, its pending event does
+                due[1 - d] = t
+                w.push(t, K_LINK, link, 1 - d)
+        party = w.parties[pid]
+        pos = party.pos = party.pos + 1
+        node, bank, nxt, nd = party.route[pos]
+        if bank >= 0 or nxt < 0:
+            w.occ[node] += size
+            self.at_node(party)
+        else:  # depart(party) inlined: the hot path, most often straight onto a free link
+            lk2 = w.links[nxt]
+            if (
+                not lk2.waiting[nd]
+                and (self.levers is None or not self.levers.closed(nxt))
+                and now >= lk2.admission_time(nd, size)
+            ):
+                w.outflow[node] += size
+                w.occ[self.link_elem + nxt] += size
+                t = lk2.enter(pid, size, nd, now)
+                if t < lk2.due[nd]:
+                    lk2.due[nd] = t
+                    w.push(t, K_LINK, nxt, nd)
+            else:
+                w.occ[node] += size
+                lk2.waiting[nd].append((now, pid))
+                self.admit(nxt)
+        if (lk.waiting[0] or lk.waiting[1]) and lk.may_admit_sooner():
+            self.admit(link)
+
+    def _platform_full(self, lk: Walkway, link: int, d: int) -> bool:
+        assert self.transport is not None
+        party = self.world.parties[lk.fifo[d][0][1]]
+        if party.pos + 1 >= len(party.route):
+            return False
+        return self.transport.blocks(party, party.route[party.pos + 1][0], link, d)
+
+    def on_admit(self, link: int, d: int) -> None:
+        lk = self.world.links[link]
+        if self.world.now < lk.entry_due[d]:
+            return
+        lk.entry_due[d] = INF
+        self.admit(link)
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def join_queue(self, party: Party, bank_index: int) -> None:
+        w = self.world
+        if math.isnan(party.times[QUEUE]):
+            party.times[QUEUE] = w.now
+        party.pending = party.size
+        w.banks[bank_index].join(party.id, party.size, w.now)
+        self.serve(bank_index)
+
+    def serve(self, bank_index: int) -> None:
+        """Start screening queued fans on every free lane; wake at the next lane end if any wait."""
+        w = self.world
+        bank = w.banks[bank_index]
+        queue = bank.queue
+        if not queue:
+            return
+        cp = self.scenario.venue.checkpoints[bank_index]
+        factor = 1.0 if self.levers is None else self.levers.state.service_factor[bank_index]
+        now, rng, finish = w.now, w.rng, bank.finish
+        free = bank.free_lanes(now)
+        while free > 0 and queue:
+            free -= 1
+            pid = bank.next_fan(now)
+            party = w.parties[pid]
+            if math.isnan(party.times[SERVICE]):
+                party.times[SERVICE] = now
+            duration = cp.service.sample(rng) * factor
+            bank.busy_s += duration
+            done = now + duration
+            heappush(bank.busy, done)
+            if cp.secondary_share > 0 and rng.random() < cp.secondary_share:
+                done += (cp.secondary_service or cp.service).sample(rng)
+            latest = finish.pop(pid, done)
+            if done < latest:
+                done = latest
+            party.pending -= 1
+            if party.pending:
+                finish[pid] = done
+            else:
+                w.schedule(done, K_PARTY_SCREENED, bank_index, pid)
+        if queue and bank.busy and bank.busy[0] < bank.wake_due:
+            bank.wake_due = bank.busy[0]
+            w.schedule(bank.wake_due, K_LANE_FREE, bank_index)
+
+    def on_lane_free(self, bank_index: int, b: int) -> None:
+        bank = self.world.banks[bank_index]
+        if self.world.now < bank.wake_due:
+            return  # superseded by an earlier wake-up
+        bank.wake_due = INF
+        self.serve(bank_index)
+
+    def on_party_screened(self, bank_index: int, pid: int) -> None:
+        """The last member of a party is through the checkpoint: walk on (or sit down)."""
+        party = self.world.parties[pid]
+        node, _, link, _ = party.route[party.pos]
+        if link < 0:
+            self.finish(party, node)
+        else:
+            self.depart(party)
+
+    # -- seats, release, leaving -------------------------------------------------------------
+    def finish(self, party: Party, node: int) -> None:
+        w = self.world
+        if party.phase == INGRESS:
+            party.times[SEATED] = w.now
+            w.seated += party.size
+            if party.release_at <= w.now:
+                self.release(party)
+            return
+        if self.transport is not None and self.transport.absorbs(party, node):
+            return  # queues for a vehicle or a car-park exit; leaves from there
+        party.times[LEFT] = w.now
+        w.left += party.size
+        w.occ[node] -= party.size
+
+    def on_release(self, a: int, b: int) -> None:
+        w = self.world
+        party = w.parties[w.releases[w.next_release]]
+        w.next_release += 1
+        if w.next_release < len(w.releases):
+            t = w.parties[w.releases[w.next_release]].release_at
+            w.schedule(max(t, w.now), K_RELEASE)
+        if party.phase == INGRESS and not math.isnan(party.times[SEATED]):
+            self.release(party)
+
+    def release(self, party: Party) -> None:
+        """The final whistle has gone and this party's moment to leave has come."""
+        party.phase = EGRESS
+        party.times[RELEASE] = self.world.now
+        party.route = self.net.route(party.sector, -1, party.destination, "none")
+        party.pos = 0
+        self.at_node(party)
+
+    def on_source(self, index: int, b: int) -> None:
+        w = self.world
+        src = self.scenario.sources[index]
+        nxt = w.now + float(w.rng.exponential(1.0 / src.rate_per_s))
+        if nxt < src.end_s:
+            w.schedule(nxt, K_SOURCE, index)
+        origin = self.net.index[src.origin]
+        party = Party(len(w.parties), src.party_size, w.next_fan, origin, -1, SOURCE)
+        party.destination = self.net.index[src.destination]
+        party.route = self.net.route(origin, -1, party.destination, "all")
+        party.times[ARRIVE] = w.now
+        w.parties.append(party)
+        w.next_fan += party.size
+        w.fans_expected += party.size
+        w.arrived += party.size
+        _, bank, link, d = party.route[0]
+        if src.drop_when_full and bank < 0 and link >= 0:
+            lk = w.links[link]
+            if lk.waiting[d] or lk.admission_time(d, party.size) == INF:
+                w.dropped += party.size
+                return
+        w.occ[origin] += party.size
+        self.at_node(party)
+
+    # -- transport and levers (simulator.transport, simulator.levers.runner) ---------------------
+    def on_vehicle(self, line: int, sub: int) -> None:
+        assert self.transport is not None
+        self.transport.on_vehicle(line, sub)
+
+    def on_car(self, park: int, b: int) -> None:
+        assert self.transport is not None
+        self.transport.on_car(park, b)
+
+    def on_lever(self, index: int, edge: int) -> None:
+        assert self.levers is not None
+        self.levers.on_lever(index, edge)
+
+    def on_sample(self, a: int, b: int) -> None:
+        take_sample(self.world, self.net, self.scenario)
+        if self.transport is not None:
+            sample_lines(
+                state=self.world.transport,
+                transport=self.transport.transport,
+                now=self.world.now,
+                interval_s=self.scenario.settings.sample_interval_s,
+                samples=self.world.samples,
+            )
+        interval = self.scenario.settings.sample_interval_s
+        w = self.world
+        nxt = w.start + (round((w.now - w.start) / interval) + 1) * interval
+        if nxt <= self.scenario.settings.end_s + 1e-9:
+            self.world.schedule(nxt, K_SAMPLE)

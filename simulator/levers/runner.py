@@ -1,0 +1,188 @@
+"""Applying interventions during a run: window edges are events, effects are recomputed.
+
+``LeverRunner`` is the engine's one contact with ``simulator.levers.model``: it schedules the
+window edges, answers which gate a setting-off party uses and which links are closed, and on
+each edge recomputes the effective settings (see the module docstring of ``interventions``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simulator.engine.party import Party
+from simulator.engine.world import K_LEVER
+from simulator.levers.model import Intervention, LeverState
+from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from simulator.engine.dynamics import Dynamics
+
+INF = float("inf")
+ON, OFF = 0, 1
+
+
+def new_lever_state(scenario: Scenario) -> LeverState | None:
+    if not scenario.interventions:
+        return None
+    lanes = [cp.lanes for cp in scenario.venue.checkpoints]
+    lines = scenario.transport.lines if scenario.transport else ()
+    state = LeverState(len(scenario.interventions), lanes, len(lines))
+    state.line_fleet = [ln.fleet for ln in lines]
+    return state
+
+
+class LeverRunner:
+    """Pulls the scenario's levers on the run's ``Dynamics``."""
+
+    def __init__(self, scenario: Scenario, dyn: Dynamics) -> None:
+        self.levers: tuple[Intervention, ...] = scenario.interventions
+        self.dyn = dyn
+        index = dyn.net.index
+        self.bank = {cp.id: i for i, cp in enumerate(scenario.venue.checkpoints)}
+        self.link = {lk.id: i for i, lk in enumerate(scenario.venue.links)}
+        self.line = (
+            {ln.id: i for i, ln in enumerate(scenario.transport.lines)}
+            if (scenario.transport)
+            else {}
+        )
+        self.base_lines = scenario.transport.lines if scenario.transport else ()
+        self.sector_nodes = [[index[s] for s in lv.sectors] for lv in self.levers]
+        # the speed tables as built for this run (a warm start gets fresh ones, unscaled)
+        self.base_speeds = [lk.speeds for lk in dyn.world.links]
+        factor = self.state.speed_factor
+        if factor != 1.0:
+            for lk, base in zip(dyn.world.links, self.base_speeds, strict=True):
+                lk.speeds = [v * factor for v in base]
+
+    @property
+    def state(self) -> LeverState:
+        state: LeverState = self.dyn.world.levers
+        return state
+
+    def start(self) -> None:
+        """Schedule every window edge still ahead (cold start); apply those already open."""
+        w = self.dyn.world
+        for i, lever in enumerate(self.levers):
+            if lever.kind == "release_delay":
+                continue  # applied to the drawn release times before the run
+            if lever.start_s <= w.now:
+                self.state.active[i] = lever.covers(w.now)
+            else:
+                w.schedule(lever.start_s, K_LEVER, i, ON)
+            if lever.end_s is not None and lever.end_s > w.now:
+                w.schedule(lever.end_s, K_LEVER, i, OFF)
+        self.recompute()
+
+    def on_lever(self, i: int, edge: int) -> None:
+        self.state.active[i] = edge == ON
+        self.recompute()
+
+    # -- the engine's questions -----------------------------------------------------------
+    def gate_for(self, party: Party, gate: int) -> int:
+        """The gate a party setting off uses: reassigned, or the best open one if closed."""
+        s = self.state
+        gate = s.sector_gate.get(party.sector, gate)
+        if gate < 0 or gate not in s.closed_gates:
+            return gate
+        return self.best_open_gate(party, gate)
+
+    def best_open_gate(self, party: Party, fallback: int) -> int:
+        dyn, s = self.dyn, self.state
+        key = (party.origin, party.sector)
+        if key not in dyn._candidates:
+            dyn._candidates[key] = dyn._gate_walks(*key)
+        best, best_cost = fallback, INF
+        checkpoints = dyn.scenario.venue.checkpoints
+        for b, walk in dyn._candidates[key]:
+            bank = dyn.world.banks[b]
+            if b in s.closed_gates or bank.lanes <= 0:
+                continue
+            queue = len(bank.queue)
+            cost = walk + queue * checkpoints[b].service.mean * s.service_factor[b] / bank.lanes
+            if cost < best_cost:
+                best, best_cost = b, cost
+        return best
+
+    def closed(self, link: int) -> bool:
+        return link in self.state.closed_links
+
+    # -- recomputing the effective settings -----------------------------------------------
+    def recompute(self) -> None:
+        s = self.state
+        lanes = list(s.base_lanes)
+        factor = [1.0] * len(lanes)
+        closed_gates: set[int] = set()
+        closed_links: set[int] = set()
+        speed = 1.0
+        sector_gate: dict[int, int] = {}
+        lines = [(ln.headway_s, ln.capacity, ln.fleet) for ln in self.base_lines]
+        for i, lv in enumerate(self.levers):
+            if not s.active[i]:
+                continue
+            if lv.kind == "close_gate":
+                closed_gates.add(self.bank[lv.gate or ""])
+            elif lv.kind == "lanes":
+                lanes[self.bank[lv.gate or ""]] = int(lv.lanes or 0)
+            elif lv.kind == "service_factor":
+                for b in [self.bank[lv.gate]] if lv.gate else range(len(factor)):
+                    factor[b] *= float(lv.factor or 1.0)
+            elif lv.kind == "weather":
+                speed *= float(lv.factor or 1.0)
+            elif lv.kind == "close_link":
+                closed_links.add(self.link[lv.link or ""])
+            elif lv.kind == "reassign_gate":
+                for node in self.sector_nodes[i]:
+                    sector_gate[node] = self.bank[lv.gate or ""]
+            elif lv.kind == "line_service":
+                k = self.line[lv.line or ""]
+                h, c, f = lines[k]
+                lines[k] = (lv.headway_s or h, lv.capacity or c, lv.fleet or f)
+        for b in closed_gates:
+            lanes[b] = 0
+        s.service_factor, s.sector_gate = factor, sector_gate
+        self._set_lanes(lanes, closed_gates)
+        self._set_links(closed_links)
+        self._set_speed(speed)
+        self._set_lines(lines)
+
+    def _set_lanes(self, lanes: list[int], closed: set[int]) -> None:
+        s, w = self.state, self.dyn.world
+        s.closed_gates = closed
+        for b, n in enumerate(lanes):
+            bank = w.banks[b]
+            opened = n > bank.lanes
+            bank.lanes = n
+            if opened:
+                self.dyn.serve(b)
+
+    def _set_links(self, closed: set[int]) -> None:
+        s = self.state
+        reopened = s.closed_links - closed
+        s.closed_links = closed
+        for link in sorted(reopened):
+            self.dyn.admit(link)
+
+    def _set_speed(self, factor: float) -> None:
+        s, w = self.state, self.dyn.world
+        if factor == s.speed_factor:
+            return
+        s.speed_factor = factor
+        for i, lk in enumerate(w.links):
+            lk.advance(w.now)
+            lk.speeds = [v * factor for v in self.base_speeds[i]]
+            for d in (0, 1):
+                self.dyn.want(i, d, lk.head_time(d, w.now))
+
+    def _set_lines(self, lines: list[tuple[float | None, int, int | None]]) -> None:
+        transport = self.dyn.world.transport
+        if transport is None:
+            return
+        s = self.state
+        for k, (headway, capacity, fleet) in enumerate(lines):
+            veh = transport.vehicles[k]
+            veh.headway, veh.capacity = headway, capacity
+            if fleet is not None and s.line_fleet[k] is not None:
+                veh.set_fleet(fleet - int(s.line_fleet[k] or 0), self.dyn.world.now)
+                s.line_fleet[k] = fleet
+                if self.dyn.transport is not None:
+                    self.dyn.transport.recall(k)  # a vehicle added now may call at once

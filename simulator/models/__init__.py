@@ -1,1 +1,0 @@
-"""Built-in pedestrian models; each module registers itself with ``simulator.pedestrian``."""

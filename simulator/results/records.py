@@ -1,0 +1,129 @@
+"""Plain records of a finished (or paused) run, and the Arrow tables built from them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from simulator.engine.network import Network
+from simulator.engine.party import TIME_COLUMNS, Party
+from simulator.engine.world import SAMPLE_COLUMNS, World
+
+TIMESERIES_SCHEMA = pa.schema(
+    [
+        ("time_s", pa.float64()),
+        ("element", pa.string()),
+        ("element_type", pa.string()),
+        ("occupancy", pa.int64()),
+        ("density_per_m2", pa.float64()),
+        ("los", pa.string()),
+        ("outflow_per_min", pa.float64()),
+        ("mean_wait_s", pa.float64()),
+    ]
+)
+FANS_SCHEMA = pa.schema(
+    [
+        ("fan", pa.int64()),
+        ("party", pa.int64()),
+        ("sector", pa.string()),
+        ("origin", pa.string()),
+        ("gate", pa.string()),
+        *[(name, pa.float64()) for name in TIME_COLUMNS],
+    ]
+)
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    """Exact counters of one link over the run (time averages, not samples)."""
+
+    throughput: int
+    mean_occupancy: float
+    max_occupancy: int
+    share_time_full: float
+
+
+@dataclass(frozen=True)
+class CheckpointStats:
+    """Exact counters of one checkpoint over the run."""
+
+    served: int
+    waits: tuple[float, ...]
+    peak_queue: int
+
+
+@dataclass(frozen=True)
+class FanCounts:
+    """Head counts; ``in_venue`` is summed from element occupancies, independently."""
+
+    expected: int
+    arrived: int
+    seated: int
+    left: int
+    in_venue: int
+    dropped: int
+
+
+def timeseries_table(world: World) -> pa.Table:
+    return pa.table({c: world.samples[c] for c in SAMPLE_COLUMNS}, schema=TIMESERIES_SCHEMA)
+
+
+def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> pa.Table:
+    """One row per fan; members of a party share its times."""
+    sizes = np.array([p.size for p in parties], dtype=np.int64)
+    reps = np.repeat(np.arange(len(parties)), sizes)
+    first = np.array([p.first_fan for p in parties], dtype=np.int64)
+    offset = np.arange(len(reps)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    ids = [e.id for e in network.elements]
+    sector = np.array([ids[p.sector] if p.sector >= 0 else "" for p in parties], dtype=object)
+    origin = np.array([ids[p.origin] for p in parties], dtype=object)
+    gate = np.array([gate_ids[p.gate] if p.gate >= 0 else "" for p in parties], dtype=object)
+    times = np.array([p.times for p in parties], dtype=float).reshape(len(parties), 6)
+    cols: dict[str, object] = {
+        "fan": first[reps] + offset,
+        "party": np.array([p.id for p in parties], dtype=np.int64)[reps],
+        "sector": sector[reps],
+        "origin": origin[reps],
+        "gate": gate[reps],
+    }
+    for k, name in enumerate(TIME_COLUMNS):
+        cols[name] = times[reps, k]
+    return pa.table(cols, schema=FANS_SCHEMA)
+
+
+def link_stats(world: World, ids: list[str]) -> dict[str, LinkStats]:
+    """Per-link counters extended to ``world.now`` without touching the run's state."""
+    span = max(world.now - world.start, 1e-12)
+    out: dict[str, LinkStats] = {}
+    for lk, link_id in zip(world.links, ids, strict=True):
+        dt = max(world.now - lk.t_last, 0.0)
+        full = lk.full_time + (dt if lk.n >= lk.capacity else 0.0)
+        out[link_id] = LinkStats(
+            lk.throughput, (lk.n_time + lk.n * dt) / span, lk.max_n, full / span
+        )
+    return out
+
+
+def checkpoint_stats(world: World, ids: list[str]) -> dict[str, CheckpointStats]:
+    return {
+        cp_id: CheckpointStats(b.served_by(world.now), tuple(b.waits), b.peak_queue)
+        for b, cp_id in zip(world.banks, ids, strict=True)
+    }
+
+
+def fan_counts(world: World, network: Network) -> FanCounts:
+    inside = sum(n for n, e in zip(world.occ, network.elements, strict=True) if e.kind != "exit")
+    return FanCounts(
+        world.fans_expected, world.arrived, world.seated, world.left, inside, world.dropped
+    )
+
+
+def nan_to_none(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+StatsByLink = Mapping[str, LinkStats]
