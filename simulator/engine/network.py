@@ -24,7 +24,7 @@ from simulator.venue.elements import venue_elements
 
 # IMO MSC.1/Circ.1533 free speeds: level 1.2, stairs down 1.0, up 0.8 m/s -> factors on level.
 KIND_SPEED_FACTOR = {"stairs_down": 1.0 / 1.2, "stairs_up": 0.8 / 1.2}
-DOOR_SPECIFIC_FLOW = 2.0  # persons/m/s: inside every experimental band of DESIGN.md section 5
+DOOR_SPECIFIC_FLOW = 2.0  # persons/m/s: inside every experimental band of docs/design.md section 5
 GREEN_GUIDE_LEVEL = 82.0 / 60.0
 GREEN_GUIDE_STAIRS = 66.0 / 60.0
 V_MIN = 0.05  # m/s: a crush still creeps; keeps a full link from freezing for ever

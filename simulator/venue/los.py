@@ -1,6 +1,6 @@
 """Fruin Level of Service from density, for the three Fruin scales (walkway, stairs, queuing).
 
-Thresholds are Fruin's space per person in m² (Fruin 1971/1987, see VENUES.md); density is the
+Thresholds are Fruin's space per person in m² (Fruin 1971/1987, see docs/venues.md); density is the
 inverse. A level holds while space per person is at least its threshold.
 """
 
