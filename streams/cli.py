@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
 
 
 def live(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML the twin simulates")],
+    scenario: Annotated[
+        str, typer.Argument(help="scenario the twin simulates: a YAML path or a bundled name")
+    ],
     kafka: Annotated[
         str | None, typer.Option(help="HOST:PORT of a Kafka broker; default in-process")
     ] = None,
@@ -57,10 +59,11 @@ def live(
     ] = None,
 ) -> None:
     """Watch counts flow into the digital twin and see its alerts (Ctrl-C to stop)."""
+    from simulator.cli import resolve_scenario
     from streams.app import LiveOptions, start_live
 
     options = LiveOptions(
-        scenario=scenario,
+        scenario=resolve_scenario(scenario),
         kafka=kafka,
         cameras=cameras,
         rules=rules,

@@ -22,12 +22,9 @@ windows compose and ending one restores what the others say.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from simulator.engine.party import Party
-
-if TYPE_CHECKING:
-    pass
 
 LeverKind = Literal[
     "close_gate",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,10 +118,3 @@ def fan_counts(world: World, network: Network) -> FanCounts:
     return FanCounts(
         world.fans_expected, world.arrived, world.seated, world.left, inside, world.dropped
     )
-
-
-def nan_to_none(x: float) -> float | None:
-    return None if math.isnan(x) else x
-
-
-StatsByLink = Mapping[str, LinkStats]

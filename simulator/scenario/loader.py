@@ -7,7 +7,6 @@ YAML mirrors ``simulator.scenario.model`` one-to-one; the format is described in
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,12 +32,9 @@ from simulator.scenario.yaml_source import parse_yaml
 __all__ = ["load_scenario", "load_scenario_text", "validate_file", "validate_text"]
 
 SHARE_TOLERANCE = 1e-6
-# Sections read by other modules' readers (simulator.transport.reader, intervention_reader),
-# accepted as soon as the Scenario value object carries a field for them.
-EXTENSIONS = tuple(
-    f.name for f in dataclasses.fields(Scenario) if f.name in ("transport", "interventions")
-)
-TOP_KEYS = ("description", "ingress", "egress", "sources", *EXTENSIONS)
+# Sections read by their own package's reader (simulator.transport.reader, levers.reader).
+SECTIONS = ("transport", "interventions")
+TOP_KEYS = ("description", "ingress", "egress", "sources", *SECTIONS)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -135,11 +131,11 @@ def _read_scenario(
 def _read_extensions(r: FieldReader, m: dict[str, Any], day_start: float | None) -> dict[str, Any]:
     """``transport:`` and ``interventions:``, each read by its own module's reader."""
     out: dict[str, Any] = {}
-    if "transport" in EXTENSIONS and m.get("transport") is not None:
+    if m.get("transport") is not None:
         from simulator.transport.reader import read_transport
 
         out["transport"] = read_transport(r, m["transport"], day_start)
-    if "interventions" in EXTENSIONS and m.get("interventions") is not None:
+    if m.get("interventions") is not None:
         from simulator.levers.reader import read_interventions
 
         out["interventions"] = read_interventions(r, m["interventions"], day_start)

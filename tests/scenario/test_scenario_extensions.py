@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from scenario_helpers import TINY
 
-from simulator.scenario.loader import EXTENSIONS, load_scenario_text, validate_text
+from simulator.scenario.loader import SECTIONS, load_scenario_text, validate_text
 
 
 def _with_levers(*levers: dict) -> str:
@@ -18,7 +18,7 @@ RAIN = {"id": "rain", "kind": "weather", "start": "19:00", "end": "20:00", "spee
 
 
 def test_both_sections_are_known_to_the_loader() -> None:
-    assert list(EXTENSIONS) == ["transport", "interventions"]
+    assert list(SECTIONS) == ["transport", "interventions"]
 
 
 def test_a_lever_on_an_unknown_gate_is_reported_by_yaml_path() -> None:

