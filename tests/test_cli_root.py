@@ -10,7 +10,15 @@ from typer.testing import CliRunner
 
 from matchday.cli import SUBCOMMANDS, app, load_command, package_version
 
-HEAVY = ("onnxruntime", "onnx", "pyarrow", "matplotlib", "kafka", "fastapi", "simulator.engine")
+HEAVY = (
+    "onnxruntime",
+    "onnx",
+    "pyarrow",
+    "matplotlib",
+    "kafka",
+    "fastapi",
+    "simulator.engine.simulation",
+)
 
 
 def test_help_imports_no_package_stack() -> None:

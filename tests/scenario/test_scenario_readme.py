@@ -30,7 +30,8 @@ def test_readme_example_is_the_tiny_scenario() -> None:
 def test_readme_starts_with_the_two_setup_commands() -> None:
     first = _blocks("sh")[0].strip().splitlines()
     assert len(first) == 2
-    assert first[0] == "pip install . && matchday simulate stade_mohammed_v --seed 1 --out runs/demo"
+    demo = "pip install . && matchday simulate stade_mohammed_v --seed 1 --out runs/demo"
+    assert first[0] == demo
     assert first[1].startswith("apt-get update && apt-get install -y chromium && pip install")
     assert first[1].endswith("&& python -m pytest")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
