@@ -44,9 +44,30 @@ class RunContext:
     wake_head: Callable[[int, int, float], None]  # wake_head(link, d, t): re-time a link's head
     guard_exit: Callable[[int, int], None]  # guard_exit(link, d): ask ``blocks`` for its heads
 
+    def link_index(self, link_id: str) -> int:
+        """The run's index of the venue link ``link_id`` (what ``link_closed`` is asked with)."""
+        i = self.net.index.get(link_id, -1)
+        if i < self.net.n_nodes:
+            links = ", ".join(lk.id for lk in self.scenario.venue.links)
+            raise SimulatorError(f"no link {link_id!r} in scenario {self.scenario.name!r}: {links}")
+        return i - self.net.n_nodes
+
+    def node_index(self, element_id: str) -> int:
+        """The run's index of the venue node ``element_id`` (origin, area, gate, sector, exit)."""
+        i = self.net.index.get(element_id, -1)
+        if not 0 <= i < self.net.n_nodes:
+            raise SimulatorError(f"no node {element_id!r} in scenario {self.scenario.name!r}")
+        return i
+
 
 class Part:
-    """Base of an engine part: no events, no start-up, every hook left to the engine."""
+    """Base of an engine part: no events, no start-up, every hook left to the engine.
+
+    A subclass is itself a factory: ``Part(ctx)`` keeps the run's context as ``self.ctx``.
+    """
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
 
     def handlers(self) -> Mapping[Kind, Handler]:
         """The event kinds this part handles, each with its handler."""

@@ -14,7 +14,7 @@ import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,10 +28,10 @@ from simulator.engine.dynamics import Dynamics
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
 from simulator.engine.network import Network, build_walkway
-from simulator.engine.parts import PartFactory
+from simulator.engine.parts import Part, PartFactory
 from simulator.engine.snapshot import Snapshot, dump_state, load_state
 from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
-from simulator.errors import SnapshotError
+from simulator.errors import SimulatorError, SnapshotError
 from simulator.levers.model import delay_releases
 from simulator.levers.runner import lever_part, new_lever_state
 from simulator.results.kpis import los_minutes, summarize
@@ -48,6 +48,7 @@ from simulator.transport.kpis import transport_kpis
 from simulator.transport.runner import new_state, transport_part
 
 BUNDLED_PARTS: tuple[PartFactory, ...] = (transport_part, lever_part)
+P = TypeVar("P", bound=Part)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,13 @@ class Simulation:
     @property
     def now(self) -> float:
         return self.world.now
+
+    def part(self, kind: type[P]) -> P:
+        """The run's engine part of class ``kind`` (one built from ``parts=``, or a bundled one)."""
+        for part in self.dynamics.parts:
+            if isinstance(part, kind):
+                return part
+        raise SimulatorError(f"this run has no engine part {kind.__name__}; pass it in parts=")
 
     def run(
         self, until: float | None = None, progress: Callable[[float], None] | None = None

@@ -40,9 +40,9 @@ class LeverRunner(Part):
     """Pulls the scenario's levers on the run."""
 
     def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
         scenario = ctx.scenario
         self.levers: tuple[Intervention, ...] = scenario.interventions
-        self.ctx = ctx
         self.world = ctx.world
         index = ctx.net.index
         self.bank = {cp.id: i for i, cp in enumerate(scenario.venue.checkpoints)}

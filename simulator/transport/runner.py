@@ -65,6 +65,7 @@ class TransportRunner(Part):
     """Moves fans onto vehicles and cars out of car parks; one per run."""
 
     def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
         tr = ctx.scenario.transport
         assert tr is not None
         self.transport = tr
