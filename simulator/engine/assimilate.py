@@ -16,7 +16,8 @@ Rule, per element named in the counts (in element order):
   Removed fans count as ``dropped`` so conservation holds.
 * **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
   taken from the head of the platform queue (counted as dropped), more join its tail as
-  one-fan parties leaving by that line; see ``TransportRunner.observe_platform``.
+  one-fan parties leaving by that line; see ``TransportRunner.observe`` (an engine part's
+  ``observe`` hook).
 * Sectors and exits cannot be set (seats are not watched by counting cameras); naming one, or an
   unknown element, or a negative count raises ``SnapshotError``.
 """
@@ -61,8 +62,8 @@ def assimilate(dyn: Dynamics, counts: Mapping[str, int]) -> None:
         if i >= net.n_nodes:
             _set_link(dyn, i - net.n_nodes, delta)
             continue
-        if dyn.transport is not None:  # a platform with fans queuing for vehicles
-            delta = dyn.transport.observe_platform(i, delta)
+        if dyn.hooks.observe is not None:  # a part's place, e.g. a platform with fans queuing
+            delta = dyn.hooks.observe(i, delta)
         if delta > 0:
             _add_at_node(dyn, i, delta)
         elif delta < 0:

@@ -1,16 +1,21 @@
 """What happens at each event: a fan's day reads arrive, queue, screen, walk, sit, leave.
 
 ``Dynamics`` holds the static plan (scenario, network, routes) and acts on a ``World``; every
-change of state goes through the handlers here, each triggered by one pending event.
+change of state goes through the handlers here, each triggered by one pending event. Transport,
+levers and a researcher's extensions are engine parts (``simulator.engine.parts``): they handle
+kinds of their own and answer the hooks asked here (``self.hooks``), never reaching in.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from heapq import heappush
 
+from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
 from simulator.engine.network import Network
+from simulator.engine.parts import Handler, Part, PartFactory, RunContext, dispatch_table, hooks
 from simulator.engine.party import (
     ARRIVE,
     EGRESS,
@@ -33,13 +38,10 @@ from simulator.engine.world import (
     K_RELEASE,
     K_SAMPLE,
     K_SOURCE,
+    Kind,
     World,
 )
-from simulator.errors import SimulatorError
-from simulator.levers.runner import LeverRunner
 from simulator.scenario.model import Scenario
-from simulator.transport.kpis import sample_lines
-from simulator.transport.runner import TransportRunner
 
 INF = math.inf
 
@@ -47,7 +49,13 @@ INF = math.inf
 class Dynamics:
     """Event handlers of one run: ``handlers[kind](a, b)`` acts on an event ``(t, kind, a, b)``."""
 
-    def __init__(self, scenario: Scenario, network: Network, world: World) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        network: Network,
+        world: World,
+        parts: Sequence[PartFactory] = (),
+    ) -> None:
         self.scenario = scenario
         self.net = network
         self.world = world
@@ -56,23 +64,48 @@ class Dynamics:
         self.least_delay = scenario.ingress is not None and (
             scenario.ingress.route_choice == "least_delay"
         )
-        self._candidates: dict[tuple[int, int], list[tuple[int, float]]] = {}
-        self.handlers = (
-            self.on_link,
-            self.on_admit,
-            self.on_lane_free,
-            self.on_party_screened,
-            self.on_arrival,
-            self.on_release,
-            self.on_source,
-            self.on_sample,
-            self.on_gates,
-            self.on_vehicle,
-            self.on_car,
-            self.on_lever,
+        self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
+        self.guarded: list[bool] | None = None  # exits (2 * link + d) whose heads ask ``blocks``
+        context = RunContext(
+            scenario,
+            network,
+            world,
+            self.gates,
+            world.schedule,
+            self.serve,
+            self.admit,
+            self.want,
+            self.guard_exit,
         )
-        self.transport = TransportRunner(scenario, self) if world.transport is not None else None
-        self.levers = LeverRunner(scenario, self) if world.levers is not None else None
+        built = (make(context) for make in parts)
+        self.parts: tuple[Part, ...] = tuple(p for p in built if p is not None)
+        self.hooks = hooks(self.parts)
+        self.handlers = dispatch_table(self.own_handlers(), self.parts)
+
+    def own_handlers(self) -> dict[Kind, Handler]:
+        """The event kinds the engine itself handles."""
+        return {
+            Kind.LINK: self.on_link,
+            Kind.ADMIT: self.on_admit,
+            Kind.LANE_FREE: self.on_lane_free,
+            Kind.PARTY_SCREENED: self.on_party_screened,
+            Kind.ARRIVAL: self.on_arrival,
+            Kind.RELEASE: self.on_release,
+            Kind.SOURCE: self.on_source,
+            Kind.SAMPLE: self.on_sample,
+            Kind.GATES: self.on_gates,
+        }
+
+    def start_parts(self) -> None:
+        """Let every part schedule its first events (a cold start)."""
+        for part in self.parts:
+            part.start()
+
+    def guard_exit(self, link: int, d: int) -> None:
+        """Ask the parts' ``blocks`` hook before a head of (link, d) leaves the link."""
+        if self.guarded is None:
+            self.guarded = [False] * (2 * len(self.world.links))
+        self.guarded[2 * link + d] = True
 
     # -- arriving -------------------------------------------------------------------------
     def on_arrival(self, a: int, b: int) -> None:
@@ -83,8 +116,8 @@ class Dynamics:
         party.times[ARRIVE] = w.now
         w.arrived += party.size
         w.occ[party.origin] += party.size
-        if self.transport is not None:
-            self.transport.on_arrive(party)
+        if self.hooks.arrived is not None:
+            self.hooks.arrived(party)
         if w.now < self.gates_open:
             w.held.append(party.id)
         else:
@@ -104,8 +137,8 @@ class Dynamics:
     def set_off(self, party: Party) -> None:
         """Choose the gate and route of an ingress party at its origin and start walking."""
         gate = self.choose_gate(party) if self.least_delay else party.gate
-        if self.levers is not None:
-            gate = self.levers.gate_for(party, gate)
+        if self.hooks.gate_for is not None:
+            gate = self.hooks.gate_for(party, gate)
         party.gate = gate
         if gate >= 0:
             via = self.world.banks[gate].node
@@ -116,29 +149,10 @@ class Dynamics:
         self.at_node(party)
 
     def choose_gate(self, party: Party) -> int:
-        """Least expected delay: walking time at free speed plus the queue ahead per lane."""
-        key = (party.origin, party.sector)
-        if key not in self._candidates:
-            self._candidates[key] = self._gate_walks(*key)
-        best, best_cost = party.gate, INF
-        checkpoints = self.scenario.venue.checkpoints
-        for bank_index, walk in self._candidates[key]:
-            cp = checkpoints[bank_index]
-            bank = self.world.banks[bank_index]
-            cost = walk + len(bank.queue) * cp.service.mean / cp.lanes
-            if cost < best_cost:
-                best, best_cost = bank_index, cost
-        return best
-
-    def _gate_walks(self, origin: int, sector: int) -> list[tuple[int, float]]:
-        out = []
-        for bank in self.world.banks:
-            try:
-                nodes = self.net.path(origin, bank.node) + self.net.path(bank.node, sector)[1:]
-            except SimulatorError:  # no path through this gate: not a candidate
-                continue
-            out.append((bank.index, self.net.length(nodes) / 1.34))
-        return out
+        """Least expected delay with the lanes as planned (``simulator.engine.gates``)."""
+        return self.gates.best(
+            party.origin, party.sector, party.gate, lanes=self.gates.planned_lanes
+        )
 
     # -- nodes and links -------------------------------------------------------------------
     def at_node(self, party: Party) -> None:
@@ -159,7 +173,7 @@ class Dynamics:
         size = party.size
         if (
             not lk.waiting[d]
-            and (self.levers is None or not self.levers.closed(link))
+            and (self.hooks.link_closed is None or not self.hooks.link_closed(link))
             and w.now >= lk.admission_time(d, size)
         ):
             self.enter(party, link, d)  # the common case: walk straight on
@@ -173,8 +187,8 @@ class Dynamics:
         lk = w.links[link]
         if not lk.waiting[0] and not lk.waiting[1]:
             return
-        if self.levers is not None and self.levers.closed(link):
-            return  # an incident: nobody enters until the lever ends
+        if self.hooks.link_closed is not None and self.hooks.link_closed(link):
+            return  # an incident: nobody enters until the link reopens
         now, parties = w.now, w.parties
         for d in (0, 1):
             queue = lk.waiting[d]
@@ -219,13 +233,14 @@ class Dynamics:
         if now < due[d]:
             return  # superseded by an earlier head event
         due[d] = INF
+        guarded = self.guarded
         if (
-            self.transport is not None
-            and self.transport.into_platform[2 * link + d]
+            guarded is not None
+            and guarded[2 * link + d]
             and lk.fifo[d]
-            and self._platform_full(lk, link, d)
+            and self._blocked(lk, link, d)
         ):
-            return  # the platform ahead is at jam density: hold the head (spill-back)
+            return  # the place ahead is full (a platform at jam density): hold the head
         out = lk.leave(d, now)
         if out.__class__ is float:
             if out < INF:  # not there yet at the current speed, or held by the exit cap
@@ -254,7 +269,7 @@ class Dynamics:
             lk2 = w.links[nxt]
             if (
                 not lk2.waiting[nd]
-                and (self.levers is None or not self.levers.closed(nxt))
+                and (self.hooks.link_closed is None or not self.hooks.link_closed(nxt))
                 and now >= lk2.admission_time(nd, size)
             ):
                 w.outflow[node] += size
@@ -270,12 +285,13 @@ class Dynamics:
         if (lk.waiting[0] or lk.waiting[1]) and lk.may_admit_sooner():
             self.admit(link)
 
-    def _platform_full(self, lk: Walkway, link: int, d: int) -> bool:
-        assert self.transport is not None
+    def _blocked(self, lk: Walkway, link: int, d: int) -> bool:
+        """Whether a part holds the head of (lk, d) out of the place it walks into."""
+        blocks = self.hooks.blocks
         party = self.world.parties[lk.fifo[d][0][1]]
-        if party.pos + 1 >= len(party.route):
+        if blocks is None or party.pos + 1 >= len(party.route):
             return False
-        return self.transport.blocks(party, party.route[party.pos + 1][0], link, d)
+        return blocks(party, party.route[party.pos + 1][0], link, d)
 
     def on_admit(self, link: int, d: int) -> None:
         lk = self.world.links[link]
@@ -301,7 +317,7 @@ class Dynamics:
         if not queue:
             return
         cp = self.scenario.venue.checkpoints[bank_index]
-        factor = 1.0 if self.levers is None else self.levers.state.service_factor[bank_index]
+        factor = 1.0 if self.hooks.service_factor is None else self.hooks.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
         free = bank.free_lanes(now)
         while free > 0 and queue:
@@ -353,8 +369,8 @@ class Dynamics:
             if party.release_at <= w.now:
                 self.release(party)
             return
-        if self.transport is not None and self.transport.absorbs(party, node):
-            return  # queues for a vehicle or a car-park exit; leaves from there
+        if self.hooks.absorbs is not None and self.hooks.absorbs(party, node):
+            return  # a part takes it over (a queue for a vehicle or a car-park exit)
         party.times[LEFT] = w.now
         w.left += party.size
         w.occ[node] -= party.size
@@ -401,29 +417,10 @@ class Dynamics:
         w.occ[origin] += party.size
         self.at_node(party)
 
-    # -- transport and levers (simulator.transport, simulator.levers.runner) ---------------------
-    def on_vehicle(self, line: int, sub: int) -> None:
-        assert self.transport is not None
-        self.transport.on_vehicle(line, sub)
-
-    def on_car(self, park: int, b: int) -> None:
-        assert self.transport is not None
-        self.transport.on_car(park, b)
-
-    def on_lever(self, index: int, edge: int) -> None:
-        assert self.levers is not None
-        self.levers.on_lever(index, edge)
-
     def on_sample(self, a: int, b: int) -> None:
         take_sample(self.world, self.net, self.scenario)
-        if self.transport is not None:
-            sample_lines(
-                state=self.world.transport,
-                transport=self.transport.transport,
-                now=self.world.now,
-                interval_s=self.scenario.settings.sample_interval_s,
-                samples=self.world.samples,
-            )
+        if self.hooks.sampled is not None:
+            self.hooks.sampled()
         interval = self.scenario.settings.sample_interval_s
         w = self.world
         nxt = w.start + (round((w.now - w.start) / interval) + 1) * interval

@@ -1,26 +1,26 @@
 """``Simulation``: one seeded run of a scenario on SimPy, cold or warm from a snapshot.
 
-SimPy's environment is the clock. Each pending event of the run state is queued at its exact
-absolute time (not ``now + delay``, which would round differently after a warm start) with
-SimPy's insertion counter preserving the order of simultaneous events, so a run resumed from a
-snapshot replays the uninterrupted run bit for bit.
+SimPy's environment is the clock (``sim.env``, an ``Agenda``: see ``simulator.engine.agenda``).
+Each pending event of the run state is queued at its exact absolute time with one insertion
+counter preserving the order of simultaneous events, so a run resumed from a snapshot replays
+the uninterrupted run bit for bit. Transport and levers are engine parts
+(``simulator.engine.parts``); ``Simulation(..., parts=[...])`` adds a researcher's own, and
+``sim.env.process(...)`` runs a SimPy process beside the engine's events.
 """
 
 from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from heapq import heappop, heappush
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
-import simpy
-from simpy.events import NORMAL
 
 from simulator.crowd.registry import create_model
+from simulator.engine.agenda import Agenda
 from simulator.engine.assimilate import assimilate
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.demand import arrival_order, ingress_parties
@@ -28,11 +28,12 @@ from simulator.engine.dynamics import Dynamics
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
 from simulator.engine.network import Network, build_walkway
+from simulator.engine.parts import Part, PartFactory
 from simulator.engine.snapshot import Snapshot, dump_state, load_state
 from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
-from simulator.errors import SnapshotError
+from simulator.errors import SimulatorError, SnapshotError
 from simulator.levers.model import delay_releases
-from simulator.levers.runner import new_lever_state
+from simulator.levers.runner import lever_part, new_lever_state
 from simulator.results.kpis import los_minutes, summarize
 from simulator.results.records import (
     checkpoint_stats,
@@ -44,7 +45,10 @@ from simulator.results.records import (
 from simulator.scenario.model import Scenario
 from simulator.transport.inbound import group_arrivals
 from simulator.transport.kpis import transport_kpis
-from simulator.transport.runner import new_state
+from simulator.transport.runner import new_state, transport_part
+
+BUNDLED_PARTS: tuple[PartFactory, ...] = (transport_part, lever_part)
+P = TypeVar("P", bound=Part)
 
 
 @dataclass(frozen=True)
@@ -54,33 +58,6 @@ class RunResult:
     summary: dict[str, Any]
     timeseries: pa.Table
     fans: pa.Table
-
-
-class Agenda(simpy.Environment):
-    """A SimPy environment that also queues run events, at exact absolute times.
-
-    A run event is queued as the plain tuple ``(kind, a, b)`` where SimPy queues an event
-    object: it sorts by (time, priority, insertion counter) like any SimPy event, costs one
-    small allocation (the hot path schedules about 16 per party) and is dispatched by
-    ``Simulation.run`` straight to its handler. Genuine SimPy events, if a model adds any,
-    share the queue and go through ``step()``.
-    """
-
-    def __init__(self, t0: float) -> None:
-        super().__init__(initial_time=t0)
-        queue: list[Any] = self._queue  # SimPy's own heap; run events carry a tuple, not an Event
-        eid = self._eid
-
-        def at(t: float, kind: int, a: int, b: int) -> None:
-            heappush(queue, (t, NORMAL, next(eid), (kind, a, b)))
-
-        self.at = at  # a closure: no attribute look-ups on a path taken ~16 times per party
-
-    def pending(self) -> list[tuple[float, int, int, int]]:
-        """The run's queued events in the order SimPy will process them."""
-        queue: list[Any] = self._queue
-        ordered = sorted(queue, key=lambda q: q[:3])
-        return [(q[0], *q[3]) for q in ordered if q[3].__class__ is tuple]
 
 
 Plan = tuple[Network, list[Walkway]]
@@ -109,9 +86,19 @@ def _plan(scenario: Scenario) -> tuple[Network, list[Walkway]]:
 
 
 class Simulation:
-    """A run of ``scenario`` with ``seed``; ``snapshot`` resumes one where it was taken."""
+    """A run of ``scenario`` with ``seed``; ``snapshot`` resumes one where it was taken.
 
-    def __init__(self, scenario: Scenario, seed: int = 0, snapshot: Snapshot | None = None):
+    ``parts`` are factories of extra engine parts (``simulator.engine.parts``), built after the
+    bundled transport and levers parts; a warm start needs the same ones as the run it resumes.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        snapshot: Snapshot | None = None,
+        parts: Sequence[PartFactory] = (),
+    ):
         self.scenario = scenario
         self.seed = seed
         self.network, tables = _plan(scenario)
@@ -123,8 +110,8 @@ class Simulation:
             self.world = load_state(snapshot)
             for lk, fresh in zip(self.world.links, tables, strict=True):
                 lk.set_tables(fresh)
-        self.dynamics = Dynamics(scenario, self.network, self.world)
-        self.env = Agenda(self.world.now)
+        self.dynamics = Dynamics(scenario, self.network, self.world, (*BUNDLED_PARTS, *parts))
+        self.env = Agenda(self.world, self.dynamics.handlers)
         held, self.world.pending = self.world.pending, []
         for data in held:
             self.env.at(*data)
@@ -176,10 +163,7 @@ class Simulation:
         if sc.ingress is not None and sc.ingress.gates_open_s > w.now:
             w.schedule(sc.ingress.gates_open_s, K_GATES)
         self.dynamics.schedule_next_arrival()
-        if self.dynamics.transport is not None:
-            self.dynamics.transport.start()
-        if self.dynamics.levers is not None:
-            self.dynamics.levers.start()
+        self.dynamics.start_parts()
         if w.releases:
             w.schedule(max(w.parties[w.releases[0]].release_at, w.now), K_RELEASE)
         for i, src in enumerate(sc.sources):
@@ -200,39 +184,30 @@ class Simulation:
     def now(self) -> float:
         return self.world.now
 
+    def part(self, kind: type[P]) -> P:
+        """The run's engine part of class ``kind`` (one built from ``parts=``, or a bundled one)."""
+        for part in self.dynamics.parts:
+            if isinstance(part, kind):
+                return part
+        raise SimulatorError(f"this run has no engine part {kind.__name__}; pass it in parts=")
+
     def run(
         self, until: float | None = None, progress: Callable[[float], None] | None = None
     ) -> None:
         """Advance to clock time ``until`` (default: ``settings.end_s``)."""
         end = self.scenario.settings.end_s if until is None else until
         if progress is None:
-            self._advance(end)
+            self.env.advance(end)
         else:
             tick = math.floor(self.world.now / 60.0) * 60.0 + 60.0
             while tick < end:
-                self._advance(tick)
+                self.env.advance(tick)
                 progress(tick)
                 tick += 60.0
-            self._advance(end)
-        self.world.now = max(self.world.now, end)
+            self.env.advance(end)
+        self.env.wait_until(end)
         if progress is not None:
             progress(self.world.now)
-
-    def _advance(self, end: float) -> None:
-        """Process every queued event due at or before ``end``: the hot loop of a run."""
-        env, world = self.env, self.world
-        queue, handlers = env._queue, self.dynamics.handlers
-        processed = 0
-        while queue and queue[0][0] <= end:
-            data = queue[0][3]
-            if data.__class__ is tuple:
-                t = heappop(queue)[0]
-                env._now = world.now = t
-                handlers[data[0]](data[1], data[2])
-                processed += 1
-            else:
-                env.step()
-        world.events += processed
 
     def occupancy(self) -> dict[str, int]:
         """Persons present now per element (exits excluded), without a snapshot's state dump.

@@ -9,6 +9,7 @@ re-queued in their original order; without a clock, events collect in ``pending`
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,39 @@ from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.link import Walkway
 from simulator.engine.party import Party
 
-# event kinds: (time, kind, a, b)
-K_LINK, K_ADMIT, K_LANE_FREE, K_PARTY_SCREENED = 0, 1, 2, 3
-K_ARRIVAL, K_RELEASE, K_SOURCE, K_SAMPLE, K_GATES = 4, 5, 6, 7, 8
-K_VEHICLE, K_CAR, K_LEVER = 9, 10, 11  # simulator.transport and simulator.levers.runner
+
+class Kind(IntEnum):
+    """The kind of a run event ``(time, kind, a, b)``; each has exactly one handler.
+
+    The engine (``simulator.engine.dynamics``) handles the first nine; an engine part
+    (``simulator.engine.parts``) claims the others in its ``handlers()``. The numbers index the
+    dispatch table and are stored in snapshots: append new kinds, never renumber.
+    """
+
+    LINK = 0  # the head of (link a, direction b) may be due to leave
+    ADMIT = 1  # (link a, direction b) may let its next waiting party on
+    LANE_FREE = 2  # a lane of turnstile bank a is free
+    PARTY_SCREENED = 3  # the last member of party b is through bank a
+    ARRIVAL = 4  # the next ingress party reaches its origin
+    RELEASE = 5  # the next party's moment to leave its seat
+    SOURCE = 6  # background source a emits a party
+    SAMPLE = 7  # take a sample of every element
+    GATES = 8  # the gates open: held parties set off
+    VEHICLE = 9  # line a: a vehicle calls, departs or is back (b); simulator.transport
+    CAR = 10  # car park a: the next car passes the barrier; simulator.transport
+    LEVER = 11  # lever a: its window opens or closes (b); simulator.levers
+
+
+# plain ints for the hot path and for snapshots (an enum member pickles by class path)
+K_LINK, K_ADMIT, K_LANE_FREE = Kind.LINK.value, Kind.ADMIT.value, Kind.LANE_FREE.value
+K_PARTY_SCREENED, K_ARRIVAL = Kind.PARTY_SCREENED.value, Kind.ARRIVAL.value
+K_RELEASE, K_SOURCE, K_SAMPLE = Kind.RELEASE.value, Kind.SOURCE.value, Kind.SAMPLE.value
+K_GATES, K_VEHICLE, K_CAR, K_LEVER = (
+    Kind.GATES.value,
+    Kind.VEHICLE.value,
+    Kind.CAR.value,
+    Kind.LEVER.value,
+)
 
 SAMPLE_COLUMNS = (
     "time_s",

@@ -1,23 +1,23 @@
-"""Applying interventions during a run: window edges are events, effects are recomputed.
+"""The levers engine part: window edges are events, effects are recomputed on each edge.
 
-``LeverRunner`` is the engine's one contact with ``simulator.levers.model``: it schedules the
-window edges, answers which gate a setting-off party uses and which links are closed, and on
-each edge recomputes the effective settings (see the module docstring of ``interventions``).
+``LeverRunner`` is the engine's one contact with ``simulator.levers.model``. Through the run's
+``RunContext`` (``simulator.engine.parts``) it schedules the window edges (kind ``LEVER``),
+answers which gate a setting-off party uses (``gate_for``), which links are closed
+(``link_closed``) and how fast each bank screens (``service_factor``), and on each edge
+recomputes the effective settings (see the module docstring of ``simulator.levers.model``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
+from simulator.engine.parts import Handler, Part, RunContext
 from simulator.engine.party import Party
-from simulator.engine.world import K_LEVER
+from simulator.engine.world import K_LEVER, Kind
 from simulator.levers.model import Intervention, LeverState
 from simulator.scenario.model import Scenario
+from simulator.transport.runner import set_line_service
 
-if TYPE_CHECKING:
-    from simulator.engine.dynamics import Dynamics
-
-INF = float("inf")
 ON, OFF = 0, 1
 
 
@@ -31,13 +31,20 @@ def new_lever_state(scenario: Scenario) -> LeverState | None:
     return state
 
 
-class LeverRunner:
-    """Pulls the scenario's levers on the run's ``Dynamics``."""
+def lever_part(ctx: RunContext) -> LeverRunner | None:
+    """The levers part of a run whose scenario has ``interventions``."""
+    return None if ctx.world.levers is None else LeverRunner(ctx)
 
-    def __init__(self, scenario: Scenario, dyn: Dynamics) -> None:
+
+class LeverRunner(Part):
+    """Pulls the scenario's levers on the run."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        scenario = ctx.scenario
         self.levers: tuple[Intervention, ...] = scenario.interventions
-        self.dyn = dyn
-        index = dyn.net.index
+        self.world = ctx.world
+        index = ctx.net.index
         self.bank = {cp.id: i for i, cp in enumerate(scenario.venue.checkpoints)}
         self.link = {lk.id: i for i, lk in enumerate(scenario.venue.links)}
         self.line = (
@@ -48,29 +55,32 @@ class LeverRunner:
         self.base_lines = scenario.transport.lines if scenario.transport else ()
         self.sector_nodes = [[index[s] for s in lv.sectors] for lv in self.levers]
         # the speed tables as built for this run (a warm start gets fresh ones, unscaled)
-        self.base_speeds = [lk.speeds for lk in dyn.world.links]
+        self.base_speeds = [lk.speeds for lk in self.world.links]
         factor = self.state.speed_factor
         if factor != 1.0:
-            for lk, base in zip(dyn.world.links, self.base_speeds, strict=True):
+            for lk, base in zip(self.world.links, self.base_speeds, strict=True):
                 lk.speeds = [v * factor for v in base]
 
     @property
     def state(self) -> LeverState:
-        state: LeverState = self.dyn.world.levers
+        state: LeverState = self.world.levers
         return state
+
+    def handlers(self) -> Mapping[Kind, Handler]:
+        return {Kind.LEVER: self.on_lever}
 
     def start(self) -> None:
         """Schedule every window edge still ahead (cold start); apply those already open."""
-        w = self.dyn.world
+        w = self.world
         for i, lever in enumerate(self.levers):
             if lever.kind == "release_delay":
                 continue  # applied to the drawn release times before the run
             if lever.start_s <= w.now:
                 self.state.active[i] = lever.covers(w.now)
             else:
-                w.schedule(lever.start_s, K_LEVER, i, ON)
+                self.ctx.schedule(lever.start_s, K_LEVER, i, ON)
             if lever.end_s is not None and lever.end_s > w.now:
-                w.schedule(lever.end_s, K_LEVER, i, OFF)
+                self.ctx.schedule(lever.end_s, K_LEVER, i, OFF)
         self.recompute()
 
     def on_lever(self, i: int, edge: int) -> None:
@@ -87,24 +97,22 @@ class LeverRunner:
         return self.best_open_gate(party, gate)
 
     def best_open_gate(self, party: Party, fallback: int) -> int:
-        dyn, s = self.dyn, self.state
-        key = (party.origin, party.sector)
-        if key not in dyn._candidates:
-            dyn._candidates[key] = dyn._gate_walks(*key)
-        best, best_cost = fallback, INF
-        checkpoints = dyn.scenario.venue.checkpoints
-        for b, walk in dyn._candidates[key]:
-            bank = dyn.world.banks[b]
-            if b in s.closed_gates or bank.lanes <= 0:
-                continue
-            queue = len(bank.queue)
-            cost = walk + queue * checkpoints[b].service.mean * s.service_factor[b] / bank.lanes
-            if cost < best_cost:
-                best, best_cost = b, cost
-        return best
+        """Least expected delay over the open gates, with the lanes and speed-ups in force."""
+        s = self.state
+        return self.ctx.gates.best(
+            party.origin,
+            party.sector,
+            fallback,
+            lanes=[bank.lanes for bank in self.world.banks],
+            factor=s.service_factor,
+            closed=s.closed_gates,
+        )
 
-    def closed(self, link: int) -> bool:
+    def link_closed(self, link: int) -> bool:
         return link in self.state.closed_links
+
+    def service_factor(self, bank: int) -> float:
+        return self.state.service_factor[bank]
 
     # -- recomputing the effective settings -----------------------------------------------
     def recompute(self) -> None:
@@ -146,24 +154,24 @@ class LeverRunner:
         self._set_lines(lines)
 
     def _set_lanes(self, lanes: list[int], closed: set[int]) -> None:
-        s, w = self.state, self.dyn.world
+        s, w = self.state, self.world
         s.closed_gates = closed
         for b, n in enumerate(lanes):
             bank = w.banks[b]
             opened = n > bank.lanes
             bank.lanes = n
             if opened:
-                self.dyn.serve(b)
+                self.ctx.serve(b)
 
     def _set_links(self, closed: set[int]) -> None:
         s = self.state
         reopened = s.closed_links - closed
         s.closed_links = closed
         for link in sorted(reopened):
-            self.dyn.admit(link)
+            self.ctx.admit(link)
 
     def _set_speed(self, factor: float) -> None:
-        s, w = self.state, self.dyn.world
+        s, w = self.state, self.world
         if factor == s.speed_factor:
             return
         s.speed_factor = factor
@@ -171,18 +179,9 @@ class LeverRunner:
             lk.advance(w.now)
             lk.speeds = [v * factor for v in self.base_speeds[i]]
             for d in (0, 1):
-                self.dyn.want(i, d, lk.head_time(d, w.now))
+                self.ctx.wake_head(i, d, lk.head_time(d, w.now))
 
     def _set_lines(self, lines: list[tuple[float | None, int, int | None]]) -> None:
-        transport = self.dyn.world.transport
-        if transport is None:
-            return
-        s = self.state
-        for k, (headway, capacity, fleet) in enumerate(lines):
-            veh = transport.vehicles[k]
-            veh.headway, veh.capacity = headway, capacity
-            if fleet is not None and s.line_fleet[k] is not None:
-                veh.set_fleet(fleet - int(s.line_fleet[k] or 0), self.dyn.world.now)
-                s.line_fleet[k] = fleet
-                if self.dyn.transport is not None:
-                    self.dyn.transport.recall(k)  # a vehicle added now may call at once
+        if self.world.transport is not None:
+            fleets = self.state.line_fleet
+            set_line_service(self.world.transport, lines, fleets, self.world.now, self.ctx.schedule)

@@ -1,21 +1,25 @@
-"""Transport event handlers: vehicles calling at platforms, cars leaving car parks.
+"""The transport engine part: vehicles calling at platforms, cars leaving car parks.
 
 ``TransportRunner`` holds the static plan (which origin is which platform or car park) and
-acts on the run's ``TransportState`` through the engine's ``Dynamics``: the engine hands over an
-egress party that reaches its platform or car park (``absorbs``), asks whether a link may
-discharge onto a platform that is at jam density (``blocks``), and dispatches the two event
-kinds below. A fan "leaves" (``left_s``) when their vehicle departs or their car passes the
-car-park barrier; ``last_out`` adds the road's travel time, for the time to leave the area.
+acts on the run's ``TransportState`` (``world.transport``) through the engine's ``RunContext``
+(``simulator.engine.parts``): it takes over an egress party that reaches its platform or car
+park (``absorbs``), holds the head of a link walking onto a platform at jam density
+(``blocks``), counts cars arriving (``arrived``), samples the lines (``sampled``) and handles the
+kinds ``VEHICLE`` and ``CAR``. A fan "leaves" (``left_s``) when their vehicle departs or their car
+passes the car-park barrier; ``last_out`` adds the road's travel time, for the time to leave
+the area.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
 
+from simulator.engine.parts import Handler, Part, RunContext
 from simulator.engine.party import ARRIVE, INGRESS, LEFT, Party
-from simulator.engine.world import K_CAR, K_VEHICLE
+from simulator.engine.world import K_CAR, K_VEHICLE, Kind
 from simulator.scenario.model import Scenario
+from simulator.transport.kpis import sample_lines
 from simulator.transport.state import (
     CarQueue,
     PlatformQueue,
@@ -23,9 +27,6 @@ from simulator.transport.state import (
     TransportState,
     Vehicles,
 )
-
-if TYPE_CHECKING:
-    from simulator.engine.dynamics import Dynamics
 
 INF = math.inf
 DEPART, BACK, CALL = 0, 1, 2  # sub-kinds of a vehicle event
@@ -55,34 +56,45 @@ def new_state(scenario: Scenario, index: dict[str, int], k_jam: float) -> Transp
     )
 
 
-class TransportRunner:
-    """Moves fans onto vehicles and cars out of car parks; one per ``Dynamics``."""
+def transport_part(ctx: RunContext) -> TransportRunner | None:
+    """The transport part of a run whose scenario has a ``transport`` section."""
+    return None if ctx.world.transport is None else TransportRunner(ctx)
 
-    def __init__(self, scenario: Scenario, dyn: Dynamics) -> None:
-        tr = scenario.transport
+
+class TransportRunner(Part):
+    """Moves fans onto vehicles and cars out of car parks; one per run."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        tr = ctx.scenario.transport
         assert tr is not None
         self.transport = tr
-        self.dyn = dyn
-        index = dyn.net.index
-        state = dyn.world.transport
+        self.world = ctx.world
+        self.schedule = ctx.schedule
+        self.wake_head = ctx.wake_head
+        self.interval_s = ctx.scenario.settings.sample_interval_s
+        index = ctx.net.index
+        self.index = index
+        state = ctx.world.transport
         assert isinstance(state, TransportState)
         self.platform_at = {p.node: i for i, p in enumerate(state.platforms)}
         self.platform_of_line = [self.platform_at[index[ln.platform]] for ln in tr.lines]
         self.car_park_at = {index[c.origin]: i for i, c in enumerate(tr.car_parks)}
-        # (link, direction) pairs that end on a platform, flat: 2 * link + direction
-        self.into_platform = [False] * (2 * len(scenario.venue.links))
-        for i, link in enumerate(scenario.venue.links):
+        for i, link in enumerate(ctx.scenario.venue.links):  # links that end on a platform
             for d, end in ((0, link.target), (1, link.source)):
                 if index[end] in self.platform_at:
-                    self.into_platform[2 * i + d] = True
+                    ctx.guard_exit(i, d)
         roads = tr.road_index()
         self.line_road = [roads.get(ln.road, -1) if ln.road else -1 for ln in tr.lines]
         self.park_road = [roads.get(c.road, -1) if c.road else -1 for c in tr.car_parks]
 
     @property
     def state(self) -> TransportState:
-        state: TransportState = self.dyn.world.transport
+        state: TransportState = self.world.transport
         return state
+
+    def handlers(self) -> Mapping[Kind, Handler]:
+        return {Kind.VEHICLE: self.on_vehicle, Kind.CAR: self.on_car}
 
     def start(self) -> None:
         """Schedule the first call of every line (cold start only)."""
@@ -90,7 +102,16 @@ class TransportRunner:
             self.schedule_call(i)
 
     # -- the engine's questions ---------------------------------------------------------
-    def on_arrive(self, party: Party) -> None:
+    def sampled(self) -> None:
+        sample_lines(
+            state=self.state,
+            transport=self.transport,
+            now=self.world.now,
+            interval_s=self.interval_s,
+            samples=self.world.samples,
+        )
+
+    def arrived(self, party: Party) -> None:
         """An ingress party reached its origin: by car, it takes a space."""
         k = self.car_park_at.get(party.origin)
         if k is not None:
@@ -100,7 +121,7 @@ class TransportRunner:
         """Take over a leaving party at its platform or car park; False: it just leaves."""
         if party.phase == INGRESS or node != party.destination:
             return False
-        w = self.dyn.world
+        w = self.world
         p = self.platform_at.get(node)
         if p is not None:
             self.state.platforms[p].join(w.now, party.id, party.size)
@@ -113,7 +134,7 @@ class TransportRunner:
         cars.peak_queue = max(cars.peak_queue, len(cars.queue))
         if cars.due == INF:
             cars.due = max(w.now, cars.next_exit)
-            w.schedule(cars.due, K_CAR, k)
+            self.schedule(cars.due, K_CAR, k)
         return True
 
     def blocks(self, party: Party, node: int, link: int, d: int) -> bool:
@@ -122,14 +143,14 @@ class TransportRunner:
         if p is None or party.phase == INGRESS or node != party.destination:
             return False
         plat = self.state.platforms[p]
-        occ = self.dyn.world.occ[node]
+        occ = self.world.occ[node]
         if plat.hold is None or occ == 0 or occ + party.size <= plat.hold:
             return False
         plat.blocked.append((link, d))
         return True
 
     # -- observed counts (the live twin, see simulator.engine.assimilate) -------------------------
-    def observe_platform(self, node: int, delta: int) -> int:
+    def observe(self, node: int, delta: int) -> int:
         """Apply an observed change at a platform with fans waiting; return what is left.
 
         Fewer fans: taken from the head of the platform queue (they would board first) and
@@ -139,7 +160,7 @@ class TransportRunner:
         p = self.platform_at.get(node)
         if p is None or not self.state.platforms[p].queue or delta == 0:
             return delta
-        plat, w = self.state.platforms[p], self.dyn.world
+        plat, w = self.state.platforms[p], self.world
         if delta > 0:
             template = w.parties[plat.queue[-1][1]]
             for _ in range(delta):
@@ -169,31 +190,21 @@ class TransportRunner:
 
     # -- vehicles -----------------------------------------------------------------------
     def schedule_call(self, line: int) -> None:
-        """Book the line's next call: one headway on, once a vehicle of the fleet is free."""
-        w = self.dyn.world
-        t = self.state.vehicles[line].next_call(w.now)
-        self.state.due[line] = t
-        if t < INF:
-            w.schedule(t, K_VEHICLE, line, CALL)
-
-    def recall(self, line: int) -> None:
-        """Move the line's next call up if a vehicle can call sooner (fleet grown)."""
-        if self.state.vehicles[line].next_call(self.dyn.world.now) < self.state.due[line]:
-            self.schedule_call(line)
+        schedule_call(self.state, line, self.world.now, self.schedule)
 
     def on_vehicle(self, line: int, sub: int) -> None:
         """A vehicle calls (and books the next call), departs full or empty, or is back."""
         veh = self.state.vehicles[line]
-        now = self.dyn.world.now
+        now = self.world.now
         if sub == CALL:
             if now != self.state.due[line]:
                 return  # superseded: a vehicle came back early and the call was moved up
             veh.call(now)
-            self.dyn.world.schedule(now + veh.dwell, K_VEHICLE, line, DEPART)
+            self.schedule(now + veh.dwell, K_VEHICLE, line, DEPART)
             self.schedule_call(line)
         elif sub == BACK:
             veh.back(now)
-            self.recall(line)
+            recall(self.state, line, now, self.schedule)
         else:
             self.depart(line)
 
@@ -201,12 +212,12 @@ class TransportRunner:
         veh = self.state.vehicles[line]
         load = self.board(line)
         if not load and veh.ready is not None:
-            veh.back(self.dyn.world.now)  # a shuttle with nobody to take waits at its bay
+            veh.back(self.world.now)  # a shuttle with nobody to take waits at its bay
             return
         spec = self.transport.lines[line]
         run = spec.running_time_s
         road = self.line_road[line]
-        now = self.dyn.world.now
+        now = self.world.now
         if road >= 0:
             run += self.state.roads[road].enter(now, spec.pcu)
         veh.departures += 1
@@ -217,11 +228,11 @@ class TransportRunner:
             veh.in_service.append((now + run, load))
             self.state.last_out = max(self.state.last_out, now + (run if road >= 0 else 0.0))
         if veh.ready is not None:  # round trip and turnaround before its next call
-            self.dyn.world.schedule(now + 2.0 * run + veh.dwell, K_VEHICLE, line, BACK)
+            self.schedule(now + 2.0 * run + veh.dwell, K_VEHICLE, line, BACK)
 
     def board(self, line: int) -> int:
         """Fill the calling vehicle from the platform queue, parties kept together."""
-        w = self.dyn.world
+        w = self.world
         veh = self.state.vehicles[line]
         plat = self.state.platforms[self.platform_of_line[line]]
         load = 0
@@ -244,18 +255,18 @@ class TransportRunner:
         """Room on the platform: the links held back try their heads again."""
         blocked, plat.blocked = plat.blocked, []
         for link, d in blocked:
-            self.dyn.want(link, d, now)
+            self.wake_head(link, d, now)
 
     # -- cars ---------------------------------------------------------------------------
     def on_car(self, park: int, _: int) -> None:
-        w = self.dyn.world
+        w = self.world
         cars = self.state.cars[park]
         cars.due = INF
         if not cars.queue:
             return
         joined, pid = cars.queue.popleft()
         now = w.now
-        self._leave(w.parties[pid], self.dyn.net.index[self.transport.car_parks[park].origin], now)
+        self._leave(w.parties[pid], self.index[self.transport.car_parks[park].origin], now)
         cars.waits.append(now - joined)
         cars.cars_out += 1
         cars.parked = max(0, cars.parked - 1)
@@ -265,10 +276,44 @@ class TransportRunner:
         self.state.last_out = max(self.state.last_out, now + drive)
         if cars.queue:
             cars.due = cars.next_exit
-            w.schedule(cars.due, K_CAR, park)
+            self.schedule(cars.due, K_CAR, park)
 
     def _leave(self, party: Party, node: int, now: float) -> None:
-        w = self.dyn.world
+        w = self.world
         party.times[LEFT] = now
         w.left += party.size
         w.occ[node] -= party.size
+
+
+# -- line service: booked by this part, changed by the levers part (simulator.levers) ---------
+def schedule_call(
+    state: TransportState, line: int, now: float, schedule: Callable[..., None]
+) -> None:
+    """Book the line's next call: one headway on, once a vehicle of the fleet is free."""
+    t = state.vehicles[line].next_call(now)
+    state.due[line] = t
+    if t < INF:
+        schedule(t, K_VEHICLE, line, CALL)
+
+
+def recall(state: TransportState, line: int, now: float, schedule: Callable[..., None]) -> None:
+    """Move the line's next call up if a vehicle can call sooner (back early, fleet grown)."""
+    if state.vehicles[line].next_call(now) < state.due[line]:
+        schedule_call(state, line, now, schedule)
+
+
+def set_line_service(
+    state: TransportState,
+    lines: list[tuple[float | None, int, int | None]],
+    fleets: list[int | None],
+    now: float,
+    schedule: Callable[..., None],
+) -> None:
+    """Give each line (headway, capacity, fleet) from now; ``fleets`` is updated in place."""
+    for k, (headway, capacity, fleet) in enumerate(lines):
+        veh = state.vehicles[k]
+        veh.headway, veh.capacity = headway, capacity
+        if fleet is not None and fleets[k] is not None:
+            veh.set_fleet(fleet - int(fleets[k] or 0), now)
+            fleets[k] = fleet
+            recall(state, k, now, schedule)  # a vehicle added now may call at once
