@@ -21,6 +21,7 @@ from simulator.engine.party import Party
 K_LINK, K_ADMIT, K_LANE_FREE, K_PARTY_SCREENED = 0, 1, 2, 3
 K_ARRIVAL, K_RELEASE, K_SOURCE, K_SAMPLE, K_GATES = 4, 5, 6, 7, 8
 K_VEHICLE, K_CAR, K_LEVER = 9, 10, 11  # simulator.transport and simulator.levers.runner
+K_PLACE = 12  # simulator.engine.place: the head of a place has crossed it (physics, issue 11)
 
 SAMPLE_COLUMNS = (
     "time_s",
@@ -71,6 +72,7 @@ class World:
         self.samples: dict[str, list[Any]] = {c: [] for c in SAMPLE_COLUMNS}
         self.transport: Any = None  # simulator.transport.state.TransportState
         self.levers: Any = None  # simulator.levers.model.LeverState
+        self.places: list[Any] = []  # simulator.engine.place.Place or None per node
         self.events = 0  # processed so far, for events/s in benchmarks
         self.push: Callable[[float, int, int, int], None] = self.hold
 
