@@ -161,7 +161,7 @@ class Dynamics:
         if speeds is not None:
             w = self.world
             place = w.places[node]
-            t = place.start_crossing(party.id, w.now, self.node_walk[node], speeds)
+            t = place.start_crossing(party.id, party.size, w.now, self.node_walk[node], speeds)
             if t < place.due:
                 place.due = t
                 w.push(t, K_PLACE, node, 0)
@@ -331,8 +331,10 @@ class Dynamics:
                 if self.node_cap[node] < INF:
                     self.link_end[2 * i + d] = node
         if not w.places:
+            k_jam, floors = model.k_jam, [e.floor_m2 for e in self.net.elements]
             w.places = [
-                Place(i, w.now) if cap < INF else None for i, cap in enumerate(self.node_cap)
+                Place(i, w.now, k_jam * floors[i]) if cap < INF else None
+                for i, cap in enumerate(self.node_cap)
             ]
 
     def fits(self, node: int, size: int) -> bool:

@@ -18,6 +18,7 @@ import networkx as nx
 from simulator.crowd.registry import PedestrianModel, critical_point
 from simulator.engine.link import Walkway
 from simulator.engine.party import Step
+from simulator.engine.place import BINS
 from simulator.errors import SimulatorError
 from simulator.scenario.model import FlowCaps, Link, Scenario
 from simulator.venue.elements import venue_elements
@@ -158,15 +159,20 @@ def place_tables(
         capacity[i] = float(math.floor(model.k_jam * floor))
         walk[i] = crossing.get(element.id, 0.0)
         if walk[i] > 0:
-            speeds[i] = _place_speeds(cast(Hashable, model), floor, int(capacity[i]))
+            try:
+                speeds[i] = _place_speeds(cast(Hashable, model), floor)
+            except TypeError:  # an unhashable custom model
+                speeds[i] = _place_speeds.__wrapped__(model, floor)
     return capacity, walk, speeds
 
 
 @functools.lru_cache(maxsize=256)
-def _place_speeds(model: Hashable, floor: float, capacity: int) -> list[float]:
+def _place_speeds(model: Hashable, floor: float) -> list[float]:
+    """Level speed by density in steps of ``k_jam / BINS`` (index BINS: jam density)."""
     ped = cast(PedestrianModel, model)
-    free = ped.speed(0.0, floor)
-    return [free] + [max(V_MIN, ped.speed(n / floor, floor)) for n in range(1, capacity + 1)]
+    return [ped.speed(0.0, floor)] + [
+        max(V_MIN, ped.speed(ped.k_jam * i / BINS, floor)) for i in range(1, BINS + 1)
+    ]
 
 
 class Network:
