@@ -13,7 +13,7 @@ discharges faster than its specific-flow cap.
 Both directions of a two-way link share one floor, one entry supply and one exit server: an
 exit or entry at either end uses up the same headway, so their combined flow never exceeds the
 link's capacity. With people walking both ways the capacity falls with the minor stream's share
-``s`` (of those on the link): ``f(s) = 1 - 2 s (1 - BIDIRECTIONAL_BALANCED)``, from 1 one way to
+``s`` (of those on the link and queuing at its ends): ``f(s) = 1 - 2 s (1 - BIDIRECTIONAL_BALANCED)``, from 1 one way to
 0.79 for balanced streams, the ratio of the balanced bidirectional to the unidirectional peak
 specific flow in the Juelich corridor (Zhang et al. 2012, J. Stat. Mech. P02002: about 1.5
 against 1.9 persons/m/s); Lam et al. (2003, Transp. Res. A 37: 789-810) likewise found the
@@ -146,9 +146,14 @@ class Walkway:
         return self.speeds[self.n]
 
     def counterflow(self, d: int, size: int) -> float:
-        """Capacity factor ``f(s)`` with ``size`` more people walking in direction ``d``."""
-        a = self.n_dir[d] + size
-        b = self.n_dir[1 - d]
+        """Capacity factor ``f(s)`` with ``size`` more people walking in direction ``d``.
+
+        The split counts those on the link and the parties queuing at each end: on a short
+        link (a door) the two streams are seldom on it at the same instant, yet they take
+        turns at it all the same.
+        """
+        a = self.n_dir[d] + size + len(self.waiting[d])
+        b = self.n_dir[1 - d] + len(self.waiting[1 - d])
         if not b:
             return 1.0
         minor = (a if a < b else b) / (a + b)
@@ -179,7 +184,7 @@ class Walkway:
         if not last:
             return -INF
         headway = self.entry_headway[n + size if n else 0]
-        if self.n_dir[1 - d]:
+        if self.n_dir[1 - d] or self.waiting[1 - d]:
             headway /= self.counterflow(d, size)
         return t + last * headway
 
@@ -240,7 +245,7 @@ class Walkway:
         if remaining > self.speeds[n] * ARRIVAL_SLACK_S or t < self.next_exit[d]:
             return self.head_time(d, t)
         headway = self.headway
-        if self.n_dir[1 - d]:
+        if self.n_dir[1 - d] or self.waiting[1 - d]:
             headway /= self.counterflow(d, 0)
         fifo.popleft()
         n -= size
