@@ -354,7 +354,7 @@ class Dynamics:
             w.occ[node] += size
 
     def out_of(self, node: int, size: int) -> None:
-        """``size`` people leave the floor of ``node``: the crossing speeds up, room opens."""
+        """``size`` people leave the floor of ``node``: room opens for those held back."""
         w = self.world
         place = w.places[node]
         if place is None:
@@ -365,11 +365,7 @@ class Dynamics:
             place.advance(w.now, speeds)
         w.occ[node] -= size
         place.recount(w.occ[node])
-        if speeds is not None and place.fifo:
-            t = place.head_time(w.now, self.node_walk[node], speeds)
-            if t < place.due - ARRIVAL_SLACK_S:
-                place.due = t
-                w.push(t, K_PLACE, node, 0)
+        # no re-timing: one fewer waiting lengthens the walk left, and leaves the speed
         if place.blocked or place.outside:
             self.room(place)
 
