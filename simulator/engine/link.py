@@ -14,8 +14,9 @@ Both directions of a two-way link share one floor, one entry supply and one exit
 exit or entry at either end uses up the same headway, so their combined flow never exceeds the
 link's capacity. With people walking both ways the capacity falls with the minor stream's share
 ``s`` (of those on the link and queuing at its ends),
-``f(s) = 1 - 2 s (1 - BIDIRECTIONAL_BALANCED)``: from 1 one way to 0.79 for balanced streams, the ratio of the balanced bidirectional to the unidirectional peak
-specific flow in the Juelich corridor (Zhang et al. 2012, J. Stat. Mech. P02002: about 1.5
+``f(s) = 1 - 2 s (1 - BIDIRECTIONAL_BALANCED)``: from 1 one way to 0.79 for balanced
+streams, the ratio of the balanced bidirectional to the unidirectional peak specific flow in
+the Juelich corridor (Zhang et al. 2012, J. Stat. Mech. P02002: about 1.5
 against 1.9 persons/m/s); Lam et al. (2003, Transp. Res. A 37: 789-810) likewise found the
 at-capacity flow of Hong Kong walkways falling as the opposing share grows.
 
