@@ -12,9 +12,10 @@ import math
 from collections.abc import Sequence
 from heapq import heappush
 
+from simulator.crowd.registry import create_model
 from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
-from simulator.engine.network import Network
+from simulator.engine.network import Network, place_tables
 from simulator.engine.parts import Handler, Part, PartFactory, RunContext, dispatch_table, hooks
 from simulator.engine.party import (
     ARRIVE,
@@ -28,6 +29,7 @@ from simulator.engine.party import (
     SOURCE,
     Party,
 )
+from simulator.engine.place import Place
 from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
     K_ADMIT,
@@ -35,6 +37,7 @@ from simulator.engine.world import (
     K_LANE_FREE,
     K_LINK,
     K_PARTY_SCREENED,
+    K_PLACE,
     K_RELEASE,
     K_SAMPLE,
     K_SOURCE,
@@ -64,6 +67,7 @@ class Dynamics:
         self.least_delay = scenario.ingress is not None and (
             scenario.ingress.route_choice == "least_delay"
         )
+        self._plan_places()
         self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
         self.guarded: list[bool] | None = None  # exits (2 * link + d) whose heads ask ``blocks``
         context = RunContext(
@@ -94,6 +98,7 @@ class Dynamics:
             Kind.SOURCE: self.on_source,
             Kind.SAMPLE: self.on_sample,
             Kind.GATES: self.on_gates,
+            Kind.PLACE: self.on_place,
         }
 
     def start_parts(self) -> None:
@@ -115,11 +120,19 @@ class Dynamics:
         self.schedule_next_arrival()
         party.times[ARRIVE] = w.now
         w.arrived += party.size
-        w.occ[party.origin] += party.size
         if self.hooks.arrived is not None:
             self.hooks.arrived(party)
-        if w.now < self.gates_open:
-            w.held.append(party.id)
+        place = w.places[party.origin]
+        if place is not None and (place.outside or not self.fits(party.origin, party.size)):
+            place.outside.append(party.id)  # the forecourt is full: wait off its floor
+            return
+        self.on_floor(party)
+
+    def on_floor(self, party: Party) -> None:
+        """An arrived ingress party stands at its origin: wait for the gates or set off."""
+        self.into(party.origin, party.size)
+        if self.world.now < self.gates_open:
+            self.world.held.append(party.id)
         else:
             self.set_off(party)
 
@@ -156,7 +169,21 @@ class Dynamics:
 
     # -- nodes and links -------------------------------------------------------------------
     def at_node(self, party: Party) -> None:
-        """A party has reached the node of its current step: screen, finish or walk on."""
+        """A party has reached the node of its current step: cross it, then go on."""
+        node = party.route[party.pos][0]
+        speeds = self.node_speeds[node]
+        if speeds is not None:
+            w = self.world
+            place = w.places[node]
+            t = place.start_crossing(party.id, party.size, w.now, self.node_walk[node], speeds)
+            if t < place.due:
+                place.due = t
+                w.push(t, K_PLACE, node, 0)
+            return
+        self.crossed(party)
+
+    def crossed(self, party: Party) -> None:
+        """The party stands at the far side of its current node: screen, finish or walk on."""
         node, bank, link, _ = party.route[party.pos]
         if bank >= 0:
             self.join_queue(party, bank)
@@ -208,7 +235,7 @@ class Dynamics:
         node = party.route[party.pos][0]
         size = party.size
         occ = w.occ
-        occ[node] -= size
+        self.out_of(node, size)
         w.outflow[node] += size
         occ[self.link_elem + link] += size
         lk = w.links[link]
@@ -241,6 +268,13 @@ class Dynamics:
             and self._blocked(lk, link, d)
         ):
             return  # the place ahead is full (a platform at jam density): hold the head
+        end = self.link_end[2 * link + d]
+        if end >= 0 and lk.fifo[d]:
+            place = w.places[end]
+            if place.n + lk.fifo[d][0][2] > self.node_cap[end]:
+                if (link, d) not in place.blocked:  # the place ahead is full: hold the head
+                    place.blocked.append((link, d))
+                return
         out = lk.leave(d, now)
         if out.__class__ is float:
             if out < INF:  # not there yet at the current speed, or held by the exit cap
@@ -262,8 +296,8 @@ class Dynamics:
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
-        if bank >= 0 or nxt < 0:
-            w.occ[node] += size
+        if bank >= 0 or nxt < 0 or self.node_speeds[node] is not None:
+            self.into(node, size)
             self.at_node(party)
         else:  # depart(party) inlined: the hot path, most often straight onto a free link
             lk2 = w.links[nxt]
@@ -279,7 +313,7 @@ class Dynamics:
                     lk2.due[nd] = t
                     w.push(t, K_LINK, nxt, nd)
             else:
-                w.occ[node] += size
+                self.into(node, size)
                 lk2.waiting[nd].append((now, pid))
                 self.admit(nxt)
         if (lk.waiting[0] or lk.waiting[1]) and lk.may_admit_sooner():
@@ -299,6 +333,95 @@ class Dynamics:
             return
         lk.entry_due[d] = INF
         self.admit(link)
+
+    # -- places: storage and crossing (simulator.engine.place) ------------------------------
+    def _plan_places(self) -> None:
+        """Static storage, walk and speed per node; the places themselves on a cold start."""
+        sc, w = self.scenario, self.world
+        model = create_model(sc.settings.pedestrian_model, sc.settings.model_params)
+        self.node_cap, self.node_walk, self.node_speeds = place_tables(sc, model)
+        self.link_end = [-1] * (2 * len(sc.venue.links))  # bounded node a link direction enters
+        for i, link in enumerate(sc.venue.links):
+            for d, end in ((0, link.target), (1, link.source)):
+                node = self.net.index[end]
+                if self.node_cap[node] < INF:
+                    self.link_end[2 * i + d] = node
+        if not w.places:
+            k_jam, floors = model.k_jam, [e.floor_m2 for e in self.net.elements]
+            w.places = [
+                Place(i, w.now, k_jam * floors[i]) if cap < INF else None
+                for i, cap in enumerate(self.node_cap)
+            ]
+
+    def fits(self, node: int, size: int) -> bool:
+        return self.world.occ[node] + size <= self.node_cap[node]
+
+    def into(self, node: int, size: int) -> None:
+        """``size`` people step onto the floor of ``node``."""
+        w = self.world
+        place = w.places[node]
+        if place is not None:
+            speeds = self.node_speeds[node]
+            if speeds is not None:
+                place.advance(w.now, speeds)
+            w.occ[node] += size
+            place.recount(w.occ[node])
+        else:
+            w.occ[node] += size
+
+    def out_of(self, node: int, size: int) -> None:
+        """``size`` people leave the floor of ``node``: room opens for those held back."""
+        w = self.world
+        place = w.places[node]
+        if place is None:
+            w.occ[node] -= size
+            return
+        speeds = self.node_speeds[node]
+        if speeds is not None:
+            place.advance(w.now, speeds)
+        w.occ[node] -= size
+        place.recount(w.occ[node])
+        # no re-timing: one fewer waiting lengthens the walk left, and leaves the speed
+        if place.blocked or place.outside:
+            self.room(place)
+
+    def room(self, place: Place) -> None:
+        """Someone left a bounded place: wake the heads it held, let arrivals onto its floor."""
+        w = self.world
+        node = place.node
+        while place.outside:
+            party = w.parties[place.outside[0]]
+            if not self.fits(node, party.size):
+                return  # inbound heads stay held too: outside arrivals queued first
+            place.outside.popleft()
+            if party.phase == SOURCE:
+                self.into(node, party.size)
+                self.at_node(party)
+            else:
+                self.on_floor(party)
+        blocked, place.blocked = place.blocked, []
+        for link, d in blocked:
+            self.want(link, d, w.now)
+
+    def on_place(self, node: int, b: int) -> None:
+        """The head of a place may have crossed it: send it on, re-time the next head."""
+        w = self.world
+        place = w.places[node]
+        if w.now < place.due:
+            return  # superseded by an earlier crossing event
+        place.due = INF
+        speeds, walk = self.node_speeds[node], self.node_walk[node]
+        out = place.finish_crossing(w.now, walk, speeds)
+        if out.__class__ is float:
+            if out < INF:
+                place.due = out
+                w.push(out, K_PLACE, node, 0)
+            return
+        t = place.head_time(w.now, walk, speeds)
+        if t < INF:
+            place.due = t
+            w.push(t, K_PLACE, node, 0)
+        self.crossed(w.parties[out])  # type: ignore[index]
 
     # -- checkpoints -----------------------------------------------------------------------
     def join_queue(self, party: Party, bank_index: int) -> None:
@@ -373,7 +496,7 @@ class Dynamics:
             return  # a part takes it over (a queue for a vehicle or a car-park exit)
         party.times[LEFT] = w.now
         w.left += party.size
-        w.occ[node] -= party.size
+        self.out_of(node, party.size)
 
     def on_release(self, a: int, b: int) -> None:
         w = self.world
@@ -414,7 +537,11 @@ class Dynamics:
             if lk.waiting[d] or lk.admission_time(d, party.size) == INF:
                 w.dropped += party.size
                 return
-        w.occ[origin] += party.size
+        place = w.places[origin]
+        if place is not None and (place.outside or not self.fits(origin, party.size)):
+            place.outside.append(party.id)
+            return
+        self.into(origin, party.size)
         self.at_node(party)
 
     def on_sample(self, a: int, b: int) -> None:

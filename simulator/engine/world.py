@@ -22,9 +22,10 @@ from simulator.engine.party import Party
 class Kind(IntEnum):
     """The kind of a run event ``(time, kind, a, b)``; each has exactly one handler.
 
-    The engine (``simulator.engine.dynamics``) handles the first nine; an engine part
-    (``simulator.engine.parts``) claims the others in its ``handlers()``. The numbers index the
-    dispatch table and are stored in snapshots: append new kinds, never renumber.
+    The engine (``simulator.engine.dynamics``) handles LINK to GATES and PLACE; an engine
+    part (``simulator.engine.parts``) claims VEHICLE, CAR and LEVER in its ``handlers()``.
+    The numbers index the dispatch table and are stored in snapshots: append new kinds,
+    never renumber.
     """
 
     LINK = 0  # the head of (link a, direction b) may be due to leave
@@ -39,6 +40,7 @@ class Kind(IntEnum):
     VEHICLE = 9  # line a: a vehicle calls, departs or is back (b); simulator.transport
     CAR = 10  # car park a: the next car passes the barrier; simulator.transport
     LEVER = 11  # lever a: its window opens or closes (b); simulator.levers
+    PLACE = 12  # the head of place a has walked across it (simulator.engine.place)
 
 
 # plain ints for the hot path and for snapshots (an enum member pickles by class path)
@@ -51,6 +53,7 @@ K_GATES, K_VEHICLE, K_CAR, K_LEVER = (
     Kind.CAR.value,
     Kind.LEVER.value,
 )
+K_PLACE = Kind.PLACE.value
 
 SAMPLE_COLUMNS = (
     "time_s",
@@ -101,6 +104,7 @@ class World:
         self.samples: dict[str, list[Any]] = {c: [] for c in SAMPLE_COLUMNS}
         self.transport: Any = None  # simulator.transport.state.TransportState
         self.levers: Any = None  # simulator.levers.model.LeverState
+        self.places: list[Any] = []  # simulator.engine.place.Place or None per node
         self.events = 0  # processed so far, for events/s in benchmarks
         self.push: Callable[[float, int, int, int], None] = self.hold
 

@@ -73,13 +73,24 @@ class Origin:
 
 @dataclass(frozen=True)
 class Area:
-    """An open space (plaza, concourse, fan zone) with a floor area and a Fruin scale."""
+    """An open space (plaza, concourse, fan zone) with a floor area and a Fruin scale.
+
+    It holds at most jam density x ``area_m2`` people, and crossing it takes ``walk_m`` metres
+    at its density-dependent speed (``None``: the side of a square of that floor,
+    ``sqrt(area_m2)``; 0 where the links already include the crossing).
+    """
 
     id: str
     area_m2: float
     los_scale: LosScale = "walkway"
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
+    walk_m: float | None = None
+
+    @property
+    def crossing_m(self) -> float:
+        """The walking distance across the area."""
+        return self.area_m2**0.5 if self.walk_m is None else self.walk_m
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,8 @@ class Link:
 
     ``two_way`` links carry fans both ways (ingress one way, egress the other); occupancy and
     density count both directions over the same floor. ``flow_cap_per_m_s`` overrides the
-    pedestrian model's specific-flow cap (a door's capacity, say).
+    pedestrian model's specific-flow cap (a door's capacity, say). On an escalator
+    ``walking_share`` of the people walk up or down the moving steps, the rest stand.
     """
 
     id: str
@@ -137,6 +149,7 @@ class Link:
     two_way: bool = True
     flow_cap_per_m_s: float | None = None
     label: str = ""
+    walking_share: float = 0.0
 
     @property
     def floor_m2(self) -> float:

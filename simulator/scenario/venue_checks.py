@@ -9,6 +9,7 @@ has one); egress needs a path from each sector back to where fans go after the m
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -55,6 +56,7 @@ def check_scenario(
     _check_ids(r, scenario.venue, at)
     _check_references(r, scenario, declared, at)
     _check_model(r, scenario)
+    _check_storage(r, scenario, at)
     _check_times(r, scenario)
     if not r.problems:
         _check_routes(r, scenario, at)
@@ -166,6 +168,48 @@ def _check_model(r: FieldReader, s: Scenario) -> None:
             f"parameters the {s.settings.pedestrian_model} model accepts",
             str(err),
         )
+
+
+def largest_party(s: Scenario) -> int:
+    """The most fans that move as one party in this scenario."""
+    sizes = [1]
+    if s.ingress is not None:
+        sizes += [k + 1 for k, p in enumerate(s.ingress.party_sizes) if p > 0]
+    sizes += [src.party_size for src in s.sources]
+    return max(sizes)
+
+
+def _check_storage(r: FieldReader, s: Scenario, at: Where) -> None:
+    """Every link and place must hold the largest party at jam density.
+
+    A party enters only when it fits the room left (it never overfills an element), so an
+    element too small for it would hold the party back for ever.
+    """
+    try:
+        k_jam = create_model(s.settings.pedestrian_model, s.settings.model_params).k_jam
+    except SimulatorError:
+        return  # reported by _check_model
+    party = largest_party(s)
+    need = party / k_jam
+    floors: list[tuple[str, str, float]] = [
+        (join(at("links", i), "width_m"), "length_m x width_m", lk.floor_m2)
+        for i, lk in enumerate(s.venue.links)
+    ]
+    floors += [
+        (join(at("areas", i), "area_m2"), "area_m2", a.area_m2) for i, a in enumerate(s.venue.areas)
+    ]
+    floors += [
+        (join(at("checkpoints", i), "queue_area_m2"), "queue_area_m2", c.queue_area_m2)
+        for i, c in enumerate(s.venue.checkpoints)
+    ]
+    for path, what, floor in floors:
+        if math.floor(k_jam * floor) < party:
+            r.problem(
+                path,
+                f"{what} of at least {need:.2f} m² so a party of {party} fits at jam density "
+                f"{k_jam:g}/m² (widen or lengthen it, or allow smaller parties)",
+                f"{floor:g} m²",
+            )
 
 
 def _check_times(r: FieldReader, s: Scenario) -> None:

@@ -202,19 +202,22 @@ def _origin(r: FieldReader, value: object, path: str) -> Origin | None:
 
 
 def _area(r: FieldReader, value: object, path: str) -> Area | None:
-    m = r.mapping(value, path, required=("id", "area_m2"), optional=("los_scale", "label", "xy"))
+    optional = ("los_scale", "label", "xy", "walk_m")
+    m = r.mapping(value, path, required=("id", "area_m2"), optional=optional)
     if m is None:
         return None
     id_ = r.string(m, "id", path)
     area = r.number(m, "area_m2", path, above=0.0)
     scale = r.choice(m, "los_scale", path, LOS_SCALES, default="walkway")
     label = r.string(m, "label", path, default="")
+    has_walk = m.get("walk_m") is not None
+    walk = r.number(m, "walk_m", path, at_least=0.0) if has_walk else None
     xy = _xy(r, m, path)
     if xy is _BAD:
         return None
-    if id_ is None or area is None or scale is None or label is None:
+    if id_ is None or area is None or scale is None or label is None or (has_walk and walk is None):
         return None
-    return Area(id_, area, cast(LosScale, scale), label, cast(tuple[float, float] | None, xy))
+    return Area(id_, area, cast(LosScale, scale), label, cast(tuple[float, float] | None, xy), walk)
 
 
 def _checkpoint(r: FieldReader, value: object, path: str) -> Checkpoint | None:
@@ -299,7 +302,7 @@ def _exit(r: FieldReader, value: object, path: str) -> Exit | None:
 
 def _link(r: FieldReader, value: object, path: str) -> Link | None:
     required = ("id", "source", "target", "length_m", "width_m")
-    optional = ("kind", "two_way", "flow_cap_per_m_s", "label")
+    optional = ("kind", "two_way", "flow_cap_per_m_s", "label", "walking_share")
     m = r.mapping(value, path, required=required, optional=optional)
     if m is None:
         return None
@@ -311,9 +314,16 @@ def _link(r: FieldReader, value: object, path: str) -> Link | None:
     has_cap = m.get("flow_cap_per_m_s") is not None
     cap = r.number(m, "flow_cap_per_m_s", path, above=0.0) if has_cap else None
     label = r.string(m, "label", path, default="")
-    fields = (id_, source, target, length, width, kind, two_way, label)
+    share = r.number(m, "walking_share", path, default=0.0, at_least=0.0, at_most=1.0)
+    if share and kind != "escalator":
+        r.problem(join(path, "walking_share"), "walking_share only on kind: escalator", kind)
+        return None
+    fields = (id_, source, target, length, width, kind, two_way, label, share)
     if any(f is None for f in fields) or (has_cap and cap is None):
         return None
     assert id_ is not None and source is not None and target is not None and label is not None
     assert length is not None and width is not None and two_way is not None
-    return Link(id_, source, target, length, width, cast(LinkKind, kind), two_way, cap, label)
+    assert share is not None
+    return Link(
+        id_, source, target, length, width, cast(LinkKind, kind), two_way, cap, label, share
+    )

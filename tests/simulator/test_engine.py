@@ -186,6 +186,28 @@ def test_spill_back_keeps_everyone_and_respects_storage(small_text: str) -> None
     assert summary["fans"]["left"] == 5700 and summary["fans"]["dropped"] == 0
 
 
+@pytest.mark.parametrize("pen_m2", [300, 5])
+def test_no_element_is_ever_above_jam_density(small_text: str, pen_m2: int) -> None:
+    """Exact peaks of every place and link, and every sample, stay within jam density."""
+    text = small_text.replace(
+        "{id: l3, source: plaza, target: g1, length_m: 50, width_m: 6}",
+        "{id: l3, source: plaza, target: g1, length_m: 5, width_m: 0.3, two_way: false}",
+    ).replace("queue_area_m2: 300,", f"queue_area_m2: {pen_m2},")
+    sim = Simulation(load_scenario_text(text), seed=2)
+    sim.run()
+    w, elements = sim.world, sim.network.elements
+    bounded = [(p, elements[i]) for i, p in enumerate(w.places) if p is not None]
+    assert {e.id for _, e in bounded} == {"tram", "plaza", "conc", "g1", "g2"}
+    for place, element in bounded:
+        assert place.max_n <= int(5.4 * element.floor_m2), element.id
+    assert all(lk.max_n <= lk.capacity for lk in w.links)
+    assert max(sim.result().timeseries["density_per_m2"].to_pylist()) <= 5.4
+    g2 = w.places[sim.network.index["g2"]]  # fed by a 6 m link faster than its lanes screen
+    if pen_m2 == 5:  # the small pen filled (to within a party of 6) and the queue spilled back
+        assert 27 - 5 <= g2.max_n <= 27
+    assert sim.result().summary["fans"]["left"] == 5700
+
+
 def test_a_destination_without_a_walking_path_is_named(small: Scenario) -> None:
     # the loader rejects such a venue; a Scenario built in code reaches the engine's own check
     venue = replace(small.venue, links=tuple(k for k in small.venue.links if k.id != "l9"))

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
+from simulator.engine.link import ARRIVAL_SLACK_S, BIDIRECTIONAL_BALANCED, Walkway
 
 
 def corridor(capacity: int = 10, headway: float = 0.0) -> Walkway:
@@ -49,8 +49,19 @@ def test_exit_cap_spaces_departures_and_storage_is_bounded() -> None:
     lk.enter(2, 1, 1, 0.0)  # other direction shares storage and speed
     assert lk.n == 3 and lk.admission_time(0, 1) == math.inf  # full
     assert lk.leave(0, 10.0) == (1, 2, math.inf)
-    assert lk.next_exit[0] == pytest.approx(11.0)  # two people x 0.5 s
-    assert lk.leave(1, 10.0) == (2, 1, math.inf)
+    # two people x 0.5 s, at the counterflow capacity of a minor share of 1/3
+    f = 1 - 2 / 3 * (1 - BIDIRECTIONAL_BALANCED)
+    assert lk.next_exit[0] == lk.next_exit[1] == pytest.approx(10.0 + 1.0 / f)
+    # one exit server for both ends: the other stream waits for it
+    assert lk.leave(1, 10.0) == pytest.approx(10.0 + 1.0 / f)
+    assert lk.leave(1, 10.0 + 1.0 / f) == (2, 1, math.inf)
+    assert lk.next_exit[0] == pytest.approx(10.5 + 1.0 / f)  # alone now: the full capacity
+
+
+def test_a_party_never_overfills_a_link() -> None:
+    lk = corridor(capacity=2)
+    assert lk.admission_time(0, 3) == math.inf  # even empty, a party of 3 does not fit 2
+    assert lk.admission_time(0, 2) == -math.inf
 
 
 def test_admission_is_spaced_by_the_supply_at_the_new_head_count() -> None:
@@ -60,7 +71,10 @@ def test_admission_is_spaced_by_the_supply_at_the_new_head_count() -> None:
     lk.enter(1, 2, 0, 0.0)
     assert lk.admission_time(0, 1) == pytest.approx(2 * 2.0)  # last party of 2, n would be 3
     assert lk.admission_time(0, 2) == math.inf  # 2 + 2 > 3 places
-    assert lk.admission_time(1, 1) == -math.inf  # the other end has its own spacing
+    # both ends share one supply: the other end waits for the same spacing
+    assert lk.admission_time(1, 1) == pytest.approx(
+        2 * 2.0 / (1 - 2 / 3 * (1 - BIDIRECTIONAL_BALANCED))
+    )
 
 
 def test_time_integrals() -> None:

@@ -91,10 +91,14 @@ def door_flow(width: float, rate: float) -> float:
     return (len(window) - 1) / float(window[-1] - window[0]) / width
 
 
-def test_door_capacity_is_inside_the_experimental_band() -> None:
-    # Seyfried 1.8-2.0, Nagai 1.9-2.2, Liao 2.2-2.4, Mueller 2.1-2.5 persons/m/s
-    assert 1.8 <= DOOR_SPECIFIC_FLOW <= 2.5
-    assert 1.8 <= door_flow(1.2, 6.0) <= 2.5
+def test_door_capacity_lies_between_stadium_and_laboratory_data() -> None:
+    # Stadium egress observed below 1.0 persons/m/s (under 60/m/min, Larsson et al. 2021);
+    # laboratory bottlenecks 1.6-2.0 (Seyfried et al. 2009, Kretz et al. 2006); the Green
+    # Guide (2018) plans exits at 82/m/min = 1.37. The default sits between the two kinds of
+    # data, within 3% of the Green Guide rate, and a door fed by a queue passes it.
+    assert 1.0 < DOOR_SPECIFIC_FLOW < 1.6
+    assert abs(DOOR_SPECIFIC_FLOW - 82 / 60) / (82 / 60) < 0.03
+    assert abs(door_flow(1.2, 6.0) - DOOR_SPECIFIC_FLOW) / DOOR_SPECIFIC_FLOW < 0.03
 
 
 def test_door_flow_is_linear_in_width_and_saturates_at_the_cap() -> None:
