@@ -3,8 +3,9 @@
 group "match day": the engine (per-party distance-clock links, checkpoints, densities) against
 two naive one-SimPy-process-per-fan models of the same scenario and demand (``naive_model``):
 ``free_flow`` walks every link at free speed (less modelling than the engine: a lower bound on
-what a per-fan model costs) and ``mgcc`` carries the engine's link physics (supply, storage,
-speed by head count, flow cap), so it computes the same match day.
+what a per-fan model costs) and ``mgcc`` carries the engine's physics (link supply shared by
+both ends with counterflow, storage of links and places with spill-back, speed by head count,
+area crossings, flow caps), so it computes the same match day.
 group "forecast": a 20-minute forecast warm-started from a mid-ingress snapshot against a cold
 run over the same stretch of the day (what a twin would do without snapshots).
 

@@ -316,7 +316,11 @@ def _link(r: FieldReader, value: object, path: str) -> Link | None:
     label = r.string(m, "label", path, default="")
     share = r.number(m, "walking_share", path, default=0.0, at_least=0.0, at_most=1.0)
     if share and kind != "escalator":
-        r.problem(join(path, "walking_share"), "walking_share only on kind: escalator", kind)
+        r.problem(
+            join(path, "walking_share"),
+            "walking_share only on kind: escalator (or no walking_share)",
+            f"kind {kind}",
+        )
         return None
     fields = (id_, source, target, length, width, kind, two_way, label, share)
     if any(f is None for f in fields) or (has_cap and cap is None):

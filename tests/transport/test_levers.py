@@ -33,7 +33,10 @@ def test_closing_a_gate_raises_waits_at_its_neighbours() -> None:
     for gate in ("g1", "g3"):
         assert closed[gate]["served"] > base[gate]["served"]
         assert closed[gate]["p50_wait_s"] > base[gate]["p50_wait_s"] + 10.0
-        assert closed[gate]["peak_queue"] > base[gate]["peak_queue"]
+    # the closed gate's fans queue at its neighbours (together: one neighbour's own peak may
+    # come before the diverted fans reach it)
+    peak = sum(closed[g]["peak_queue"] for g in ("g1", "g3"))
+    assert peak > sum(base[g]["peak_queue"] for g in ("g1", "g3")) + base["g2"]["peak_queue"]
     total = sum(cp["served"] for cp in closed.values())
     assert total == sum(cp["served"] for cp in base.values())  # nobody is lost
 

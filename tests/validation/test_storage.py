@@ -188,3 +188,21 @@ ingress:
     message = str(err.value)
     assert "venue.links[1].width_m" in message and "party of 6" in message
     assert "1.11 m²" in message  # 6 / 5.4
+
+
+@pytest.mark.parametrize(
+    ("area", "link_extra", "where"),
+    [
+        ({"walk_m": -5}, {}, "venue.areas[0].walk_m"),
+        ({}, {"walking_share": 0.5}, "venue.links[0].walking_share"),
+        ({}, {"kind": "escalator", "walking_share": 1.5}, "venue.links[0].walking_share"),
+    ],
+)
+def test_bad_place_and_escalator_fields_are_named(area, link_extra, where) -> None:
+    with pytest.raises(SimulatorError, match=where.replace("[", r"\[").replace("]", r"\]")):
+        scenario(
+            name="bad fields",
+            areas=[{"id": "plaza", "area_m2": 100, **area}],
+            links=[link("in", "o", "plaza", 10, 2, **link_extra), link("out", "plaza", "x", 5, 2)],
+            sources=[source(0.1, 100)],
+        )
