@@ -55,10 +55,9 @@ class DashboardView:
         self._seq = 0
         self._events: deque[tuple[int, dict[str, Any]]] = deque(maxlen=EVENT_BUFFER)
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._scales = {n.id: n.los_scale for n in self.map.nodes}
-        self._floors = {n.id: n.area_m2 for n in self.map.nodes}
-        self._floors.update({link.id: link.floor_m2 for link in self.map.links})
-        self._scales.update({link.id: link.los_scale for link in self.map.links})
+        drawn = (*self.map.places, *self.map.links)
+        self._scales = {item.id: item.los_scale for item in drawn}  # None: no floor, not graded
+        self._floors = {item.id: item.floor_m2 or None for item in drawn}
         self.clock_s: float | None = None  # latest match-day clock seen in any message
         self.zones: dict[str, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}
@@ -135,6 +134,7 @@ class DashboardView:
             "camera": message["camera"],
             "zone": message["zone"],
             "event_time": message["event_time"],
+            "clock_s": at,  # the camera's own clock: the page flags one far from the others
             "received": received,
             "model": message["model"],
             "confidence": message["confidence"],

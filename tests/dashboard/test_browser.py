@@ -2,7 +2,8 @@
 
 Messages are published by the test on the real in-process bus and read by the real dashboard
 server (the full ``matchday live`` demo was not ready to drive this test); the page is driven
-by Playwright with Debian's chromium. Saves docs/dashboard.png.
+by Playwright with Debian's chromium. The screenshot goes to tmp_path: no test writes tracked
+files.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ ARGS = [
     "--no-first-run",
 ]
 TOKEN = "browser-test-token-42"
-SHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
 
 
 def _chromium() -> Path:
@@ -45,7 +45,7 @@ def _chromium() -> Path:
     return CHROMIUM
 
 
-def test_alert_appears_is_acknowledged_and_markup_is_escaped(scenario):
+def test_alert_appears_is_acknowledged_and_markup_is_escaped(scenario, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = _chromium()
     bus = InProcessBus()
@@ -120,8 +120,7 @@ def test_alert_appears_is_acknowledged_and_markup_is_escaped(scenario):
             assert page.locator("#alerts img, #map img").count() == 0  # ... never as markup
             assert "amina acknowledged" in page.inner_text("#audit")
             page.wait_for_timeout(500)
-            SHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(SHOT), full_page=True)
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
             assert dialogs == []
             browser.close()
     finally:

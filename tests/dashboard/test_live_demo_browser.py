@@ -2,7 +2,8 @@
 
 The demo runs as a user starts it (bundled scenario, ``--fast`` counts, in-process bus, twin
 forecasts, alert rules, dashboard); the test opens the page, waits for an alert raised by the
-twin, acknowledges it and sees the state change. Saves docs/dashboard-live.png.
+twin, acknowledges it and sees the state change. The screenshot goes to tmp_path: no test
+writes tracked files.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from .test_browser import ARGS, _chromium
 pytestmark = pytest.mark.integration
 TOKEN = "live-demo-operator-token-2030"
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "stade_mohammed_v.yaml"
-SHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard-live.png"
 
 
 def _free_port() -> int:
@@ -44,7 +44,9 @@ def _wait_healthy(url: str, deadline_s: float) -> None:
     raise AssertionError(f"dashboard at {url} did not come up within {deadline_s} s")
 
 
-def test_live_demo_alert_is_shown_and_acknowledged(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_demo_alert_is_shown_and_acknowledged(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = _chromium()
     monkeypatch.setenv("MATCHDAY_OPERATOR_TOKEN", TOKEN)
@@ -76,8 +78,7 @@ def test_live_demo_alert_is_shown_and_acknowledged(monkeypatch: pytest.MonkeyPat
             f"#alerts li[data-incident='{incident}'][data-state=acked]", timeout=10_000
         )
         assert "youssef acknowledged" in page.inner_text("#audit")
-        SHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOT), full_page=True)
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         browser.close()
     runner.join(timeout=60)
     assert not runner.is_alive(), "the demo did not finish its 12 match minutes"

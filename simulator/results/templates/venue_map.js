@@ -7,8 +7,8 @@
 (function (root) {
   const NS = "http://www.w3.org/2000/svg";
   const THEMES = {
-    light: { text: "#1d2430", halo: "#ffffff", base: "#c5ccd6", nodata: "#b0b7c3", floorless: "#7d8796", leader: "#8a93a3" },
-    dark: { text: "#e8eaed", halo: "#151a20", base: "#3a424d", nodata: "#5f6670", floorless: "#8c96a3", leader: "#7d8794" },
+    light: { text: "#1d2430", hot: "#b71c1c", halo: "#ffffff", base: "#c5ccd6", nodata: "#b0b7c3", floorless: "#7d8796", leader: "#8a93a3" },
+    dark: { text: "#e8eaed", hot: "#ff8a80", halo: "#151a20", base: "#3a424d", nodata: "#5f6670", floorless: "#8c96a3", leader: "#7d8794" },
   };
 
   function node(tag, attrs, text) {
@@ -45,8 +45,8 @@
     if (!item.los_scale) return `${item.name}: no floor of its own, not graded`;
     if (!value || value.density === null || value.density === undefined) return `${item.name}: no data`;
     const people = value.occupancy === null || value.occupancy === undefined ? "" : `, ${value.occupancy} people`;
-    const ahead = value.forecast_los ? ` · +10 min: LoS ${value.forecast_los}` : "";
-    return `${item.name}: ${value.density.toFixed(2)} persons/m², LoS ${value.los} (${item.los_scale} scale${people})${ahead}`;
+    const ahead = value.forecast_los ? ` \u00b7 +10 min: LoS ${value.forecast_los}` : "";
+    return `${item.name}: ${value.density.toFixed(2)} persons/m\u00b2, LoS ${value.los} (${item.los_scale} scale${people})${ahead}`;
   }
 
   function points(list) { return list.map((p) => `${p[0]},${p[1]}`).join(" "); }
@@ -101,8 +101,8 @@
     }
     const hot = value && (value.los === "E" || value.los === "F");
     g.append(node("text", { class: `vm-label${hot ? " vm-hot" : ""}`, "data-id": item.id, x: label.x, y: label.y,
-      "font-size": geometry.font, "font-family": "system-ui, sans-serif", "text-decoration": hot ? "underline" : null,
-      fill: theme.text, stroke: theme.halo, "stroke-width": 3, "paint-order": "stroke", "stroke-linejoin": "round" }, label.text));
+      "font-size": geometry.font, "font-family": "system-ui, sans-serif",
+      fill: hot ? theme.hot : theme.text, stroke: theme.halo, "stroke-width": 3, "paint-order": "stroke", "stroke-linejoin": "round" }, label.text));
   }
 
   // Draw (or redraw) the whole map into ``svg`` for one frame: {values: {id: {density, los, occupancy, forecast_los}}}.
@@ -142,7 +142,7 @@
     box.append(swatches);
     const table = styled(html("table", { class: "vm-scales" }), { borderCollapse: "collapse", fontSize: "11px", width: "auto", margin: "0" });
     const head = html("tr");
-    head.append(html("th", {}, "persons/m² from"), ...Object.keys(Object.values(geometry.scales)[0]).map((l) => html("th", {}, l)));
+    head.append(html("th", {}, "persons/m\u00b2 from"), ...Object.keys(Object.values(geometry.scales)[0]).map((l) => html("th", {}, l)));
     table.append(head);
     for (const [scale, limits] of Object.entries(geometry.scales)) {
       const row = html("tr");
@@ -150,8 +150,8 @@
       table.append(row);
     }
     box.append(table);
-    const shapes = "● platform, plaza, concourse  ■ gate  ▬ seating sector  ▲ exit";
-    box.append(html("div", { class: "vm-shapes" }, opts.forecast ? `${shapes}  ◌ dashed ring / line: LoS in 10 min` : shapes));
+    const shapes = "\u25cf platform, plaza, concourse  \u25a0 gate  \u25ac seating sector  \u25b2 exit";
+    box.append(html("div", { class: "vm-shapes" }, opts.forecast ? `${shapes}  \u25cc dashed ring / line: LoS in 10 min` : shapes));
     container.replaceChildren(box);
   }
 
@@ -169,7 +169,7 @@
       const frame = frames[i];
       slider.value = String(i);
       draw(svg, geometry, frame, { theme: "light" });
-      caption.textContent = frame ? `${clock(frame.time_s)}${frame.title ? ` · ${frame.title}` : ""}` : "no frames";
+      caption.textContent = frame ? `${clock(frame.time_s)}${frame.title ? ` \u00b7 ${frame.title}` : ""}` : "no frames";
     };
     frames.forEach((frame, i) => {
       if (!frame.title) return;
