@@ -19,6 +19,7 @@ let lastSeq = null;
 let source = null;
 let serverOffset = 0; // server wall clock minus ours, seconds
 let selectedZone = null;
+let zonePicked = false; // until the operator picks a zone, the trend follows the top alert
 let renderPending = false;
 let mapDirty = true; // the map is redrawn only when a zone changed (it is the costly part)
 
@@ -214,9 +215,9 @@ async function act(incident, action, body) {
 function renderZoneSelect() {
   const select = document.getElementById("zone-select");
   const zones = Object.keys(state.trends).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
-  if (selectedZone === null && zones.length) {
-    const first = [...state.alerts].sort(compareAlerts).find((a) => a.state !== "closed" && state.trends[a.zone]);
-    selectedZone = first ? first.zone : zones[0]; // the zone of the alert on top of the queue
+  if (!zonePicked && zones.length) {
+    const top = [...state.alerts].sort(compareAlerts).find((a) => a.state !== "closed" && state.trends[a.zone]);
+    selectedZone = top ? top.zone : selectedZone ?? zones[0];
   }
   const have = [...select.options].map((o) => o.value);
   if (have.join("\n") === zones.join("\n")) { select.value = selectedZone; return; }
@@ -224,7 +225,7 @@ function renderZoneSelect() {
   select.value = selectedZone;
 }
 
-function selectZone(zone) { selectedZone = zone; scheduleRender(); }
+function selectZone(zone) { selectedZone = zone; zonePicked = true; scheduleRender(); }
 
 function renderTrend() {
   const svg = document.getElementById("trend");
