@@ -10,7 +10,7 @@ text width is estimated from the character count, generously, so the boxes hold 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Advance widths in em, rounded up from DejaVu Sans; anything not listed counts as lowercase.
@@ -21,6 +21,7 @@ LINE_EM = 1.25  # box height in em
 GAP = 2.0  # map units kept clear between two boxes
 RINGS = (0.0, 10.0, 22.0, 36.0, 54.0, 76.0, 102.0, 132.0, 170.0)  # extra distance tried
 DIRECTIONS = 16  # directions tried on each outer ring
+LINE_FREE_REACH = 10.0  # how far out a label moves to keep off the drawn links
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Want:
 
 
 Box = tuple[float, float, float, float]
+Segment = tuple[tuple[float, float], tuple[float, float]]
 
 
 def overlaps(a: Box, b: Box, gap: float = 0.0) -> bool:
@@ -91,31 +93,77 @@ def text_width(text: str, font: float) -> float:
 
 
 def place_labels(
-    wants: Sequence[Want], obstacles: Sequence[Box], *, width: float, height: float
+    wants: Sequence[Want],
+    obstacles: Sequence[Box],
+    *,
+    width: float,
+    height: float,
+    lines: Mapping[str, Segment] | None = None,
 ) -> dict[str, LabelBox | None]:
-    """A box for every wanted label in order, or None where no free spot exists within reach."""
+    """A box for every wanted label in order, or None where no free spot exists within reach.
+
+    ``lines`` (drawn links, by key) are avoided where a spot close to the marker allows it; a
+    label never avoids the line it names (same key).
+    """
     placed: list[Box] = []
     out: dict[str, LabelBox | None] = {}
     for want in wants:
-        label = _first_free(want, [*obstacles, *placed], width, height)
+        crossing = [seg for key, seg in (lines or {}).items() if key != want.key]
+        label = _first_free(want, [*obstacles, *placed], crossing, width, height)
         out[want.key] = label
         if label is not None:
             placed.append(label.box)
     return out
 
 
-def _first_free(want: Want, taken: list[Box], width: float, height: float) -> LabelBox | None:
+def _first_free(
+    want: Want, taken: list[Box], lines: list[Segment], width: float, height: float
+) -> LabelBox | None:
+    """The first free box; within the near rings, the first that also crosses no line."""
     w, h = text_width(want.text, want.font), want.font * LINE_EM
-    near = [b for b in taken if _within(b, want, w + RINGS[-1] + want.r)]
+    reach = w + RINGS[-1] + want.r
+    near = [b for b in taken if _within(b, want, reach)]
+    near_lines = [seg for seg in lines if _within(_segment_box(seg), want, reach)]
+    fallback: LabelBox | None = None
     for extra in RINGS:
+        if fallback is not None and extra > LINE_FREE_REACH:
+            return fallback
         for dx, dy in _directions(extra):
             label = _candidate(want, w, h, dx, dy, extra)
             left, top, right, bottom = label.box
             if left < 0 or top < 0 or right > width or bottom > height:
                 continue
-            if not any(overlaps(label.box, b, GAP) for b in near):
+            if any(overlaps(label.box, b, GAP) for b in near):
+                continue
+            if extra > LINE_FREE_REACH or not any(crosses(seg, label.box) for seg in near_lines):
                 return label
-    return None
+            fallback = fallback or label
+    return fallback
+
+
+def crosses(segment: Segment, box: Box) -> bool:
+    """True when the segment passes through the box (Liang-Barsky clipping)."""
+    (x0, y0), (x1, y1) = segment
+    dx, dy = x1 - x0, y1 - y0
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            low = max(low, t)
+        else:
+            high = min(high, t)
+        if low > high:
+            return False
+    return True
+
+
+def _segment_box(segment: Segment) -> Box:
+    (x0, y0), (x1, y1) = segment
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
 def _within(box: Box, want: Want, reach: float) -> bool:

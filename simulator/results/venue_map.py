@@ -329,7 +329,8 @@ def _label(
     for lk in (lk for lk in links if lk.id in named):
         (ax, ay), (bx, by) = lk.points[0], lk.points[-1]
         wants.append(Want(f"link:{lk.id}", lk.name, (ax + bx) / 2, (ay + by) / 2, lk.stroke, FONT))
-    boxes = place_labels(wants, obstacles, width=MAP_WIDTH, height=height)
+    lines = {f"link:{lk.id}": (lk.points[0], lk.points[-1]) for lk in links}
+    boxes = place_labels(wants, obstacles, width=MAP_WIDTH, height=height, lines=lines)
     out_places = tuple(_with_label(p, boxes.get(p.id)) for p in places)
     out_links = tuple(_with_label(lk, boxes.get(f"link:{lk.id}")) for lk in links)
     return out_places, out_links

@@ -55,9 +55,10 @@ class DashboardView:
         self._seq = 0
         self._events: deque[tuple[int, dict[str, Any]]] = deque(maxlen=EVENT_BUFFER)
         self._seen: OrderedDict[str, None] = OrderedDict()
-        drawn = (*self.map.places, *self.map.links)
-        self._scales = {item.id: item.los_scale for item in drawn}  # None: no floor, not graded
-        self._floors = {item.id: item.floor_m2 or None for item in drawn}
+        places, links = self.map.places, self.map.links  # los_scale None: no floor, not graded
+        self._scales = {p.id: p.los_scale for p in places} | {k.id: k.los_scale for k in links}
+        self._floors = {p.id: p.floor_m2 or None for p in places}
+        self._floors.update({k.id: k.floor_m2 or None for k in links})
         self.clock_s: float | None = None  # latest match-day clock seen in any message
         self.zones: dict[str, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}

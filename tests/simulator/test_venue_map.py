@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from simulator import Simulation
-from simulator.results.map_labels import overlaps
+from simulator.results.map_labels import crosses, overlaps
 from simulator.results.map_layout import project
 from simulator.results.venue_map import (
     LOS_COLOURS,
@@ -182,3 +182,12 @@ def test_embedded_map_cannot_close_its_script_element(tiny_run) -> None:
     data = block.split('<script type="application/json">', 1)[1].split("</script>", 1)[0]
     assert "</script>" not in data and json.loads(data)["geometry"]["name"] == hostile.name
     assert 'id="mx"' in block and "VenueMap" in block
+
+
+def test_segment_box_crossing() -> None:
+    box = (4.0, 4.0, 6.0, 6.0)
+    assert crosses(((0.0, 0.0), (10.0, 10.0)), box)  # through the middle
+    assert crosses(((5.0, 5.0), (50.0, 5.0)), box)  # starts inside
+    assert not crosses(((0.0, 7.0), (10.0, 7.0)), box)  # passes above
+    assert not crosses(((0.0, 10.0), (10.0, 20.0)), box)  # well clear
+    assert not crosses(((0.0, 0.0), (3.0, 3.0)), box)  # stops short
