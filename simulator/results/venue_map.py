@@ -43,6 +43,14 @@ __all__ = [
 ]
 
 FONT = 13.0  # label size in map units
+# On screen: the map with its time slider. On paper: one map per named moment, two to a row.
+PRINT_CSS = (
+    ".vm-print{display:none}"
+    "@media print{.vm-live{display:none}"
+    ".vm-print{display:grid;grid-template-columns:1fr 1fr;gap:8px}"
+    ".vm-print-frame{margin:0;break-inside:avoid}"
+    ".vm-print-frame figcaption{font-weight:bold}}"
+)
 LABEL_ORDER = {"origin": 0, "area": 1, "checkpoint": 2, "exit": 3, "sector": 4}
 # One LoS palette for every map and plot legend: green (free flow) to purple (crush risk).
 LOS_COLOURS = {
@@ -235,13 +243,20 @@ def embed_html(
 ) -> str:
     """A self-contained block (data + inline renderer) that draws the map with a time slider.
 
-    Safe to insert unescaped: the JSON cannot close its script element, and the renderer puts
-    every name in through ``textContent``.
+    On screen: the map at the first named frame, a slider over all frames and a button per
+    named moment; printed: one map per named frame, two to a row. Safe to insert unescaped
+    (``{{ block | safe }}``): the JSON cannot close its script element, and the renderer puts
+    every name in through ``textContent``. Typical use in a report::
+
+        times = frame_times(start_s=s, end_s=e, every_s=600, moments={"kick-off": k})
+        frames = map_frames(timeseries, venue_elements(scenario.venue), times)
+        block = embed_html(map_geometry(scenario), frames)
     """
     data = {"geometry": geometry.to_dict(), "frames": [f.to_dict() for f in frames]}
     text = json.dumps(data, allow_nan=False).replace("</", "<\\/")
     safe_id = "".join(c for c in dom_id if c.isalnum() or c in "-_") or "venue-map"
     return (
+        f"<style>{PRINT_CSS}</style>\n"
         f'<div class="venue-map" id="{safe_id}" data-venue-map>'
         f'<script type="application/json">{text}</script></div>\n'
         f"<script>{script()}</script>"

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 OVERLAPS_JS = """() => {
-  const boxes = [...document.querySelectorAll('svg text.vm-label')].map((t) => t.getBBox());
+  const boxes = [...document.querySelectorAll('.vm-live svg text.vm-label')]
+    .map((t) => t.getBBox());
   const hits = [];
   boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
     if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
@@ -46,6 +47,18 @@ def _frames(scenario):
     return [MapFrame(72_000.0, "kick-off", values), MapFrame(72_600.0, "", calm)]
 
 
+def _check_print(page) -> None:
+    """On paper the slider gives way to one map per named moment, and Chromium makes a PDF."""
+    assert page.locator(".vm-print").is_hidden()
+    page.emulate_media(media="print")
+    assert page.locator(".vm-live").is_hidden()
+    figures = page.locator(".vm-print-frame")
+    assert figures.count() == 1 and "kick-off (20:00)" in figures.first.inner_text()
+    assert figures.first.locator("[data-los=F]").count() > 0
+    assert page.pdf(format="A4").startswith(b"%PDF")
+    page.emulate_media(media="screen")
+
+
 def test_map_labels_do_not_overlap_and_colours_follow_each_frame(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = _chromium()
@@ -59,7 +72,7 @@ def test_map_labels_do_not_overlap_and_colours_follow_each_frame(tmp_path: Path)
             html = tmp_path / f"{path.stem}.html"
             html.write_text(f"<!doctype html><body>{embed_html(geometry, frames)}</body>")
             page.goto(html.as_uri())
-            page.wait_for_selector("svg text.vm-label")
+            page.wait_for_selector(".vm-live svg text.vm-label")
             found = page.evaluate(OVERLAPS_JS)
             labelled = sum(1 for p in geometry.places if p.label) + sum(
                 1 for lk in geometry.links if lk.label
@@ -86,6 +99,7 @@ def test_map_labels_do_not_overlap_and_colours_follow_each_frame(tmp_path: Path)
                 ".vm-slider", "(s) => { s.value = '1'; s.dispatchEvent(new Event('input')); }"
             )
             assert page.inner_text(".vm-caption").startswith("20:10")
-            assert page.locator("svg [data-los=F]").count() == 0
+            assert page.locator(".vm-live svg [data-los=F]").count() == 0
+        _check_print(page)
         page.screenshot(path=str(tmp_path / "map.png"), full_page=True)
         browser.close()

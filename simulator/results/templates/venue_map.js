@@ -179,9 +179,25 @@
     });
     slider.addEventListener("input", () => show(Number(slider.value)));
     legend(key, geometry, { theme: "light" });
-    container.replaceChildren(caption, svg, slider, moments, key);
+    const live = html("div", { class: "vm-live" });
+    live.append(caption, svg, slider, moments);
+    container.replaceChildren(live, printed(geometry, frames), key);
     const first = frames.findIndex((f) => f.title);
     show(first >= 0 ? first : 0);
+  }
+
+  // For paper (the report printed to PDF): one map per named moment, two to a row; the page's
+  // print stylesheet shows these instead of the slider (see embed_html).
+  function printed(geometry, frames) {
+    const grid = html("div", { class: "vm-print" });
+    for (const frame of frames.filter((f) => f.title)) {
+      const figure = html("figure", { class: "vm-print-frame" });
+      const svg = node("svg", { class: "vm-svg", width: "100%" });
+      draw(svg, geometry, frame, { theme: "light" });
+      figure.append(html("figcaption", {}, `${frame.title} (${clock(frame.time_s)})`), svg);
+      grid.append(figure);
+    }
+    return grid;
   }
 
   function mountAll() {
