@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from streams.bus import Bus
 from streams.dashboard.auth import Operators
+from streams.dashboard.layout import map_script
 from streams.dashboard.view import DashboardView
 from streams.messages import OPS_ALERT, encode, iso, new_id, utc_now
 
@@ -78,6 +79,10 @@ def create_app(
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/venue_map.js", include_in_schema=False)
+    def venue_map_js() -> Response:  # the map renderer shared with the report
+        return Response(map_script(), media_type="text/javascript")
 
     _read_routes(app, view)
 

@@ -55,10 +55,10 @@ class DashboardView:
         self._seq = 0
         self._events: deque[tuple[int, dict[str, Any]]] = deque(maxlen=EVENT_BUFFER)
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._scales = {n.id: n.los_scale for n in self.map.nodes}
-        self._floors = {n.id: n.area_m2 for n in self.map.nodes}
-        self._floors.update({link.id: link.floor_m2 for link in self.map.links})
-        self._scales.update({link.id: link.los_scale for link in self.map.links})
+        places, links = self.map.places, self.map.links  # los_scale None: no floor, not graded
+        self._scales = {p.id: p.los_scale for p in places} | {k.id: k.los_scale for k in links}
+        self._floors = {p.id: p.floor_m2 or None for p in places}
+        self._floors.update({k.id: k.floor_m2 or None for k in links})
         self.clock_s: float | None = None  # latest match-day clock seen in any message
         self.zones: dict[str, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}
@@ -135,6 +135,7 @@ class DashboardView:
             "camera": message["camera"],
             "zone": message["zone"],
             "event_time": message["event_time"],
+            "clock_s": at,  # the camera's own clock: the page flags one far from the others
             "received": received,
             "model": message["model"],
             "confidence": message["confidence"],

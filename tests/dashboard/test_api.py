@@ -53,7 +53,7 @@ def test_read_endpoints_show_folded_messages(setup):
     assert feed.drain() == 3
     assert client.get("/healthz").json()["ok"] is True
     venue = client.get("/api/venue").json()
-    assert {n["id"] for n in venue["nodes"]} >= {"plaza_n", "gate_1", XSS}
+    assert {p["id"] for p in venue["places"]} >= {"plaza_n", "gate_1", XSS}
     state = client.get("/api/state").json()
     plaza = next(z for z in state["zones"] if z["zone"] == "plaza_n")
     assert (
@@ -66,6 +66,7 @@ def test_read_endpoints_show_folded_messages(setup):
     page = client.get("/")
     assert "Content-Security-Policy" in page.headers and "app.js" in page.text
     assert client.get("/static/app.js").status_code == 200
+    assert "VenueMap" in client.get("/venue_map.js").text  # the map renderer shared with the report
 
 
 def test_ack_and_assign_publish_ack_messages(setup):

@@ -3,19 +3,25 @@
 // never as markup, so a zone called "<img src=x onerror=...>" shows as those characters.
 "use strict";
 
-const LOS_COLOURS = { A: "#2e7d32", B: "#7cb342", C: "#fdd835", D: "#fb8c00", E: "#e53935", F: "#7b1fa2" };
-const NO_LOS = "#9e9e9e";
+const NO_LOS = "#5f6670";
+const CAMERA_STALE_S = 30; // no frame for this long (wall clock): stale
+const CAMERA_OFFLINE_S = 120; // no frame for this long: offline
+const CAMERA_DRIFT_S = 120; // frame clock this far from the other cameras' median: drifting
+const CAMERA_ROWS = 8; // problem rows on the main view; the rest are a click away
 const SEVERITY = { Extreme: 0, Severe: 1, Moderate: 2, Minor: 3, Unknown: 4 };
 const URGENCY = { Immediate: 0, Expected: 1, Future: 2, Past: 3, Unknown: 4 };
 const SVG = "http://www.w3.org/2000/svg";
 
 let state = null; // the server's state: zones, alerts, cameras, audit, trends
-let venue = null; // the map: nodes and links
+let venue = null; // the map geometry: places, links, names, palette (from /api/venue)
+let names = null; // element id -> the name people read
 let lastSeq = null;
 let source = null;
 let serverOffset = 0; // server wall clock minus ours, seconds
 let selectedZone = null;
+let zonePicked = false; // until the operator picks a zone, the trend follows the top alert
 let renderPending = false;
+let mapDirty = true; // the map is redrawn only when a zone changed (it is the costly part)
 
 function el(tag, attrs = {}, text = null, ns = null) {
   const node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
@@ -31,7 +37,7 @@ function clockText(seconds) {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
-function losColour(level) { return LOS_COLOURS[level] || NO_LOS; }
+function losColour(level) { return (venue && venue.palette[level]) || NO_LOS; }
 
 function zoneOf(id) { return (state && state.zones.find((z) => z.zone === id)) || null; }
 
@@ -59,6 +65,7 @@ function setConnection(up) {
 
 function applyState(next) {
   state = next;
+  mapDirty = true;
   serverOffset = next.server_time - Date.now() / 1000;
   document.getElementById("scenario").textContent = `· ${next.scenario}`;
   scheduleRender();
@@ -77,6 +84,7 @@ function series(zone) {
 function applyDelta(event) {
   if (!state) return;
   if (event.clock_s !== null) state.clock_s = event.clock_s;
+  if (event.kind === "zone" || event.kind === "forecast") mapDirty = true;
   if (event.kind === "zone") upsert(state.zones, "zone", event.zone);
   else if (event.kind === "camera") upsert(state.cameras, "camera", event.camera);
   else if (event.kind === "alert") upsert(state.alerts, "incident", event.alert);
@@ -102,7 +110,7 @@ function scheduleRender() {
 function render() {
   if (!state) return;
   document.getElementById("clock").textContent = clockText(state.clock_s);
-  if (venue) renderMap();
+  if (mapDirty) { mapDirty = false; renderMap(); }
   renderAlerts();
   renderZoneSelect();
   renderTrend();
@@ -111,69 +119,22 @@ function render() {
   renderAudit();
 }
 
-// ---- the map: links then places, coloured by LoS now; the forecast layer adds a dashed
-// line on each link and an outer ring on each place in the +10 min colour.
+// ---- the map: the shared venue map component (venue_map.js), coloured by the LoS now on each
+// element's own Fruin scale; the forecast layer adds the +10 min LoS as a dashed ring or line.
+
+function nameOf(id) { return (names && names[id]) || id; }
+
+function liveFrame() {
+  const values = {};
+  for (const z of state.zones) {
+    values[z.zone] = { density: z.density_per_m2, los: z.los, occupancy: z.occupancy, forecast_los: z.los_10min };
+  }
+  return { values };
+}
 
 function renderMap() {
-  const svg = document.getElementById("map");
-  const showForecast = document.getElementById("forecast-layer").checked;
-  svg.replaceChildren();
-  const at = Object.fromEntries(venue.nodes.map((n) => [n.id, n]));
-  for (const link of venue.links) {
-    const a = at[link.source], b = at[link.target];
-    if (!a || !b) continue;
-    const zone = zoneOf(link.id);
-    const g = el("g", { class: "link", "data-zone": link.id }, null, SVG);
-    const width = Math.max(3, Math.min(16, link.width_m * 1.2));
-    const line = { x1: a.x, y1: a.y, x2: b.x, y2: b.y };
-    g.append(el("line", { ...line, stroke: losColour(zone && zone.los), "stroke-width": width, "data-los": (zone && zone.los) || "" }, null, SVG));
-    if (showForecast && zone && zone.los_10min) {
-      g.append(el("line", { ...line, class: "forecast", stroke: losColour(zone.los_10min), "stroke-width": Math.max(2, width / 3), "stroke-dasharray": "8 6" }, null, SVG));
-    }
-    g.append(el("title", {}, hoverText(link.label || link.id, zone), SVG));
-    g.addEventListener("click", () => selectZone(link.id));
-    svg.append(g);
-  }
-  for (const node of venue.nodes) svg.append(mapNode(node, showForecast));
-}
-
-function mapNode(node, showForecast) {
-  const zone = zoneOf(node.id);
-  const g = el("g", { class: `place ${node.kind}`, "data-zone": node.id, transform: `translate(${node.x} ${node.y})` }, null, SVG);
-  const r = node.area_m2 ? Math.max(12, Math.min(30, Math.sqrt(node.area_m2) / 3)) : 10;
-  if (showForecast && zone && zone.los_10min) {
-    g.append(el("circle", { r: r + 6, class: "forecast-ring", fill: "none", stroke: losColour(zone.los_10min), "stroke-width": 5 }, null, SVG));
-  }
-  const fill = losColour(zone && zone.los);
-  const shape = node.kind === "checkpoint" || node.kind === "sector"
-    ? el("rect", { x: -r, y: -r, width: 2 * r, height: 2 * r, rx: 3 }, null, SVG)
-    : el("circle", { r }, null, SVG);
-  shape.setAttribute("fill", fill);
-  shape.setAttribute("data-los", (zone && zone.los) || "");
-  g.append(shape);
-  g.append(el("text", { y: r + 16, "text-anchor": "middle", class: "label" }, node.label, SVG));
-  g.append(el("title", {}, hoverText(node.label, zone), SVG));
-  g.addEventListener("click", () => selectZone(node.id));
-  return g;
-}
-
-function hoverText(label, zone) {
-  if (!zone) return `${label}: no data yet`;
-  const d = zone.density_per_m2 === null ? "n/a" : `${zone.density_per_m2.toFixed(2)} /m²`;
-  const f = zone.los_10min ? ` · +10 min ${zone.los_10min}` : "";
-  return `${label}: LoS ${zone.los || "-"} now (${d}, ${zone.occupancy ?? "?"} people)${f}`;
-}
-
-function renderLegend() {
-  const legend = document.getElementById("legend");
-  legend.replaceChildren();
-  for (const [level, colour] of Object.entries(LOS_COLOURS)) {
-    const swatch = el("span", { class: "swatch" });
-    swatch.style.background = colour;
-    const item = el("span", { class: "legend-item" });
-    item.append(swatch, document.createTextNode(`LoS ${level}`));
-    legend.append(item);
-  }
+  const forecast = document.getElementById("forecast-layer").checked;
+  VenueMap.draw(document.getElementById("map"), venue, liveFrame(), { forecast, theme: "dark", onSelect: selectZone });
 }
 
 // ---- the alert queue
@@ -213,7 +174,7 @@ function alertCard(a) {
     el("span", { class: "state" }, a.escalated && a.state === "new" ? "ESCALATED" : a.state));
   li.append(head, el("div", { class: "headline" }, a.headline || a.event || a.incident));
   const meta = el("div", { class: "meta" });
-  meta.append(el("span", { class: "zone" }, `zone ${a.zone ?? "?"}`), el("span", { class: "ttt" }, timeToThreshold(a)));
+  meta.append(el("span", { class: "zone" }, a.zone ? nameOf(a.zone) : "zone ?"), el("span", { class: "ttt" }, timeToThreshold(a)));
   li.append(meta);
   if (a.instruction) li.append(el("div", { class: "instruction" }, a.instruction));
   const who = [];
@@ -253,38 +214,43 @@ async function act(incident, action, body) {
 
 function renderZoneSelect() {
   const select = document.getElementById("zone-select");
-  const zones = Object.keys(state.trends).sort();
-  if (selectedZone === null && zones.length) selectedZone = zones[0];
+  const zones = Object.keys(state.trends).sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  if (!zonePicked && zones.length) {
+    const top = [...state.alerts].sort(compareAlerts).find((a) => a.state !== "closed" && state.trends[a.zone]);
+    selectedZone = top ? top.zone : selectedZone ?? zones[0];
+  }
   const have = [...select.options].map((o) => o.value);
   if (have.join("\n") === zones.join("\n")) { select.value = selectedZone; return; }
-  select.replaceChildren(...zones.map((z) => { const o = el("option", { value: z }, z); return o; }));
+  select.replaceChildren(...zones.map((z) => el("option", { value: z }, nameOf(z))));
   select.value = selectedZone;
 }
 
-function selectZone(zone) { selectedZone = zone; scheduleRender(); }
+function selectZone(zone) { selectedZone = zone; zonePicked = true; scheduleRender(); }
 
 function renderTrend() {
   const svg = document.getElementById("trend");
   svg.replaceChildren();
   const s = selectedZone && state.trends[selectedZone];
-  if (!s) { svg.append(el("text", { x: 20, y: 110 }, "no trend data yet", SVG)); return; }
+  if (!s) { svg.append(el("text", { x: 20, y: 110, class: "tick" }, "no trend data yet", SVG)); return; }
   const lines = { observed: s.observed, estimate: s.estimate, forecast: s.forecast };
-  const all = Object.values(lines).flat();
+  const all = Object.values(lines).flat().filter((p) => p[1] !== null);
+  svg.append(el("text", { x: 300, y: 14, "text-anchor": "middle", class: "title" }, nameOf(selectedZone), SVG));
   if (!all.length) return;
   const t0 = Math.min(...all.map((p) => p[0])), t1 = Math.max(...all.map((p) => p[0]), t0 + 60);
-  const vmax = Math.max(0.5, ...all.map((p) => p[1] ?? 0)) * 1.1;
-  const x = (t) => 50 + ((t - t0) / (t1 - t0)) * 530, y = (v) => 200 - (v / vmax) * 180;
-  svg.append(el("line", { x1: 50, y1: 200, x2: 580, y2: 200, class: "axis" }, null, SVG));
-  svg.append(el("line", { x1: 50, y1: 20, x2: 50, y2: 200, class: "axis" }, null, SVG));
-  svg.append(el("text", { x: 4, y: 24, class: "tick" }, `${vmax.toFixed(1)}/m²`, SVG));
-  svg.append(el("text", { x: 50, y: 216, class: "tick" }, clockText(t0), SVG));
-  svg.append(el("text", { x: 530, y: 216, class: "tick" }, clockText(t1), SVG));
+  const vmax = Math.max(0.5, ...all.map((p) => p[1])) * 1.1;
+  const x = (t) => 56 + ((t - t0) / (t1 - t0)) * 530, y = (v) => 214 - (v / vmax) * 190;
+  svg.append(el("line", { x1: 56, y1: 214, x2: 586, y2: 214, class: "axis" }, null, SVG));
+  svg.append(el("line", { x1: 56, y1: 24, x2: 56, y2: 214, class: "axis" }, null, SVG));
+  svg.append(el("text", { x: 50, y: 30, "text-anchor": "end", class: "tick" }, vmax.toFixed(1), SVG));
+  svg.append(el("text", { x: 50, y: 214, "text-anchor": "end", class: "tick" }, "0", SVG));
+  svg.append(el("text", { x: 56, y: 232, class: "tick" }, clockText(t0), SVG));
+  svg.append(el("text", { x: 586, y: 232, "text-anchor": "end", class: "tick" }, clockText(t1), SVG));
   for (const [name, points] of Object.entries(lines)) {
-    if (!points.length) continue;
-    const d = points.filter((p) => p[1] !== null).map((p, i) => `${i ? "L" : "M"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ");
+    const valid = points.filter((p) => p[1] !== null);
+    if (!valid.length) continue;
+    const d = valid.map((p, i) => `${i ? "L" : "M"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ");
     svg.append(el("path", { d, class: `series ${name}` }, null, SVG));
   }
-  svg.append(el("text", { x: 300, y: 14, "text-anchor": "middle", class: "tick" }, selectedZone, SVG));
 }
 
 function row(cells, attrs = {}) {
@@ -300,27 +266,82 @@ function losCell(level) {
 }
 
 function renderWaits() {
-  const kinds = venue ? Object.fromEntries(venue.nodes.map((n) => [n.id, n.kind])) : {};
-  const checkpoints = state.zones.filter((z) => kinds[z.zone] === "checkpoint");
+  const kinds = Object.fromEntries(venue.places.map((p) => [p.id, p.kind]));
+  const checkpoints = state.zones.filter((z) => kinds[z.zone] === "checkpoint")
+    .sort((a, b) => (b.mean_wait_s ?? -1) - (a.mean_wait_s ?? -1));
   document.querySelector("#waits tbody").replaceChildren(...checkpoints.map((z) =>
-    row([z.zone, z.mean_wait_s === null ? "-" : `${(z.mean_wait_s / 60).toFixed(1)} min`, String(z.occupancy ?? "-"), losCell(z.los)])));
+    row([nameOf(z.zone), z.mean_wait_s === null ? "-" : `${(z.mean_wait_s / 60).toFixed(1)} min`, String(z.occupancy ?? "-"), losCell(z.los)])));
   const platforms = state.zones.filter((z) => kinds[z.zone] === "origin");
   document.querySelector("#platforms tbody").replaceChildren(...platforms.map((z) =>
-    row([z.zone, String(z.occupancy ?? "-"), z.density_per_m2 === null ? "-" : `${z.density_per_m2.toFixed(2)} /m²`, el("td", {}, `${z.los || "-"} / ${z.los_10min || "-"}`)])));
+    row([nameOf(z.zone), String(z.occupancy ?? "-"), z.density_per_m2 === null ? "-" : `${z.density_per_m2.toFixed(2)} /m²`, el("td", {}, `${z.los || "-"} / ${z.los_10min || "-"}`)])));
 }
 
-function renderCameras() {
+// ---- cameras: the main view lists only cameras with a problem; the full list is a click away.
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
+}
+
+function cameraHealth() {
   const now = Date.now() / 1000 + serverOffset;
-  document.querySelector("#cameras tbody").replaceChildren(...state.cameras.map((c) => {
+  const reporting = state.cameras.filter((c) => now - c.received <= CAMERA_STALE_S && c.clock_s !== undefined);
+  const reference = median(reporting.map((c) => c.clock_s));
+  return state.cameras.map((c) => {
     const age = Math.max(0, now - c.received);
-    const health = age > 120 ? "dead" : age > 30 ? "stale" : "ok";
-    return row([c.camera, c.zone, c.event_time.slice(11, 19), `${age.toFixed(0)} s`], { class: `camera ${health}` });
-  }));
+    const drift = reference === null || c.clock_s === undefined ? 0 : c.clock_s - reference;
+    let health = "ok", why = "";
+    if (age > CAMERA_OFFLINE_S) { health = "offline"; why = `offline: no frame for ${Math.round(age / 60)} min`; }
+    else if (age > CAMERA_STALE_S) { health = "stale"; why = `stale: no frame for ${age.toFixed(0)} s`; }
+    else if (Math.abs(drift) > CAMERA_DRIFT_S) { health = "drifting"; why = `drifting: clock ${Math.round(Math.abs(drift) / 60)} min ${drift < 0 ? "behind" : "ahead"}`; }
+    return { camera: c, age, health, why };
+  });
+}
+
+const HEALTH_ORDER = { offline: 0, stale: 1, drifting: 2, ok: 3 };
+
+function renderCameras() {
+  const all = cameraHealth().sort((a, b) => HEALTH_ORDER[a.health] - HEALTH_ORDER[b.health] || (a.camera.camera < b.camera.camera ? -1 : 1));
+  const problems = all.filter((h) => h.health !== "ok");
+  const counts = { ok: 0, drifting: 0, stale: 0, offline: 0 };
+  for (const h of all) counts[h.health] += 1;
+  const summary = `${all.length} cameras: ${counts.ok} ok · ${counts.drifting} drifting · ${counts.stale} stale · ${counts.offline} offline`;
+  document.getElementById("camera-summary").textContent = summary;
+  document.getElementById("camera-summary").className = `camera-summary${problems.length ? " bad" : ""}`;
+  document.getElementById("camera-count").textContent = `${problems.length} of ${all.length}`;
+  document.getElementById("all-cameras").textContent = `all cameras (${all.length})`;
+  const shown = problems.slice(0, CAMERA_ROWS).map((h) =>
+    row([h.camera.camera, nameOf(h.camera.zone), `${h.why} (last ${h.camera.event_time.slice(11, 16)})`], { class: `camera ${h.health}`, "data-health": h.health }));
+  if (problems.length > CAMERA_ROWS) {
+    const more = el("tr", { class: "more" });
+    more.append(el("td", { colspan: 3 }, `+ ${problems.length - CAMERA_ROWS} more: see all cameras`));
+    shown.push(more);
+  }
+  document.querySelector("#cameras tbody").replaceChildren(...shown);
+  document.getElementById("cameras-ok").hidden = problems.length > 0 || all.length === 0;
+  if (document.getElementById("cameras-dialog").open) renderAllCameras(all);
+}
+
+function renderAllCameras(all) {
+  document.getElementById("all-camera-count").textContent = `${all.length}`;
+  document.querySelector("#all-cameras-table tbody").replaceChildren(...all.map((h) =>
+    row([h.camera.camera, nameOf(h.camera.zone), h.health === "ok" ? "ok" : h.why, h.camera.event_time.slice(11, 19),
+      `${h.age.toFixed(0)} s`, h.camera.model, Number(h.camera.confidence).toFixed(2)], { class: `camera ${h.health}`, "data-health": h.health })));
+}
+
+function setupCameraDialog() {
+  const dialog = document.getElementById("cameras-dialog");
+  document.getElementById("all-cameras").addEventListener("click", () => {
+    if (!state) return;
+    dialog.showModal();
+    renderCameras();
+  });
+  document.getElementById("close-cameras").addEventListener("click", () => dialog.close());
 }
 
 function renderAudit() {
   const items = state.audit.slice(-80).reverse().map((e) => el("li", {},
-    `${new Date(e.at * 1000).toLocaleTimeString()} · ${e.who} ${e.action} · ${e.headline || e.incident} (${e.zone ?? "?"})${e.note ? ` — ${e.note}` : ""}`));
+    `${new Date(e.at * 1000).toLocaleTimeString()} · ${e.who} ${e.action} · ${e.headline || e.incident} (${e.zone ? nameOf(e.zone) : "?"})${e.note ? ` — ${e.note}` : ""}`));
   document.getElementById("audit").replaceChildren(...items);
 }
 
@@ -345,10 +366,12 @@ function setupToken() {
 
 async function start() {
   setupToken();
-  renderLegend();
-  document.getElementById("forecast-layer").addEventListener("change", scheduleRender);
+  setupCameraDialog();
+  document.getElementById("forecast-layer").addEventListener("change", () => { mapDirty = true; scheduleRender(); });
   document.getElementById("zone-select").addEventListener("change", (e) => selectZone(e.target.value));
   venue = await (await fetch("/api/venue")).json();
+  names = Object.fromEntries([...venue.places, ...venue.links].map((item) => [item.id, item.name]));
+  VenueMap.legend(document.getElementById("legend"), venue, { forecast: true, theme: "dark" });
   connect();
   setInterval(() => { if (state) renderCameras(); }, 1000);
 }
