@@ -127,6 +127,7 @@ def simulate(
     ] = None,
 ) -> None:
     """Run a match day and write summary.json, timeseries/fans Parquet and report.html."""
+    from simulator.results.names import element_names
     from simulator.results.run_files import write_run  # matplotlib: loaded only when a run is made
 
     s = load_or_exit(scenario)
@@ -137,7 +138,7 @@ def simulate(
     except SimulatorError as err:
         err_console.print(f"[bold red]run failed[/]: {err}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from err
-    console.print(kpi_table(result.summary))
+    console.print(kpi_table(result.summary, element_names(s)))
     console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
 
 

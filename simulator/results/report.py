@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.results import report_plots
+from simulator.results.summary import RunSummary
 from simulator.scenario.clock import format_clock, format_duration
 from simulator.scenario.model import Scenario
 
@@ -81,24 +82,25 @@ def busiest(group: Mapping[str, Mapping[str, Any]], count: int = BUSIEST) -> lis
 def render_report(
     *,
     scenario: Scenario,
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     timeseries: pa.Table,
     fans: pa.Table,
     seed: int,
 ) -> str:
     """The whole HTML page for one run."""
-    start, end = float(summary["start_s"]), float(summary["end_s"])
+    doc = summary.to_dict()
+    start, end = float(doc["start_s"]), float(doc["end_s"])
     marks = {
-        label: float(summary[key])
+        label: float(doc[key])
         for key, label in (("kickoff_s", "kick-off"), ("final_whistle_s", "final whistle"))
-        if summary.get(key) is not None
+        if doc.get(key) is not None
     }
-    areas, links = summary.get("areas", {}), summary.get("links", {})
+    areas, links = doc.get("areas", {}), doc.get("links", {})
     plots = {
         "occupancy": report_plots.occupancy_plot(fans, start_s=start, end_s=end, marks=marks),
         "checkpoints": report_plots.checkpoint_plot(
             timeseries,
-            sorted(summary.get("checkpoints", {})),
+            sorted(doc.get("checkpoints", {})),
             start_s=start,
             end_s=end,
             marks=marks,
@@ -115,7 +117,7 @@ def render_report(
                 end_s=end,
                 marks=marks,
             )
-    platforms = summary.get("platforms", {})
+    platforms = doc.get("platforms", {})
     if platforms:
         plots["platforms"] = report_plots.density_plot(
             timeseries,
@@ -129,13 +131,13 @@ def render_report(
     template = _environment().get_template("report.html")
     return template.render(
         scenario=scenario,
-        summary=summary,
+        summary=doc,
         seed=seed,
         plots=plots,
         areas=_ranked(areas),
         links=_ranked(links),
-        checkpoints=sorted(summary.get("checkpoints", {}).items()),
-        sectors=sector_rows(fans=fans, kickoff_s=summary.get("kickoff_s")),
+        checkpoints=sorted(doc.get("checkpoints", {}).items()),
+        sectors=sector_rows(fans=fans, kickoff_s=doc.get("kickoff_s")),
     )
 
 

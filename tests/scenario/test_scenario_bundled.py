@@ -18,7 +18,7 @@ def test_stade_mohammed_v_match_day_is_plausible() -> None:
     sim = Simulation(scenario, seed=1)
     sim.run()
     result = sim.result()
-    s = result.summary
+    s = result.summary.to_dict()
     fans = s["fans"]
     assert abs(fans["expected"] - 45_000 * 0.95) < 20  # rounded per sector
     assert fans["arrived"] == fans["expected"] == fans["seated"] == fans["left"]

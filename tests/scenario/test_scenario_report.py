@@ -105,7 +105,7 @@ def test_report_is_self_contained(tiny_run: tuple[Scenario, RunResult, str]) -> 
 
 def test_report_shows_the_summary_kpis(tiny_run: tuple[Scenario, RunResult, str]) -> None:
     _, result, html = tiny_run
-    s = result.summary
+    s = result.summary.to_dict()
     page = _parse(html)
     text = " ".join(page.text)
     assert fmt_share(s["share_seated_at_kickoff"]) in text
@@ -143,8 +143,10 @@ def test_report_shows_the_summary_kpis(tiny_run: tuple[Scenario, RunResult, str]
 def test_links_come_busiest_first(tiny_run: tuple[Scenario, RunResult, str]) -> None:
     _, result, html = tiny_run
     order = [m for m in re.findall(r'<tr id="link-([^"]+)"', html)]
-    assert order == busiest(result.summary["links"], len(result.summary["links"]))
-    peaks = [result.summary["links"][lid]["peak_density_per_m2"] for lid in order]
+    assert order == busiest(
+        result.summary.to_dict()["links"], len(result.summary.to_dict()["links"])
+    )
+    peaks = [result.summary.to_dict()["links"][lid]["peak_density_per_m2"] for lid in order]
     assert peaks == sorted(peaks, reverse=True)
 
 
@@ -195,8 +197,8 @@ def test_report_of_a_run_without_match_or_areas() -> None:
         seed=2,
     )
     page = _parse(html)
-    assert result.summary["kickoff_s"] is None
-    assert page.rows["link-c"][5] == fmt_count(result.summary["links"]["c"]["throughput"])
+    assert result.summary.to_dict()["kickoff_s"] is None
+    assert page.rows["link-c"][5] == fmt_count(result.summary.to_dict()["links"]["c"]["throughput"])
     assert "This venue has no areas." in html
     assert len(page.urls) == 3 and all(u.startswith("data:image/png") for u in page.urls)
 
@@ -206,7 +208,7 @@ def test_sector_table_matches_the_fan_records(tiny_run: tuple[Scenario, RunResul
 
     scenario, result, html = tiny_run
     page = _parse(html)
-    kickoff = result.summary["kickoff_s"]
+    kickoff = result.summary.to_dict()["kickoff_s"]
     for sector in scenario.venue.sectors:
         mine = result.fans.filter(pc.equal(result.fans["sector"], sector.id))
         early = pc.sum(pc.less_equal(mine["seated_s"], kickoff)).as_py()

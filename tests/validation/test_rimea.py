@@ -101,8 +101,8 @@ def test_rimea_10_assigned_exits_are_used() -> None:
     sectors = result.fans["sector"].to_pylist()
     gates_used = result.fans["gate"].to_pylist()
     assert all(g == {"a": "far", "b": "near"}[s] for s, g in zip(sectors, gates_used, strict=True))
-    assert result.summary["checkpoints"]["far"]["served"] == 300
-    assert result.summary["links"]["l_far"]["throughput"] == 300
+    assert result.summary.to_dict()["checkpoints"]["far"]["served"] == 300
+    assert result.summary.to_dict()["links"]["l_far"]["throughput"] == 300
 
 
 def two_bottlenecks(stair_width: float, *, stairs: bool) -> dict:
@@ -129,7 +129,7 @@ def two_bottlenecks(stair_width: float, *, stairs: bool) -> dict:
     )
     sim = Simulation(sc, seed=4)
     sim.run()
-    return sim.result().summary
+    return sim.result().summary.to_dict()
 
 
 def test_rimea_12_jam_only_before_the_first_bottleneck() -> None:
