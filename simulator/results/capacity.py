@@ -197,6 +197,8 @@ def stand_capacity(
     emergency_cap = left * evacuation_min
     if onward and onward_persons:
         emergency_cap = min(emergency_cap, onward_rate * evacuation_min * seats / onward_persons)
+    egress = max(seats / rate if rate else float("inf"), _onward_min(onward_rate, onward_persons))
+    evac = max(seats / left if left > 0 else float("inf"), _onward_min(onward_rate, onward_persons))
     emergency = Figure(
         "emergency evacuation",
         emergency_cap,
@@ -205,8 +207,6 @@ def stand_capacity(
          else "only one exit: none left when it is unavailable"),
         emergency_cap >= seats and evac <= evacuation_min,
     )  # fmt: skip
-    egress = max(seats / rate if rate else float("inf"), _onward_min(onward_rate, onward_persons))
-    evac = max(seats / left if left > 0 else float("inf"), _onward_min(onward_rate, onward_persons))
     label = _label(scenario, stand)
     return StandCapacity(
         stand, label, sectors, exits, onward, onward_persons, holding, entry, exit_fig,

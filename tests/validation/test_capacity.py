@@ -96,3 +96,17 @@ def test_rabat_egress_doors_match_the_scenario_authors_hand_sum() -> None:
     assert ground["holding"] == 68_700
     # no stand meets 8 minutes through 74 m of doors, so exit capacity is below the seats
     assert ground["exit"] < sc.venue.seats and all(r.egress_min > 8 for r in rows)
+
+
+def test_a_stand_with_wide_exits_passes_every_figure() -> None:
+    # vomitories 30 m and 24 m: 8 x (30 x 82 + 24 x 66) = 32,352; without the 30 m one:
+    # 8 x 1,584 = 12,672 >= 5,000 and 5,000 / 1,584 = 3.2 min <= 8; entry 5,280 at 4 s a fan
+    sc = load_scenario_text(
+        STAND.format(mean=4.0, door=60.0)
+        .replace("width_m: 3.0", "width_m: 30")
+        .replace("width_m: 2.4", "width_m: 24")
+    )
+    c = stand_capacity(scenario=sc, stand="conc")
+    assert c.exit.persons == pytest.approx(32352.0)
+    assert c.emergency.persons == pytest.approx(12672.0)
+    assert all(f.passes for f in c.figures()) and c.final == 5000
