@@ -145,17 +145,20 @@ def gate_capacity_h(scenario: Scenario) -> dict[str, float]:
 
 
 def entry_share(scenario: Scenario) -> dict[str, float]:
-    """Sector -> its seats' share of its gate's hourly capacity (all gates if it has none)."""
+    """Sector -> its seats' share of its gate's hourly capacity.
+
+    When any sector has no assigned gate, fans may use every gate, so all gates are pooled and
+    shared by seats across the ground (no gate's capacity is counted twice).
+    """
     caps = gate_capacity_h(scenario)
+    sectors = scenario.venue.sectors
+    if any(s.gate is None for s in sectors):
+        total, seats = sum(caps.values()), max(scenario.venue.seats, 1)
+        return {s.id: total * s.seats / seats for s in sectors}
     seats_at: dict[str | None, int] = {}
-    for s in scenario.venue.sectors:
+    for s in sectors:
         seats_at[s.gate] = seats_at.get(s.gate, 0) + s.seats
-    total = sum(caps.values())
-    out = {}
-    for s in scenario.venue.sectors:
-        cap = caps.get(s.gate, 0.0) if s.gate is not None else total
-        out[s.id] = cap * s.seats / max(seats_at[s.gate], 1)
-    return out
+    return {s.id: caps.get(s.gate or "", 0.0) * s.seats / max(seats_at[s.gate], 1) for s in sectors}
 
 
 def stand_capacity(

@@ -1,14 +1,16 @@
-"""What a person reads for an element: its label from the scenario, or its id without one."""
+"""What a person reads for an element: its label, else the map's name for it (never a bare id)."""
 
 from __future__ import annotations
 
+from simulator.results.venue_map import display_names
 from simulator.scenario.model import Scenario
 from simulator.venue.elements import venue_elements
 
 
 def element_names(scenario: Scenario) -> dict[str, str]:
     """Id -> label for every venue element, line, car park and road of the scenario."""
-    names = {e.id: e.name for e in venue_elements(scenario.venue)}
+    names = display_names(scenario.venue)
+    names.update({e.id: e.label for e in venue_elements(scenario.venue) if e.label})
     t = scenario.transport
     if t is not None:
         for line in t.lines:

@@ -43,7 +43,9 @@ def summary_document(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "generated_by": generated_by(), "units": UNITS}
 
 
-def write_run(result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path) -> list[Path]:
+def write_run(
+    result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path, evacuation: bool = False
+) -> list[Path]:
     """Write the four files of a run into ``out_dir`` (created if needed); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary_path = out_dir / "summary.json"
@@ -60,6 +62,7 @@ def write_run(result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path
         timeseries=result.timeseries,
         fans=result.fans,
         seed=seed,
+        evacuation=evacuation,
     )
     report_path.write_text(html, encoding="utf-8")
     return [summary_path, timeseries_path, fans_path, report_path]
