@@ -108,9 +108,17 @@ th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
 th:first-child, td:first-child, table.options td { text-align: left; }
 .better { color: #1a7f37; font-weight: bold; } .worse { color: #c62828; font-weight: bold; }
 .note { color: #555; } img { max-width: 100%; }
+@media print {
+  body { margin: 0; font-size: 10pt; }
+  table { font-size: 7.5pt; } th, td { padding: 0.15em 0.3em; }
+  h2, h3 { break-after: avoid; } tr, img { break-inside: avoid; }
+  thead { display: table-header-group; }
+  details > *:not(summary) { display: block; } details summary { display: none; }
+}
 </style></head><body>
 <h1>Comparison: {{ doc.scenario }}</h1>
-<p class="note">Mean over seeds with its {{ pct }}% confidence interval (Student t).
+<p class="note">Durations and waits in minutes, shares in percent, densities in persons/m².
+Mean over seeds with its {{ pct }}% confidence interval (Student t).
 Differences are variant minus baseline ({{ doc.baseline }}), paired by seed where the runs
 share seeds (common random numbers), else Welch; a difference is called better or worse only
 when its interval excludes zero.</p>

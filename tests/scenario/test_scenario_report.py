@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from scenario_helpers import TINY
@@ -294,3 +295,44 @@ def test_evacuation_report_times_each_stand() -> None:
     assert stand.minutes is not None and 0 < stand.minutes < 30
     row = page.rows["evacuation-concourse"]
     assert row[2] == fmt_minutes(stand.minutes) and row[3] == stand.verdict
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# What a table may not exceed in print: A4 (794 CSS px at 96 dpi) less Chromium's 0.4 in margins.
+A4_CONTENT_PX = 794 - 2 * 38
+
+
+def print_check(html: str, tmp_path: Path) -> tuple[int, list[str]]:
+    """Print ``html`` with headless Chromium; (pages, ids of tables wider than the page)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    page_file = tmp_path / "page.html"
+    page_file.write_text(html, encoding="utf-8")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": A4_CONTENT_PX, "height": 1000})
+            page.goto(page_file.as_uri())
+            page.emulate_media(media="print")
+            wide = page.evaluate(
+                f"""[...document.querySelectorAll('table')]
+                .filter(t => t.getBoundingClientRect().width > {A4_CONTENT_PX} + 1)
+                .map(t => t.id || t.className)"""
+            )
+            pdf = page.pdf(format="A4", print_background=True)
+        finally:
+            browser.close()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    return pages, wide
+
+
+@pytest.mark.integration
+def test_report_prints_to_a_sane_pdf(
+    tiny_run: tuple[Scenario, RunResult, str], tmp_path: Path
+) -> None:
+    _, _, html = tiny_run
+    pages, wide = print_check(html, tmp_path)
+    assert 4 <= pages <= 25, pages
+    assert wide == [], f"tables cut at the page edge: {wide}"
+    assert "break-inside: avoid" in html and "@media print" in html

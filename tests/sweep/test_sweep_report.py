@@ -73,3 +73,30 @@ def test_fmt_interval_without_bounds_shows_the_mean_only() -> None:
     assert fmt_interval({"mean": 180.0, "low": None, "high": None}, "s") == "3.00 min"
     interval = {"mean": 180.0, "low": 120.0, "high": 240.0}
     assert fmt_interval(interval, "s") == "3.00 min [2.00 min, 4.00 min]"
+
+
+@pytest.mark.integration
+def test_comparison_prints_to_a_sane_pdf(doc: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    width = 794 - 2 * 38  # A4 at 96 dpi less Chromium's default margins, CSS px
+    page_file = tmp_path / "comparison.html"
+    page_file.write_text(render_html(doc), encoding="utf-8")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 1000})
+            page.goto(page_file.as_uri())
+            page.emulate_media(media="print")
+            wide = page.evaluate(
+                f"[...document.querySelectorAll('table')]"
+                f".filter(t => t.getBoundingClientRect().width > {width} + 1).length"
+            )
+            pdf = page.pdf(format="A4", print_background=True)
+        finally:
+            browser.close()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert 1 <= pages <= 20, pages
+    assert wide == 0, "a table is cut at the page edge"
