@@ -8,6 +8,7 @@ YAML mirrors ``simulator.scenario.model`` one-to-one; the format is described in
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from simulator.scenario.model import (
     FlowCaps,
     Ingress,
     PoissonSource,
+    Reference,
     RouteChoice,
     Scenario,
     Settings,
@@ -38,7 +40,7 @@ SHARE_TOLERANCE = 1e-6
 EXTENSIONS = tuple(
     f.name for f in dataclasses.fields(Scenario) if f.name in ("transport", "interventions")
 )
-TOP_KEYS = ("description", "ingress", "egress", "sources", *EXTENSIONS)
+TOP_KEYS = ("description", "ingress", "egress", "sources", "references", *EXTENSIONS)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -112,6 +114,7 @@ def _read_scenario(
         lambda v, p: _source(r, v, p, day_start),
         positions.setdefault("sources", []),
     )
+    references = read_list(r, m, "references", "", lambda v, p: _reference(r, v, p))
     if venue is None:
         return None
     extensions = _read_extensions(r, m, day_start)
@@ -129,7 +132,21 @@ def _read_scenario(
         sources,
         description or "",
         **extensions,
+        references=references,
     )
+
+
+def _reference(r: FieldReader, value: object, path: str) -> Reference | None:
+    """One ``references:`` item: id and title required; date, url and note optional text."""
+    m = r.mapping(value, path, required=("id", "title"), optional=("date", "url", "note"))
+    if m is None:
+        return None
+    if isinstance(m.get("date"), datetime.date):  # YAML reads 2025-10-01 as a date
+        m["date"] = m["date"].isoformat()
+    fields = {k: r.string(m, k, path, default="") for k in ("id", "title", "date", "url", "note")}
+    if any(v is None for v in fields.values()):
+        return None
+    return Reference(**{k: str(v) for k, v in fields.items()})
 
 
 def _read_extensions(r: FieldReader, m: dict[str, Any], day_start: float | None) -> dict[str, Any]:

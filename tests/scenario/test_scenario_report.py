@@ -336,3 +336,40 @@ def test_report_prints_to_a_sane_pdf(
     assert 4 <= pages <= 25, pages
     assert wide == [], f"tables cut at the page edge: {wide}"
     assert "break-inside: avoid" in html and "@media print" in html
+
+
+REFERENCES = """
+references:
+  - {id: GG, title: "Guide to Safety at Sports Grounds, 6th edition", date: 2018-01-01,
+     url: "https://sgsa.org.uk", note: exit rates and egress time}
+  - {id: EST, title: Estimates by the scenario author}
+"""
+
+
+def test_references_reach_the_assumptions_table(tmp_path: Path) -> None:
+    from simulator.scenario.loader import load_scenario_text
+
+    text = TINY.read_text(encoding="utf-8") + REFERENCES
+    scenario = load_scenario_text(text)
+    assert [r.id for r in scenario.references] == ["GG", "EST"]
+    assert scenario.references[0].date == "2018-01-01"
+    result = _run(scenario, seed=1)
+    html = render_report(
+        scenario=scenario,
+        summary=result.summary,
+        timeseries=result.timeseries,
+        fans=result.fans,
+        seed=1,
+    )
+    assert 'id="references"' in html and "Estimates by the scenario author" in html
+
+
+def test_a_bad_reference_names_the_field() -> None:
+    from simulator.errors import ScenarioError
+    from simulator.scenario.loader import load_scenario_text
+
+    text = TINY.read_text(encoding="utf-8") + "references:\n  - {id: X, titel: oops}\n"
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_text(text)
+    paths = [p.path for p in err.value.problems]
+    assert "references[0].titel" in paths and "references[0].title" in paths
