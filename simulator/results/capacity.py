@@ -20,9 +20,11 @@ place of safety are a second stage, shared with any stand that feeds into it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from simulator.results.names import element_names
 from simulator.scenario.model import Link, Scenario
 
 EGRESS_MIN = 8.0  # Green Guide 10.7: normal maximum egress time from viewing accommodation
@@ -104,8 +106,9 @@ def lane_rate_h(scenario: Scenario, gate: str) -> tuple[int, float]:
     return cp.lanes, min(3600.0 / mean, TURNSTILE_MAX_H) if mean > 0 else TURNSTILE_MAX_H
 
 
-def _exit(link: Link) -> Exit:
-    return Exit(link.id, link.label or link.id, link.width_m, exit_rate(link))
+def _exit(link: Link, names: Mapping[str, str] | None = None) -> Exit:
+    label = link.label or (names or {}).get(link.id, link.id)
+    return Exit(link.id, label, link.width_m, exit_rate(link))
 
 
 def stands(scenario: Scenario) -> dict[str, list[tuple[str, Link]]]:
@@ -170,8 +173,12 @@ def stand_capacity(
     seats_of = {s.id: s.seats for s in scenario.venue.sectors}
     sectors = tuple(dict.fromkeys(sid for sid, _ in members))
     seats = sum(seats_of[s] for s in sectors)
-    exits = tuple(_exit(link) for _, link in members)
-    onward = onward_exits(scenario, stand)
+    names = element_names(scenario)
+    exits = tuple(_exit(link, names) for _, link in members)
+    onward = tuple(
+        dataclasses.replace(e, label=names.get(e.link, e.label))
+        for e in onward_exits(scenario, stand)
+    )
     feeding = [o for o in groups if o != stand and stand in _targets(scenario, o)]
     onward_persons = seats + sum(seats_of[s] for o in feeding for s, _ in groups[o])
     rate = sum(e.persons_per_min for e in exits)
@@ -181,7 +188,7 @@ def stand_capacity(
         "entry",
         entry_cap,
         "lanes x rate per lane x 1 h, shared by seats",
-        _entry_inputs(scenario, sectors),
+        _entry_inputs(scenario, sectors, names),
         entry_cap >= seats,
     )
     exit_cap = rate * EGRESS_MIN
@@ -210,7 +217,7 @@ def stand_capacity(
          else "only one exit: none left when it is unavailable"),
         emergency_cap >= seats and evac <= evacuation_min,
     )  # fmt: skip
-    label = _label(scenario, stand)
+    label = names.get(stand, stand)
     return StandCapacity(
         stand, label, sectors, exits, onward, onward_persons, holding, entry, exit_fig,
         emergency, egress, evac,
@@ -248,19 +255,12 @@ def _onward_min(rate: float, persons: int) -> float:
     return persons / rate if rate > 0 else 0.0
 
 
-def _label(scenario: Scenario, node: str) -> str:
-    for a in scenario.venue.areas:
-        if a.id == node:
-            return a.label or a.id
-    return node
-
-
-def _entry_inputs(scenario: Scenario, sectors: tuple[str, ...]) -> str:
+def _entry_inputs(scenario: Scenario, sectors: tuple[str, ...], names: Mapping[str, str]) -> str:
     gates = sorted({s.gate for s in scenario.venue.sectors if s.id in sectors and s.gate})
     parts = []
     for g in gates:
         lanes, rate = lane_rate_h(scenario, g)
-        parts.append(f"{g}: {lanes} lanes x {rate:.0f}/h")
+        parts.append(f"{names.get(g, g)}: {lanes} lanes x {rate:.0f}/h")
     return "; ".join(parts) or "no gate assigned: all gates shared by seats"
 
 
