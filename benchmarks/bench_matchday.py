@@ -50,7 +50,7 @@ def test_engine_match_day(benchmark, stadium: tuple[str, Scenario]) -> None:
     sim = benchmark.pedantic(engine_day, args=(scenario,), rounds=3 if size == "large" else 1)
     span = scenario.settings.end_s - scenario.settings.start_s
     record_rates(benchmark, sim.world.events, span, started)
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     benchmark.extra_info["time_to_clear_s"] = round(summary["time_to_clear_s"])
     assert summary["fans"]["left"] == summary["fans"]["expected"]
 

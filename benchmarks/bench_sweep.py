@@ -60,7 +60,7 @@ def test_replication(benchmark: Any, scenario_file: Path) -> None:
     def one() -> dict[str, Any]:
         sim = Simulation(scenario, seed=1)
         sim.run()
-        return sim.result().summary
+        return sim.result().summary.to_dict()
 
     summary = benchmark.pedantic(one, rounds=2, iterations=1)
     assert summary["fans"]["arrived"] == summary["fans"]["expected"]

@@ -49,7 +49,7 @@ def match_day(scenario: Scenario) -> Simulation:
 def record(benchmark, sim: Simulation, started: float) -> None:  # type: ignore[no-untyped-def]
     stats = getattr(benchmark, "stats", None)
     wall = stats.stats.mean if stats is not None else time.perf_counter() - started
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     benchmark.extra_info["wall_s"] = round(wall, 3)
     benchmark.extra_info["cpu_s_per_round"] = [round(c, 2) for c in CPU_S]
     CPU_S.clear()
@@ -67,7 +67,7 @@ def test_benslimane_with_transport(benchmark, benslimane: tuple[str, Scenario]) 
     started = time.perf_counter()
     sim = benchmark.pedantic(match_day, args=(scenario,), rounds=3 if size == "large" else 1)
     record(benchmark, sim, started)
-    fans = sim.result().summary["fans"]
+    fans = sim.result().summary.to_dict()["fans"]
     assert fans["left"] == fans["expected"]  # everyone got a train, a bus or their car out
 
 
@@ -79,5 +79,5 @@ def test_benslimane_without_transport(benchmark, benslimane: tuple[str, Scenario
     started = time.perf_counter()
     sim = benchmark.pedantic(match_day, args=(bare,), rounds=3 if size == "large" else 1)
     record(benchmark, sim, started)
-    fans = sim.result().summary["fans"]
+    fans = sim.result().summary.to_dict()["fans"]
     assert fans["left"] == fans["expected"]

@@ -125,19 +125,32 @@ def simulate(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default runs/<scenario>-seed<N>).")
     ] = None,
+    evacuation: Annotated[
+        bool,
+        typer.Option(
+            help="Emergency evacuation: every stand released at the final whistle, the widest "
+            "exit of each stand closed; the report times each stand against 2.5-8 minutes."
+        ),
+    ] = False,
 ) -> None:
     """Run a match day and write summary.json, timeseries/fans Parquet and report.html."""
+    from simulator.results.names import element_names
     from simulator.results.run_files import write_run  # matplotlib: loaded only when a run is made
 
     s = load_or_exit(scenario)
     out_dir = out if out is not None else default_out_dir(scenario, seed)
     try:
+        if evacuation:
+            from simulator.results.evacuation import evacuation_scenario
+
+            s = evacuation_scenario(s)
+            out_dir = out if out is not None else out_dir.with_name(out_dir.name + "-evacuation")
         result = _run_with_progress(s, seed)
-        files = write_run(result, scenario=s, seed=seed, out_dir=out_dir)
+        files = write_run(result, scenario=s, seed=seed, out_dir=out_dir, evacuation=evacuation)
     except SimulatorError as err:
         err_console.print(f"[bold red]run failed[/]: {err}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from err
-    console.print(kpi_table(result.summary))
+    console.print(kpi_table(result.summary, element_names(s)))
     console.print(f"wrote {', '.join(str(f) for f in files)}", highlight=False)
 
 

@@ -10,6 +10,7 @@ the uninterrupted run bit for bit. Transport and levers are engine parts
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from simulator.results.records import (
     link_stats,
     timeseries_table,
 )
+from simulator.results.summary import RunSummary
 from simulator.scenario.model import Scenario
 from simulator.transport.inbound import group_arrivals
 from simulator.transport.kpis import transport_kpis
@@ -55,7 +57,7 @@ P = TypeVar("P", bound=Part)
 class RunResult:
     """What a run produced: the summary KPIs and the two tables."""
 
-    summary: dict[str, Any]
+    summary: RunSummary  # typed; ``summary.to_dict()`` is the JSON of summary.json
     timeseries: pa.Table
     fans: pa.Table
 
@@ -252,6 +254,7 @@ class Simulation:
         sc, w = self.scenario, self.world
         fans = fans_table(w.parties, self.network, [c.id for c in sc.venue.checkpoints])
         timeseries = timeseries_table(w)
+        los = los_minutes(timeseries=timeseries, interval_s=sc.settings.sample_interval_s)
         summary = summarize(
             scenario=sc,
             seed=self.seed,
@@ -261,18 +264,16 @@ class Simulation:
             timeseries=timeseries,
             links=link_stats(w, [link.id for link in sc.venue.links]),
             checkpoints=checkpoint_stats(w, [c.id for c in sc.venue.checkpoints]),
+            los=los,
         )
         if sc.transport is not None:
-            summary.update(
-                transport_kpis(
-                    state=w.transport,
-                    transport=sc.transport,
-                    platform_ids=[self.network.elements[p.node].id for p in w.transport.platforms],
-                    los=los_minutes(
-                        timeseries=timeseries, interval_s=sc.settings.sample_interval_s
-                    ),
-                    final_whistle_s=sc.egress.final_whistle_s if sc.egress else None,
-                    time_to_clear_s=summary["time_to_clear_s"],
-                )
+            transport = transport_kpis(
+                state=w.transport,
+                transport=sc.transport,
+                platform_ids=[self.network.elements[p.node].id for p in w.transport.platforms],
+                los=los,
+                final_whistle_s=sc.egress.final_whistle_s if sc.egress else None,
+                time_to_clear_s=summary.time_to_clear_s,
             )
+            summary = dataclasses.replace(summary, transport=transport)
         return RunResult(summary, timeseries, fans)

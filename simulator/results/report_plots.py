@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -110,14 +110,15 @@ def density_plot(
     start_s: float,
     end_s: float,
     marks: MARKS,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """Density of the given elements with the Fruin LoS bands of ``scale`` shaded behind."""
+    """Density of the given elements (by label) with the Fruin LoS bands of ``scale`` behind."""
     fig, (ax,) = _figure(1)
     peak = 0.0
     for eid in elements:
         times, density = _series(timeseries, eid, "density_per_m2")
         peak = max(peak, float(density.max(initial=0.0)))
-        ax.plot(times, density, linewidth=1.3, label=eid, zorder=3)
+        ax.plot(times, density, linewidth=1.3, label=(names or {}).get(eid, eid), zorder=3)
     top = max(peak * 1.15, density_at_level("D", scale))
     edges = [density_at_level(level, scale) for level in LEVELS] + [max(top, 1e9)]
     for level, low, high in zip(LEVELS, edges[:-1], edges[1:], strict=True):
@@ -164,4 +165,82 @@ def occupancy_plot(fans: pa.Table, *, start_s: float, end_s: float, marks: MARKS
     _clock_axis(ax, start_s, end_s)
     _marks(ax, marks)
     _legend(ax, 4)
+    return _data_uri(fig)
+
+
+def checkpoint_heatmap(
+    timeseries: pa.Table,
+    checkpoints: Sequence[tuple[str, str]],
+    *,
+    start_s: float,
+    end_s: float,
+    marks: MARKS,
+) -> str:
+    """Persons queuing at each gate (rows, by label) over the clock: readable at 20+ gates."""
+    fig = Figure(figsize=(10, 1.2 + 0.28 * max(len(checkpoints), 3)))
+    ax = fig.subplots()
+    grid = np.arange(start_s, end_s + 1.0, 60.0)
+    rows = []
+    for cid, _ in checkpoints:
+        times, queue = _series(timeseries, cid, "occupancy")
+        rows.append(np.interp(grid / 3600.0, times, queue) if times.size else grid * 0.0)
+    data = np.array(rows) if rows else np.zeros((1, grid.size))
+    extent = (start_s / 3600.0, end_s / 3600.0, len(checkpoints) - 0.5, -0.5)
+    image = ax.imshow(data, aspect="auto", cmap="magma_r", extent=extent, interpolation="nearest")
+    ax.set_yticks(range(len(checkpoints)), [name for _, name in checkpoints], fontsize=7)
+    fig.colorbar(image, ax=ax, label="persons queuing", pad=0.01)
+    ax.set_title("Queue at each gate (persons waiting or in screening)")
+    _clock_axis(ax, start_s, end_s)
+    ax.grid(False)
+    _marks(ax, marks)
+    return _data_uri(fig)
+
+
+def cumulative_entries_plot(
+    fans: pa.Table,
+    checkpoints: Sequence[tuple[str, str]],
+    *,
+    start_s: float,
+    end_s: float,
+    marks: MARKS,
+) -> str:
+    """Fans through each gate so far: one small panel per gate, same axes, four across."""
+    cols = 4
+    n = max(len(checkpoints), 1)
+    nrows = (n + cols - 1) // cols
+    fig = Figure(figsize=(10, 1.5 * nrows + 0.4))
+    axes = fig.subplots(nrows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    gate = np.asarray(fans["gate"].to_pylist(), dtype=object)
+    screened = fans["service_start_s"].to_numpy(zero_copy_only=False).astype(float)
+    grid = np.linspace(start_s, end_s, 300)
+    for ax, (cid, name) in zip(axes, checkpoints, strict=False):
+        times = np.sort(screened[(gate == cid) & ~np.isnan(screened)])
+        ax.plot(grid / 3600.0, np.searchsorted(times, grid, side="right"), linewidth=1.2)
+        ax.set_title(name, fontsize=8)
+        for t in marks.values():
+            ax.axvline(t / 3600.0, color="#999999", linestyle="--", linewidth=0.7)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: format_clock(x * 3600.0)))
+        ax.grid(True, color="#eeeeee", linewidth=0.5)
+    for ax in axes[len(checkpoints) :]:
+        ax.set_visible(False)
+    axes[0].set_ylabel("fans entered", fontsize=8)
+    fig.suptitle("Cumulative entries per gate (fans screened so far)", fontsize=10)
+    return _data_uri(fig)
+
+
+def journey_plot(minutes: dict[str, np.ndarray]) -> str:
+    """Distribution of each leg's duration (minutes), one panel per leg."""
+    fig = Figure(figsize=(10, 2.8))
+    axes = fig.subplots(1, len(minutes), squeeze=False).ravel()
+    for ax, (leg, values) in zip(axes, minutes.items(), strict=True):
+        if values.size:
+            ax.hist(values, bins=40, color="#3b6db3")
+            for q, style in ((50, "-"), (95, "--")):
+                ax.axvline(float(np.percentile(values, q)), color="#222222", linestyle=style,
+                           linewidth=0.9, label=f"p{q}")  # fmt: skip
+            ax.legend(fontsize=7)
+        ax.set_title(leg, fontsize=9)
+        ax.set_xlabel("minutes")
+        ax.set_ylabel("fans")
     return _data_uri(fig)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from simulator import RunResult
 
 UNITS = {
+    "format_version": "2: see simulator.results.summary for what changed between versions",
     "times": "seconds since local midnight of the match day (*_s)",
     "durations": "seconds (*_wait_s, time_to_clear_s)",
     "density_per_m2": "persons per square metre",
@@ -42,11 +43,13 @@ def summary_document(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "generated_by": generated_by(), "units": UNITS}
 
 
-def write_run(result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path) -> list[Path]:
+def write_run(
+    result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path, evacuation: bool = False
+) -> list[Path]:
     """Write the four files of a run into ``out_dir`` (created if needed); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary_path = out_dir / "summary.json"
-    text = json.dumps(summary_document(result.summary), sort_keys=True, indent=2)
+    text = json.dumps(summary_document(result.summary.to_dict()), sort_keys=True, indent=2)
     summary_path.write_text(text + "\n", encoding="utf-8")
     timeseries_path = out_dir / "timeseries.parquet"
     pq.write_table(result.timeseries, timeseries_path)
@@ -59,6 +62,7 @@ def write_run(result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path
         timeseries=result.timeseries,
         fans=result.fans,
         seed=seed,
+        evacuation=evacuation,
     )
     report_path.write_text(html, encoding="utf-8")
     return [summary_path, timeseries_path, fans_path, report_path]

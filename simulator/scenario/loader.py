@@ -7,6 +7,7 @@ YAML mirrors ``simulator.scenario.model`` one-to-one; the format is described in
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from simulator.scenario.model import (
     FlowCaps,
     Ingress,
     PoissonSource,
+    Reference,
     RouteChoice,
     Scenario,
     Settings,
@@ -34,7 +36,7 @@ __all__ = ["load_scenario", "load_scenario_text", "validate_file", "validate_tex
 SHARE_TOLERANCE = 1e-6
 # Sections read by their own package's reader (simulator.transport.reader, levers.reader).
 SECTIONS = ("transport", "interventions")
-TOP_KEYS = ("description", "ingress", "egress", "sources", *SECTIONS)
+TOP_KEYS = ("description", "ingress", "egress", "sources", "references", *SECTIONS)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -108,6 +110,7 @@ def _read_scenario(
         lambda v, p: _source(r, v, p, day_start),
         positions.setdefault("sources", []),
     )
+    references = read_list(r, m, "references", "", lambda v, p: _reference(r, v, p))
     if venue is None:
         return None
     extensions = _read_extensions(r, m, day_start)
@@ -125,7 +128,21 @@ def _read_scenario(
         sources,
         description or "",
         **extensions,
+        references=references,
     )
+
+
+def _reference(r: FieldReader, value: object, path: str) -> Reference | None:
+    """One ``references:`` item: id and title required; date, url and note optional text."""
+    m = r.mapping(value, path, required=("id", "title"), optional=("date", "url", "note"))
+    if m is None:
+        return None
+    if isinstance(m.get("date"), datetime.date):  # YAML reads 2025-10-01 as a date
+        m["date"] = m["date"].isoformat()
+    fields = {k: r.string(m, k, path, default="") for k in ("id", "title", "date", "url", "note")}
+    if any(v is None for v in fields.values()):
+        return None
+    return Reference(**{k: str(v) for k, v in fields.items()})
 
 
 def _read_extensions(r: FieldReader, m: dict[str, Any], day_start: float | None) -> dict[str, Any]:

@@ -250,6 +250,17 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A published source a scenario's figures rest on; the report lists it."""
+
+    id: str
+    title: str
+    date: str = ""
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything a run needs except the seed."""
 
@@ -263,3 +274,4 @@ class Scenario:
     description: str = ""
     transport: Transport | None = None  # lines, car parks, roads (simulator.transport)
     interventions: tuple[Intervention, ...] = ()  # what-if levers with time windows
+    references: tuple[Reference, ...] = ()  # published sources of the figures (``references:``)

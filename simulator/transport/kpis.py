@@ -1,7 +1,7 @@
 """Transport's share of the records: time-series rows per line and the summary sections.
 
 Pure functions of the run's ``TransportState`` (and the per-element LoS already computed from
-the time series), returning plain JSON-ready values.
+the time series); the summary sections come back as typed ``TransportKpis``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
+from simulator.results.kpis import wait_kpis
+from simulator.results.summary import (
+    CarParkKpis,
+    LineKpis,
+    LosKpis,
+    PlatformKpis,
+    RoadKpis,
+    TransportKpis,
+)
 from simulator.transport.model import Transport
 from simulator.transport.state import TransportState
 
@@ -41,78 +48,60 @@ def sample_lines(
         veh.departed, veh.wait_sum, veh.wait_n = 0, 0.0, 0
 
 
-def _waits(waits: list[float]) -> dict[str, float]:
-    arr = np.asarray(waits, dtype=float)
-    if not arr.size:
-        return {"mean_wait_s": 0.0, "p50_wait_s": 0.0, "p95_wait_s": 0.0, "max_wait_s": 0.0}
-    p50, p95 = np.percentile(arr, [50, 95])
-    return {
-        "mean_wait_s": float(arr.mean()),
-        "p50_wait_s": float(p50),
-        "p95_wait_s": float(p95),
-        "max_wait_s": float(arr.max()),
-    }
-
-
 def transport_kpis(
     *,
     state: TransportState,
     transport: Transport,
     platform_ids: list[str],
-    los: Mapping[str, dict[str, Any]],
+    los: Mapping[str, LosKpis],
     final_whistle_s: float | None,
     time_to_clear_s: float | None,
-) -> dict[str, Any]:
-    """The additive summary keys: platforms, lines, car_parks, roads, time_to_leave_area_s."""
-    platforms = {}
-    for pid, plat in zip(platform_ids, state.platforms, strict=True):
-        platforms[pid] = {
-            "lines": [ln.id for ln in transport.lines if ln.platform == pid],
-            "hold": int(plat.hold) if plat.hold is not None else None,
-            "peak_queue": int(plat.peak_queue),
-            "boarded": len(plat.waits),
-            **_waits(plat.waits),
-            **{k: los[pid][k] for k in los.get(pid, {})},
-        }
+) -> TransportKpis:
+    """The transport sections of the summary: platforms, lines, car parks, roads, leaving."""
+    platforms = {
+        pid: PlatformKpis(
+            lines=tuple(ln.id for ln in transport.lines if ln.platform == pid),
+            hold=int(plat.hold) if plat.hold is not None else None,
+            peak_queue=int(plat.peak_queue),
+            boarded=len(plat.waits),
+            waits=wait_kpis(plat.waits, with_mean=True),
+            los=los.get(pid),
+        )
+        for pid, plat in zip(platform_ids, state.platforms, strict=True)
+    }
     lines = {
-        ln.id: {
-            "trips": int(v.trips),
-            "departures": int(v.departures),
-            "passengers": int(v.passengers),
-            "peak_load": int(v.peak_load),
-            "mean_load": float(v.passengers / v.trips) if v.trips else 0.0,
-            "capacity": int(v.capacity),
-        }
+        ln.id: LineKpis(
+            trips=int(v.trips),
+            departures=int(v.departures),
+            passengers=int(v.passengers),
+            peak_load=int(v.peak_load),
+            mean_load=float(v.passengers / v.trips) if v.trips else 0.0,
+            capacity=int(v.capacity),
+        )
         for ln, v in zip(transport.lines, state.vehicles, strict=True)
     }
     car_parks = {
-        cp.id: {
-            "spaces": int(cp.spaces),
-            "cars_in": int(c.cars_in),
-            "peak_parked": int(c.peak_parked),
-            "overflow": int(c.overflow),
-            "cars_out": int(c.cars_out),
-            "peak_queue": int(c.peak_queue),
-            **_waits(c.waits),
-        }
+        cp.id: CarParkKpis(
+            spaces=int(cp.spaces),
+            cars_in=int(c.cars_in),
+            peak_parked=int(c.peak_parked),
+            overflow=int(c.overflow),
+            cars_out=int(c.cars_out),
+            peak_queue=int(c.peak_queue),
+            waits=wait_kpis(c.waits, with_mean=True),
+        )
         for cp, c in zip(transport.car_parks, state.cars, strict=True)
     }
     roads = {
-        r.id: {
-            "vehicles_pcu": float(f.vehicles),
-            "peak_volume_to_capacity": float(f.peak_ratio),
-            "free_time_s": float(r.free_time_s),
-            "max_travel_time_s": float(f.max_time),
-        }
+        r.id: RoadKpis(
+            vehicles_pcu=float(f.vehicles),
+            peak_volume_to_capacity=float(f.peak_ratio),
+            free_time_s=float(r.free_time_s),
+            max_travel_time_s=float(f.max_time),
+        )
         for r, f in zip(transport.roads, state.roads, strict=True)
     }
     leave = None  # like time_to_clear_s: only once every ticket holder has left
     if final_whistle_s is not None and time_to_clear_s is not None:
         leave = float(max(time_to_clear_s, state.last_out - final_whistle_s))
-    return {
-        "platforms": platforms,
-        "lines": lines,
-        "car_parks": car_parks,
-        "roads": roads,
-        "time_to_leave_area_s": leave,
-    }
+    return TransportKpis(platforms, lines, car_parks, roads, leave)

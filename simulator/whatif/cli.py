@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator.errors import Problem, ScenarioError, SimulatorError
+from simulator.results.units import NOT_APPLICABLE
 from simulator.whatif.compare import Group, RunDirError, comparison, read_run_dirs
 from simulator.whatif.comparison_report import fmt_interval, write_report
 from simulator.whatif.sweep import (
@@ -75,7 +76,8 @@ def _print_problems(problems: list[Problem]) -> None:
 
 def _print_headline(doc: Mapping[str, Any]) -> None:
     names = [g["name"] for g in doc["groups"]]
-    table = Table(title=f"{doc['scenario']}: mean [95% CI]; variant − {doc['baseline']}")
+    title = f"{doc['scenario']}: mean [95% CI]; variant − {doc['baseline']}; durations in min"
+    table = Table(title=title)
     table.add_column("KPI")
     for name in names:
         table.add_column(name, justify="right")
@@ -83,6 +85,9 @@ def _print_headline(doc: Mapping[str, Any]) -> None:
         cells = [fmt_interval(kpi["estimates"][names[0]], kpi["unit"])]
         for name in names[1:]:
             diff = kpi["differences"][name]
+            if diff["verdict"] == NOT_APPLICABLE:
+                cells.append(NOT_APPLICABLE)
+                continue
             text = fmt_interval(diff, kpi["unit"], signed=True)
             cells.append(f"{text} ({diff['verdict']})")
         table.add_row(kpi["label"], *cells)

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from simulator.errors import Problem, SimulatorError
+from simulator.results.summary import RunSummary
+from simulator.results.units import NOT_APPLICABLE
 from simulator.whatif.stats import (
     CONFIDENCE,
     Estimate,
@@ -61,7 +63,7 @@ class Group:
     """One option's replications: seed -> summary."""
 
     name: str
-    summaries: Mapping[int, Mapping[str, Any]]
+    summaries: Mapping[int, RunSummary]
     description: str = ""
     source: str = ""
 
@@ -87,7 +89,7 @@ HEADLINE = (
     ),
     Kpi(
         "minutes_at_los_e_or_f",
-        "area-minutes at LoS E or F (all areas and links)",
+        "element-minutes at LoS E or F (areas, links, queue pens, platforms)",
         "min",
         "lower",
         True,
@@ -103,10 +105,10 @@ _ELEMENT_KPIS: dict[str, tuple[str, str, Better]] = {
     "peak_density_per_m2": ("peak density", "/m²", "lower"),
     "minutes_at_los_e": ("minutes at LoS E", "min", "lower"),
     "minutes_at_los_f": ("minutes at LoS F", "min", "lower"),
-    "throughput": ("throughput", "fans", None),
+    "throughput": ("fans who walked the link", "fans", None),
     "mean_occupancy": ("mean occupancy", "fans", None),
     "max_occupancy": ("max occupancy", "fans", None),
-    "share_time_full": ("share of time full", "share", "lower"),
+    "share_time_full": ("share of time at jam capacity", "share", "lower"),
 }
 _ELEMENT_GROUPS = ("checkpoints", "areas", "links", "platforms", "car_parks")
 
@@ -117,44 +119,39 @@ def _number(value: object) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _elements(summary: Mapping[str, Any], group: str) -> Mapping[str, Mapping[str, Any]]:
-    value = summary.get(group)
-    return value if isinstance(value, Mapping) else {}
+def _element_rows(summary: RunSummary) -> dict[str, dict[str, dict[str, object]]]:
+    """Per group and element, the flat metrics of summary.json (the same names as there)."""
+    doc = summary.to_dict()
+    return {g: doc[g] for g in _ELEMENT_GROUPS if isinstance(doc.get(g), dict)}
 
 
-def _worst(summary: Mapping[str, Any], groups: Sequence[str], metric: str) -> float | None:
-    values = [
-        _number(stats.get(metric))
-        for group in groups
-        for stats in _elements(summary, group).values()
-    ]
-    defined = [v for v in values if v is not None]
-    return max(defined) if defined else None
+def kpi_values(summary: RunSummary) -> dict[str, float | None]:
+    """Every KPI of one run, keyed like ``checkpoints.gate_1.p95_wait_s`` (headline keys bare).
 
-
-def kpi_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """Every KPI of one run, keyed like ``checkpoints.gate_1.p95_wait_s`` (headline keys bare)."""
-    los = [
-        _number(stats.get(m))
-        for group in ("areas", "links")
-        for stats in _elements(summary, group).values()
-        for m in ("minutes_at_los_e", "minutes_at_los_f")
-    ]
+    The headline KPIs are the summary's own definitions (``RunSummary.worst_*``,
+    ``minutes_at_los_e_or_f``); a KPI that does not apply to the scenario (no transport, no
+    ingress, no egress) is left out rather than reported as missing.
+    """
+    h = summary.header
+    worst_wait = summary.worst_checkpoint_wait()
+    worst_density = summary.worst_density()
     values: dict[str, float | None] = {
-        "share_seated_at_kickoff": _number(summary.get("share_seated_at_kickoff")),
-        "time_to_clear_s": _number(summary.get("time_to_clear_s")),
-        "time_to_leave_area_s": _number(summary.get("time_to_leave_area_s")),
-        "worst_p95_wait_s": _worst(summary, ("checkpoints",), "p95_wait_s"),
-        "worst_platform_p95_wait_s": _worst(summary, ("platforms", "car_parks"), "p95_wait_s"),
-        "worst_peak_density_per_m2": _worst(summary, _ELEMENT_GROUPS, "peak_density_per_m2"),
-        "minutes_at_los_e_or_f": sum(v for v in los if v is not None) if los else None,
+        "worst_p95_wait_s": None if worst_wait is None else worst_wait.value,
+        "worst_peak_density_per_m2": None if worst_density is None else worst_density.value,
+        "minutes_at_los_e_or_f": summary.minutes_at_los_e_or_f(),
     }
-    raw_fans = summary.get("fans")
-    fans: Mapping[str, Any] = raw_fans if isinstance(raw_fans, Mapping) else {}
+    if h.kickoff_s is not None:
+        values["share_seated_at_kickoff"] = _number(summary.share_seated_at_kickoff)
+    if h.final_whistle_s is not None:
+        values["time_to_clear_s"] = _number(summary.time_to_clear_s)
+    if summary.transport is not None:
+        values["time_to_leave_area_s"] = _number(summary.time_to_leave_area_s)
+        platform = summary.worst_platform_wait()
+        values["worst_platform_p95_wait_s"] = None if platform is None else platform.value
     for key in _FANS:
-        values[f"fans.{key}"] = _number(fans.get(key))
-    for group in _ELEMENT_GROUPS:
-        for element, stats in sorted(_elements(summary, group).items()):
+        values[f"fans.{key}"] = _number(getattr(summary.fans, key))
+    for group, elements in _element_rows(summary).items():
+        for element, stats in sorted(elements.items()):
             for metric in _ELEMENT_KPIS:
                 if metric in stats:
                     values[f"{group}.{element}.{metric}"] = _number(stats[metric])
@@ -173,7 +170,9 @@ def describe_kpi(key: str) -> Kpi:
     return Kpi(key, f"{parts[1]}: {label}", unit, better)
 
 
-def _verdict(kpi: Kpi, diff: Estimate) -> str:
+def _verdict(kpi: Kpi, diff: Estimate, applies: bool = True) -> str:
+    if not applies:
+        return NOT_APPLICABLE
     if diff.low is None or diff.high is None:
         return "too few seeds"
     if not diff.excludes_zero():
@@ -199,8 +198,12 @@ def _difference(
     return {
         **diff.to_dict(),
         "method": "paired" if paired else "welch",
-        "verdict": _verdict(kpi, diff),
+        "verdict": _verdict(kpi, diff, _defined(mine) or _defined(theirs)),
     }
+
+
+def _defined(values: Mapping[int, float | None]) -> bool:
+    return any(v is not None for v in values.values())
 
 
 def comparison(
@@ -270,14 +273,14 @@ def comparison(
 
 
 def _scenario_name(groups: Sequence[Group]) -> str:
-    names = sorted({str(s.get("scenario", "")) for g in groups for s in g.summaries.values()})
+    names = sorted({s.header.scenario or "" for g in groups for s in g.summaries.values()})
     return " / ".join(n for n in names if n)
 
 
 _SEED_DIR = re.compile(r"^seed_(\d+)$")
 
 
-def _read_summary(path: Path, problems: list[Problem]) -> Mapping[str, Any] | None:
+def _read_summary(path: Path, problems: list[Problem]) -> RunSummary | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -290,7 +293,12 @@ def _read_summary(path: Path, problems: list[Problem]) -> Mapping[str, Any] | No
     if isinstance(seed, bool) or not isinstance(seed, int):
         problems.append(Problem(str(path), "seed", "the run's integer seed", repr(seed)))
         return None
-    return data
+    try:
+        return RunSummary.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        expected = "a run summary written by matchday simulate or sweep"
+        problems.append(Problem(str(path), "(summary)", expected, f"{type(err).__name__}: {err}"))
+        return None
 
 
 def _group_meta(folder: Path) -> tuple[str | None, str]:
@@ -308,7 +316,7 @@ def _group_meta(folder: Path) -> tuple[str | None, str]:
 
 
 def _groups_in(run_dir: Path, prefix: bool, problems: list[Problem]) -> list[Group]:
-    folders: dict[Path, dict[int, Mapping[str, Any]]] = {}
+    folders: dict[Path, dict[int, RunSummary]] = {}
     known_problems = len(problems)
     for path in sorted(run_dir.rglob("summary.json")):
         folder = path.parent.parent if _SEED_DIR.match(path.parent.name) else path.parent
@@ -316,11 +324,12 @@ def _groups_in(run_dir: Path, prefix: bool, problems: list[Problem]) -> list[Gro
         if summary is None:
             continue
         runs = folders.setdefault(folder, {})
-        if summary["seed"] in runs:
+        seed = summary.header.seed
+        if seed in runs:
             expected = f"one summary per seed in {folder}"
-            problems.append(Problem(str(path), "seed", expected, f"seed {summary['seed']} twice"))
+            problems.append(Problem(str(path), "seed", expected, f"seed {seed} twice"))
             continue
-        runs[summary["seed"]] = summary
+        runs[seed] = summary
     if not folders and len(problems) == known_problems:
         expected = "summary.json (from matchday simulate) or runs/<variant>/seed_<n>/summary.json"
         problems.append(Problem(str(run_dir), "(directory)", expected, "no summary.json in it"))

@@ -21,19 +21,24 @@ import jinja2
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from simulator.results.units import NOT_APPLICABLE
+
 _VERDICT_COLOURS = {"better": "#1a7f37", "worse": "#c62828"}
 _NEUTRAL = "#555555"
 
 
 def fmt(value: float | None, unit: str, *, signed: bool = False) -> str:
-    """A number as a planner reads it: shares in %, seconds and counts without noise digits.
+    """A number as a planner reads it: shares in %, durations in minutes, counts bare.
 
-    A value that rounds to zero at the shown precision is printed unsigned ("0.00 s", not
-    "-0.00 s"), so an identical result under common random numbers reads as identical.
+    Durations are stored in seconds (unit "s") and shown in minutes, as in the run report and
+    the terminal. A value that rounds to zero at the shown precision is printed unsigned
+    ("0.00 min", not "-0.00 min"), so an identical result under common random numbers reads as
+    identical.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    scaled, suffix = (value * 100, "%") if unit == "share" else (value, f" {unit}")
+    factor, shown = _scale(unit)
+    scaled, suffix = value * factor, ("%" if unit == "share" else f" {shown}")
     if unit in ("fans", ""):
         suffix = ""
     digits = 1 if unit == "share" else 0 if abs(scaled) >= 100 else 2 if abs(scaled) < 10 else 1
@@ -55,7 +60,12 @@ def fmt_interval(est: Mapping[str, Any], unit: str, *, signed: bool = False) -> 
 
 
 def _scale(unit: str) -> tuple[float, str]:
-    return (100.0, "%") if unit == "share" else (1.0, unit)
+    """Factor and unit shown for a stored unit: shares as %, seconds as minutes."""
+    if unit == "share":
+        return 100.0, "%"
+    if unit == "s":
+        return 1.0 / 60.0, "min"
+    return 1.0, unit
 
 
 def _plot_kpi(kpi: Mapping[str, Any], names: list[str]) -> str:
@@ -98,9 +108,17 @@ th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
 th:first-child, td:first-child, table.options td { text-align: left; }
 .better { color: #1a7f37; font-weight: bold; } .worse { color: #c62828; font-weight: bold; }
 .note { color: #555; } img { max-width: 100%; }
+@media print {
+  body { margin: 0; font-size: 10pt; }
+  table { font-size: 7.5pt; } th, td { padding: 0.15em 0.3em; }
+  h2, h3 { break-after: avoid; } tr, img { break-inside: avoid; }
+  thead { display: table-header-group; }
+  details > *:not(summary) { display: block; } details summary { display: none; }
+}
 </style></head><body>
 <h1>Comparison: {{ doc.scenario }}</h1>
-<p class="note">Mean over seeds with its {{ pct }}% confidence interval (Student t).
+<p class="note">Durations and waits in minutes, shares in percent, densities in persons/m².
+Mean over seeds with its {{ pct }}% confidence interval (Student t).
 Differences are variant minus baseline ({{ doc.baseline }}), paired by seed where the runs
 share seeds (common random numbers), else Welch; a difference is called better or worse only
 when its interval excludes zero.</p>
@@ -130,18 +148,19 @@ _TABLE = jinja2.Template(
 )
 
 
+def _diff_cell(diff: Mapping[str, Any], unit: str) -> tuple[str, str]:
+    """Text and verdict of one difference cell; a KPI that does not apply says so, once."""
+    if diff["verdict"] == NOT_APPLICABLE:
+        return NOT_APPLICABLE, ""
+    return fmt_interval(diff, unit, signed=True), diff["verdict"]
+
+
 def _table(kpis: list[Mapping[str, Any]], names: list[str]) -> str:
     rows = []
     for kpi in kpis:
         unit = kpi["unit"]
         cells = [fmt_interval(kpi["estimates"][n], unit) for n in names]
-        diffs = [
-            (
-                fmt_interval(kpi["differences"][n], unit, signed=True),
-                kpi["differences"][n]["verdict"],
-            )
-            for n in names[1:]
-        ]
+        diffs = [_diff_cell(kpi["differences"][n], unit) for n in names[1:]]
         rows.append({"label": kpi["label"], "cells": cells, "diffs": diffs})
     return _TABLE.render(names=names, rows=rows)
 

@@ -18,13 +18,14 @@ import json
 import multiprocessing
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from simulator.errors import Problem, ScenarioError, SimulatorError
+from simulator.results.summary import RunSummary
 from simulator.scenario.model import Scenario
 from simulator.whatif.variants import (
     BASELINE,
@@ -58,7 +59,7 @@ class JobResult:
 
     variant: str
     seed: int
-    summary: Mapping[str, Any]
+    summary: RunSummary
     wall_s: float
 
 
@@ -262,7 +263,7 @@ class SweepResult:
     plan: SweepPlan
     results: tuple[JobResult, ...]
 
-    def summaries(self, variant: str) -> dict[int, Mapping[str, Any]]:
+    def summaries(self, variant: str) -> dict[int, RunSummary]:
         return {r.seed: r.summary for r in self.results if r.variant == variant}
 
 
@@ -304,6 +305,6 @@ def write_runs(result: SweepResult, out_dir: str | Path) -> Path:
         for seed, summary in result.summaries(variant.name).items():
             seed_dir = folder / f"seed_{seed}"
             seed_dir.mkdir(exist_ok=True)
-            text = json.dumps(summary, sort_keys=True, indent=2) + "\n"
+            text = summary.to_json() + "\n"
             (seed_dir / "summary.json").write_text(text, encoding="utf-8")
     return runs

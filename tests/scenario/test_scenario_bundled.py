@@ -67,7 +67,7 @@ def test_bundled_scenario_is_sourced_and_stands_alone(name: str) -> None:
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_match_day_is_plausible(name: str) -> None:
     scenario, result = run_bundled(name)
-    s = result.summary
+    s = result.summary.to_dict()
     fans = s["fans"]
     assert scenario.ingress is not None
     expected = scenario.venue.seats * scenario.ingress.attendance
@@ -87,7 +87,7 @@ def test_bundled_match_day_is_plausible(name: str) -> None:
 
 def test_stade_mohammed_v_match_day_is_plausible() -> None:
     _, result = run_bundled("stade_mohammed_v")
-    s = result.summary
+    s = result.summary.to_dict()
     assert abs(s["fans"]["expected"] - 45_000 * 0.95) < 20
     assert 0.85 <= s["share_seated_at_kickoff"] <= 1.0
     assert 10 * 60 <= s["time_to_clear_s"] <= 90 * 60

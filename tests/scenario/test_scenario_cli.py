@@ -86,7 +86,7 @@ def test_simulate_writes_the_four_files(app: typer.Typer, tmp_path: Path) -> Non
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary.pop("generated_by").startswith("matchday")
     assert "density_per_m2" in summary.pop("units")
-    assert json.dumps(summary, sort_keys=True) == json.dumps(direct.summary, sort_keys=True)
+    assert summary == direct.summary.to_dict()
     assert pq.read_table(out / "timeseries.parquet").equals(direct.timeseries)
     assert pq.read_table(out / "fans.parquet").equals(direct.fans)
     assert "Tiny ground (seed 7)" in result.output

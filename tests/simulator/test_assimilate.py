@@ -30,10 +30,10 @@ def test_counts_are_set_and_every_fan_still_accounted_for(
     assert occupancy(sim, "l1") == counts["l1"]
     assert occupancy(sim, "l3") == 0
     # added plaza fans walk on at once (or queue for the next link): none are lost
-    fans = sim.result().summary["fans"]
+    fans = sim.result().summary.to_dict()["fans"]
     assert fans["arrived"] == fans["dropped"] + fans["in_venue"] + fans["left"]
     sim.run()
-    fans = sim.result().summary["fans"]
+    fans = sim.result().summary.to_dict()["fans"]
     assert fans["expected"] == 5700 + 30 + 12
     assert fans["dropped"] == before["l3"]
     assert fans["left"] == fans["arrived"] - fans["dropped"]
@@ -59,7 +59,7 @@ def test_checkpoint_queue_is_trimmed_from_its_head(small: Scenario, mid_ingress:
     assert len(bank.queue) == 0
     assert occupancy(sim, "g1") <= 6 + 6 * 5  # only fans in service or their party stay
     sim.run()
-    fans = sim.result().summary["fans"]
+    fans = sim.result().summary.to_dict()["fans"]
     assert fans["in_venue"] == 0 and fans["left"] == fans["arrived"] - fans["dropped"]
 
 
@@ -87,7 +87,7 @@ def test_observed_counts_survive_json(small: Scenario, mid_ingress: Snapshot) ->
     b = Simulation(small, seed=3, snapshot=again)
     a.run()
     b.run()
-    assert a.result().summary == b.result().summary
+    assert a.result().summary.to_dict() == b.result().summary.to_dict()
 
 
 def test_link_whose_last_user_turned_for_home_still_takes_fans() -> None:
@@ -106,5 +106,5 @@ def test_link_whose_last_user_turned_for_home_still_takes_fans() -> None:
     warm = Simulation(scenario, seed=0, snapshot=observed)
     assert occupancy(warm, "stairs_s_up") == snap.occupancy["stairs_s_up"] + 50
     warm.run(until=snap.time_s + 600)
-    fans = warm.result().summary["fans"]
+    fans = warm.result().summary.to_dict()["fans"]
     assert fans["arrived"] == fans["dropped"] + fans["in_venue"] + fans["left"]

@@ -70,7 +70,7 @@ def test_tables_have_the_contract_columns(small: Scenario) -> None:
         "sector",
     }
     assert sorted(result.fans["fan"].to_pylist()) == list(range(5700))
-    json.dumps(result.summary)
+    json.dumps(result.summary.to_dict())
 
 
 def test_party_members_share_times_and_sizes_follow_the_distribution(small: Scenario) -> None:
@@ -99,11 +99,11 @@ def test_warm_start_replays_the_uninterrupted_run(small: Scenario) -> None:
     assert resumed.now == snap.time_s
     resumed.run()
     a, b = whole.result(), resumed.result()
-    assert json.dumps(a.summary, sort_keys=True) == json.dumps(b.summary, sort_keys=True)
+    assert a.summary.to_json() == b.summary.to_json()
     assert a.fans.equals(b.fans) and a.timeseries.equals(b.timeseries)
     # the first run, continued, is unaffected by having been snapshotted
     first.run()
-    assert json.dumps(first.result().summary) == json.dumps(a.summary)
+    assert json.dumps(first.result().summary.to_dict()) == json.dumps(a.summary.to_dict())
 
 
 def test_snapshot_contents(small: Scenario) -> None:
@@ -111,7 +111,7 @@ def test_snapshot_contents(small: Scenario) -> None:
     sim.run(until=small.ingress.kickoff_s - 1800)
     snap = sim.snapshot()
     assert snap.time_s == small.ingress.kickoff_s - 1800
-    summary = sim.result().summary["fans"]
+    summary = sim.result().summary.to_dict()["fans"]
     assert sum(snap.occupancy.values()) == summary["in_venue"]
     assert snap.fans_to_arrive == 5700 - summary["arrived"]
     assert snap.fans_to_release == 5700
@@ -143,8 +143,8 @@ def test_fans_before_the_gates_open_wait_at_their_origin(small_text: str) -> Non
     sim = Simulation(sc, seed=1)
     sim.run(until=sc.ingress.gates_open_s)
     result = sim.result()
-    assert result.summary["fans"]["arrived"] > 500
-    origins = sum(result.summary["links"][k]["throughput"] for k in ("l1", "l2"))
+    assert result.summary.to_dict()["fans"]["arrived"] > 500
+    origins = sum(result.summary.to_dict()["links"][k]["throughput"] for k in ("l1", "l2"))
     assert origins == 0
     sim.run()
     queued = sim.result().fans["queue_start_s"].to_numpy()
@@ -160,7 +160,7 @@ def test_least_delay_spreads_fans_over_gates(small_text: str) -> None:
         seed=1,
     )
     chosen.run(until=79_200)
-    a, c = assigned.result().summary, chosen.result().summary
+    a, c = assigned.result().summary.to_dict(), chosen.result().summary.to_dict()
     assert a["checkpoints"]["g1"]["served"] == 2850
     assert c["checkpoints"]["g1"]["served"] < 2850
     assert c["checkpoints"]["g1"]["p95_wait_s"] < a["checkpoints"]["g1"]["p95_wait_s"]
@@ -173,7 +173,7 @@ def test_spill_back_keeps_everyone_and_respects_storage(small_text: str) -> None
     )
     sim = Simulation(load_scenario_text(narrow), seed=1)
     sim.run()
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     l3 = summary["links"]["l3"]
     assert l3["max_occupancy"] <= int(5.4 * 5 * 0.3)
     ts = sim.result().timeseries

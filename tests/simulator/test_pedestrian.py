@@ -31,7 +31,7 @@ def test_docstring_example_registers_a_working_model(small: Scenario) -> None:
     settings = replace(small.settings, pedestrian_model="linear", model_params={"v0": 1.2})
     sim = Simulation(replace(small, settings=settings), seed=1)
     sim.run()
-    assert sim.result().summary["fans"]["left"] == 5700
+    assert sim.result().summary.to_dict()["fans"]["left"] == 5700
 
 
 def test_unknown_model_names_the_known_ones() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from simulator.results.summary import RunSummary
 from simulator.whatif.compare import (
     HEADLINE,
     SCHEMA,
@@ -33,28 +34,44 @@ def kpi(doc: dict[str, Any], key: str) -> dict[str, Any]:
 def test_kpi_values_of_a_real_summary(tiny_sweep: SweepResult) -> None:
     summary = tiny_sweep.summaries("slow gate")[1]
     values = kpi_values(summary)
-    gate = summary["checkpoints"]["gate_a"]
-    assert values["worst_p95_wait_s"] == gate["p95_wait_s"]
-    assert values["checkpoints.gate_a.p95_wait_s"] == gate["p95_wait_s"]
-    assert values["share_seated_at_kickoff"] == summary["share_seated_at_kickoff"]
-    assert values["fans.seated"] == summary["fans"]["seated"]
-    peaks = [
-        e["peak_density_per_m2"]
-        for group in ("checkpoints", "areas", "links")
-        for e in summary[group].values()
-    ]
+    gate = summary.checkpoints["gate_a"]
+    assert values["worst_p95_wait_s"] == gate.waits.p95_wait_s
+    assert values["checkpoints.gate_a.p95_wait_s"] == gate.waits.p95_wait_s
+    assert values["share_seated_at_kickoff"] == summary.share_seated_at_kickoff
+    assert values["fans.seated"] == summary.fans.seated
+    peaks = [los.peak_density_per_m2 for g in summary.graded().values() for los in g.values()]
     assert values["worst_peak_density_per_m2"] == max(peaks)
     assert "checkpoints.gate_a.peak_los" not in values  # letters are not averaged
     for key in values:
         assert describe_kpi(key).label
 
 
-def test_undefined_kpis_are_none_not_nan() -> None:
-    values = kpi_values(
-        {"seed": 1, "time_to_clear_s": None, "share_seated_at_kickoff": float("nan")}
+def test_minutes_at_los_e_or_f_is_one_definition(tiny_sweep: SweepResult) -> None:
+    """compare and the terminal table read the same method; it sums every graded element."""
+    summary = tiny_sweep.summaries("slow gate")[1]
+    doc = summary.to_dict()
+    by_hand = sum(
+        e["minutes_at_los_e"] + e["minutes_at_los_f"]
+        for group in ("areas", "links", "checkpoints")
+        for e in doc[group].values()
     )
+    assert kpi_values(summary)["minutes_at_los_e_or_f"] == summary.minutes_at_los_e_or_f()
+    assert summary.minutes_at_los_e_or_f() == pytest.approx(by_hand)
+
+
+def test_undefined_kpis_are_none_not_nan(tiny_sweep: SweepResult) -> None:
+    doc = tiny_sweep.summaries("baseline")[1].to_dict()
+    doc.update(time_to_clear_s=None, share_seated_at_kickoff=float("nan"))
+    values = kpi_values(RunSummary.from_dict(doc))
     assert values["time_to_clear_s"] is None and values["share_seated_at_kickoff"] is None
-    assert values["worst_p95_wait_s"] is None and values["minutes_at_los_e_or_f"] is None
+
+
+def test_old_summaries_without_format_version_are_read(tiny_sweep: SweepResult) -> None:
+    doc = tiny_sweep.summaries("baseline")[1].to_dict()
+    assert doc.pop("format_version") == 2
+    old = RunSummary.from_dict(doc)
+    assert old.format_version == 1
+    assert kpi_values(old) == kpi_values(tiny_sweep.summaries("baseline")[1])
 
 
 def test_comparison_document(tiny_sweep: SweepResult) -> None:
@@ -62,7 +79,10 @@ def test_comparison_document(tiny_sweep: SweepResult) -> None:
     assert doc["schema"] == SCHEMA and doc["baseline"] == "baseline"
     assert doc["scenario"] == "Tiny ground"
     assert [g["name"] for g in doc["groups"]] == ["baseline", "more lanes", "slow gate"]
-    assert [k["key"] for k in doc["kpis"][: len(HEADLINE)]] == [k.key for k in HEADLINE]
+    transport = ("time_to_leave_area_s", "worst_platform_p95_wait_s")  # tiny has none
+    applicable = [k.key for k in HEADLINE if k.key not in transport]
+    assert [k["key"] for k in doc["kpis"][: len(applicable)]] == applicable
+    assert not any(k["key"] in transport for k in doc["kpis"])
     wait = kpi(doc, "worst_p95_wait_s")
     base = wait["estimates"]["baseline"]
     assert base["n"] == 4 and [v["seed"] for v in base["values"]] == [1, 2, 3, 4]
@@ -107,7 +127,7 @@ def test_read_simulate_style_run_directories(tiny_sweep: SweepResult, tmp_path: 
             folder = tmp_path / name / f"seed_{seed}"
             folder.mkdir(parents=True)
             extra = {"generated_by": "matchday test", "units": {"time": "s"}}
-            (folder / "summary.json").write_text(json.dumps({**summary, **extra}))
+            (folder / "summary.json").write_text(json.dumps({**summary.to_dict(), **extra}))
     single = tmp_path / "one"
     single.mkdir()
     shutil.copy(tmp_path / "slow" / "seed_1" / "summary.json", single / "summary.json")
@@ -152,35 +172,61 @@ def test_missing_and_empty_run_directories_are_named(tmp_path: Path) -> None:
     ]
 
 
-def test_duplicate_seed_in_one_group_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "seed_1").mkdir()
-    (tmp_path / "seed_1" / "summary.json").write_text('{"seed": 1}')
-    (tmp_path / "summary.json").write_text('{"seed": 1}')
-    nested = tmp_path / "x"
-    (nested / "seed_2").mkdir(parents=True)
-    (nested / "seed_2" / "summary.json").write_text('{"seed": 7}')
-    (nested / "seed_3").mkdir()
-    (nested / "seed_3" / "summary.json").write_text('{"seed": 7}')
+def test_duplicate_seed_in_one_group_is_an_error(tiny_sweep: SweepResult, tmp_path: Path) -> None:
+    doc = tiny_sweep.summaries("baseline")[1].to_dict()
+
+    def write(path: Path, seed: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({**doc, "seed": seed}))
+
+    write(tmp_path / "seed_1" / "summary.json", 1)
+    write(tmp_path / "summary.json", 1)
+    write(tmp_path / "x" / "seed_2" / "summary.json", 7)
+    write(tmp_path / "x" / "seed_3" / "summary.json", 7)
     with pytest.raises(RunDirError) as err:
         read_run_dirs([tmp_path])
     problems = err.value.problems
     assert len(problems) == 2 and all("twice" in p.found for p in problems)
 
 
-def test_transport_kpis_reach_the_comparison() -> None:
-    """Platform waits and the leave-the-area time are what a bigger shuttle fleet changes."""
-    from simulator.whatif.compare import describe_kpi, kpi_values
+def test_a_summary_missing_its_sections_is_named(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text('{"seed": 1}')
+    with pytest.raises(RunDirError) as err:
+        read_run_dirs([tmp_path])
+    [problem] = err.value.problems
+    assert problem.path == "(summary)" and "fans" in problem.found
 
-    summary = {
-        "time_to_clear_s": 3000.0,
-        "time_to_leave_area_s": 6100.0,
-        "platforms": {"rail_p": {"p95_wait_s": 900.0, "peak_density_per_m2": 2.5}},
-        "car_parks": {"park_a": {"p95_wait_s": 1200.0}},
-    }
-    values = kpi_values(summary)
+
+def test_transport_kpis_reach_the_comparison(tiny_sweep: SweepResult) -> None:
+    """Platform waits and the leave-the-area time are what a bigger shuttle fleet changes."""
+    base = tiny_sweep.summaries("baseline")[1]
+    doc = base.to_dict()
+    waits = {"mean_wait_s": 500.0, "p50_wait_s": 400.0, "max_wait_s": 1300.0}
+    doc.update(
+        time_to_clear_s=3000.0,
+        time_to_leave_area_s=6100.0,
+        lines={},
+        roads={},
+        platforms={
+            "rail_p": {
+                "lines": [], "hold": None, "peak_queue": 10, "boarded": 10,
+                **waits, "p95_wait_s": 900.0,
+                "peak_density_per_m2": 9.5, "peak_los": "F",
+                "minutes_at_los_e": 1.0, "minutes_at_los_f": 2.0,
+            }
+        },
+        car_parks={
+            "park_a": {
+                "spaces": 10, "cars_in": 5, "peak_parked": 5, "overflow": 0, "cars_out": 5,
+                "peak_queue": 2, **waits, "p95_wait_s": 1200.0,
+            }
+        },
+    )  # fmt: skip
+    values = kpi_values(RunSummary.from_dict(doc))
     assert values["time_to_leave_area_s"] == 6100.0
     assert values["worst_platform_p95_wait_s"] == 1200.0
     assert values["platforms.rail_p.p95_wait_s"] == 900.0
-    assert values["worst_peak_density_per_m2"] == 2.5
+    assert values["worst_peak_density_per_m2"] == 9.5
+    assert values["minutes_at_los_e_or_f"] == pytest.approx(base.minutes_at_los_e_or_f() + 3.0)
     assert describe_kpi("time_to_leave_area_s").better == "lower"
-    assert kpi_values({"time_to_clear_s": 10.0})["time_to_leave_area_s"] is None
+    assert "time_to_leave_area_s" not in kpi_values(base)  # no transport: does not apply

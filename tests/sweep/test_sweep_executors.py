@@ -116,19 +116,19 @@ def test_sweep_results_are_sorted_and_equal_direct_runs(tiny_sweep: SweepResult)
     more = variant_scenario(TINY, tiny_sweep.plan.variants[1])
     sim = Simulation(more, seed=2)
     sim.run()
-    direct = json.dumps(sim.result().summary, sort_keys=True)
-    assert json.dumps(tiny_sweep.summaries("more lanes")[2], sort_keys=True) == direct
+    direct = sim.result().summary.to_json()
+    assert tiny_sweep.summaries("more lanes")[2].to_json() == direct
 
 
 def test_variants_move_the_gate_wait_the_expected_way(tiny_sweep: SweepResult) -> None:
     def p95(variant: str) -> list[float]:
         runs = tiny_sweep.summaries(variant)
-        return [runs[s]["checkpoints"]["gate_a"]["p95_wait_s"] for s in sorted(runs)]
+        return [runs[s].checkpoints["gate_a"].waits.p95_wait_s for s in sorted(runs)]
 
     assert all(slow > base for slow, base in zip(p95("slow gate"), p95("baseline"), strict=True))
     assert all(more <= base for more, base in zip(p95("more lanes"), p95("baseline"), strict=True))
-    fans = tiny_sweep.summaries("baseline")[1]["fans"]
-    assert fans["arrived"] == fans["expected"] > 0
+    fans = tiny_sweep.summaries("baseline")[1].fans
+    assert fans.arrived == fans.expected > 0
 
 
 def test_write_runs_lays_out_one_summary_per_seed(tiny_sweep: SweepResult, tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_write_runs_lays_out_one_summary_per_seed(tiny_sweep: SweepResult, tmp_p
     meta = json.loads((runs / "slow-gate" / "variant.json").read_text())
     assert meta["name"] == "slow gate" and meta["source"].endswith("tiny_slow_gate.yaml")
     saved = json.loads((runs / "baseline" / "seed_3" / "summary.json").read_text())
-    assert saved == tiny_sweep.summaries("baseline")[3]
+    assert saved == tiny_sweep.summaries("baseline")[3].to_dict()
     assert slug("Gate 3: 16 lanes!") == "gate-3-16-lanes"
 
 
@@ -178,12 +178,12 @@ def test_ray_and_local_give_identical_sweeps(local_ray, tiny_sweep: SweepResult)
         (r.variant, r.seed) for r in tiny_sweep.results
     ]
     for ray_result, local_result in zip(on_ray.results, tiny_sweep.results, strict=True):
-        assert json.dumps(ray_result.summary, sort_keys=True) == json.dumps(
-            local_result.summary, sort_keys=True
+        assert json.dumps(ray_result.summary.to_dict(), sort_keys=True) == json.dumps(
+            local_result.summary.to_dict(), sort_keys=True
         )
 
 
 def test_run_job_runs_the_engine() -> None:
     result = run_job(Job("baseline", 9, load_scenario(TINY)))
-    assert (result.variant, result.seed, result.summary["seed"]) == ("baseline", 9, 9)
+    assert (result.variant, result.seed, result.summary.to_dict()["seed"]) == ("baseline", 9, 9)
     assert result.wall_s > 0

@@ -25,10 +25,10 @@ def with_levers(*levers: dict[str, Any], doc: dict[str, Any] | None = None) -> d
 
 
 def test_closing_a_gate_raises_waits_at_its_neighbours() -> None:
-    base = run(match_day()).summary["checkpoints"]
+    base = run(match_day()).summary.to_dict()["checkpoints"]
     closed = run(
         with_levers({"id": "shut", "kind": "close_gate", "gate": "g2", "start": "18:30"})
-    ).summary["checkpoints"]
+    ).summary.to_dict()["checkpoints"]
     assert closed["g2"]["served"] == 0
     for gate in ("g1", "g3"):
         assert closed[gate]["served"] > base[gate]["served"]
@@ -65,10 +65,10 @@ def test_weather_only_acts_inside_its_window() -> None:
 
 
 def test_lanes_and_service_factor_change_the_wait() -> None:
-    base = run(match_day()).summary["checkpoints"]["g1"]
+    base = run(match_day()).summary.to_dict()["checkpoints"]["g1"]
     fewer = run(
         with_levers({"id": "two", "kind": "lanes", "gate": "g1", "lanes": 2, "start": "18:30"})
-    ).summary["checkpoints"]["g1"]
+    ).summary.to_dict()["checkpoints"]["g1"]
     slower = run(
         with_levers(
             {
@@ -79,7 +79,7 @@ def test_lanes_and_service_factor_change_the_wait() -> None:
                 "start": "18:30",
             }
         )
-    ).summary["checkpoints"]["g1"]
+    ).summary.to_dict()["checkpoints"]["g1"]
     assert fewer["p95_wait_s"] > base["p95_wait_s"]
     assert slower["p95_wait_s"] > base["p95_wait_s"]
     assert fewer["served"] == slower["served"] == base["served"]
@@ -100,7 +100,7 @@ def test_reassigned_sectors_use_the_new_gate() -> None:
     fans = result.fans
     s1 = fans.filter(pc.equal(fans["sector"], "s1"))
     assert set(s1["gate"].to_pylist()) == {"g3"}
-    assert result.summary["checkpoints"]["g1"]["served"] == 0
+    assert result.summary.to_dict()["checkpoints"]["g1"]["served"] == 0
 
 
 def test_a_closed_link_holds_fans_until_it_reopens() -> None:
@@ -137,7 +137,7 @@ def test_release_delay_holds_back_only_its_sectors() -> None:
 
 
 def test_line_service_fleet_and_capacity() -> None:
-    base = run(match_day()).summary
+    base = run(match_day()).summary.to_dict()
     more = run(
         with_levers(
             {
@@ -149,6 +149,6 @@ def test_line_service_fleet_and_capacity() -> None:
                 "start": "22:40",
             }
         )
-    ).summary
+    ).summary.to_dict()
     assert more["lines"]["shuttle"]["peak_load"] == 100 > base["lines"]["shuttle"]["peak_load"]
     assert more["platforms"]["bus_bay"]["p95_wait_s"] < base["platforms"]["bus_bay"]["p95_wait_s"]

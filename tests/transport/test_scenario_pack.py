@@ -72,7 +72,7 @@ def test_a_bigger_shuttle_fleet_shortens_clearing_at_tanger() -> None:
     )
     more = Simulation(load_scenario_text(doc + "interventions:\n" + levers), seed=1)
     more.run()
-    a, b = base.result().summary, more.result().summary
+    a, b = base.result().summary.to_dict(), more.result().summary.to_dict()
     assert a["fans"]["left"] == b["fans"]["left"] == a["fans"]["expected"]
     assert b["time_to_clear_s"] < 0.85 * a["time_to_clear_s"]
     for s in sites:

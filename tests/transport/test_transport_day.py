@@ -24,11 +24,11 @@ def test_no_fan_is_lost_with_transport() -> None:
         clock = min(clock + 600, sc.settings.end_s)
         sim.run(until=clock)
         result = sim.result()
-        fans = result.summary["fans"]
+        fans = result.summary.to_dict()["fans"]
         assert fans["arrived"] == fans["in_venue"] + fans["left"] + fans["dropped"]
         left = int(np.sum(result.fans["left_s"].to_numpy() <= clock))
         assert left == fans["left"]
-    summary = result.summary
+    summary = result.summary.to_dict()
     assert summary["fans"]["left"] == summary["fans"]["expected"] == 6000
     boarded = sum(p["boarded"] for p in summary["platforms"].values())
     cars = sum(c["cars_out"] for c in summary["car_parks"].values())
@@ -45,7 +45,7 @@ def test_transport_kpis_and_time_series() -> None:
     sim = Simulation(load(match_day()), seed=2)
     sim.run()
     result = sim.result()
-    s = result.summary
+    s = result.summary.to_dict()
     assert set(s["lines"]) == {"tram", "shuttle"}
     assert s["lines"]["tram"]["peak_load"] <= 300 and s["lines"]["shuttle"]["peak_load"] <= 80
     assert s["time_to_leave_area_s"] >= s["time_to_clear_s"] > 0
@@ -75,11 +75,11 @@ def test_same_seed_same_summary_and_warm_start_replays() -> None:
     snap = b.snapshot()
     c = Simulation(sc, seed=7, snapshot=snap)
     c.run()
-    full = json.dumps(a.result().summary, sort_keys=True)
-    assert json.dumps(c.result().summary, sort_keys=True) == full
+    full = json.dumps(a.result().summary.to_dict(), sort_keys=True)
+    assert json.dumps(c.result().summary.to_dict(), sort_keys=True) == full
     d = Simulation(sc, seed=7)
     d.run()
-    assert json.dumps(d.result().summary, sort_keys=True) == full
+    assert json.dumps(d.result().summary.to_dict(), sort_keys=True) == full
 
 
 def test_a_bigger_fleet_clears_the_bay_sooner() -> None:
@@ -90,8 +90,8 @@ def test_a_bigger_fleet_clears_the_bay_sooner() -> None:
     a.run()
     b = Simulation(load(more), seed=5)
     b.run()
-    wait_a = a.result().summary["platforms"]["bus_bay"]["p95_wait_s"]
-    wait_b = b.result().summary["platforms"]["bus_bay"]["p95_wait_s"]
+    wait_a = a.result().summary.to_dict()["platforms"]["bus_bay"]["p95_wait_s"]
+    wait_b = b.result().summary.to_dict()["platforms"]["bus_bay"]["p95_wait_s"]
     assert wait_b < 0.7 * wait_a
 
 
@@ -121,7 +121,7 @@ def test_observed_counts_on_a_queuing_platform() -> None:
     fewer.run()
     more = Simulation(sc, seed=7, snapshot=snap.with_counts({"bus_bay": queued + 15}))
     more.run()
-    a, b = fewer.result().summary, more.result().summary
+    a, b = fewer.result().summary.to_dict(), more.result().summary.to_dict()
     assert a["fans"]["dropped"] == 20 and b["fans"]["dropped"] == 0
     assert b["fans"]["expected"] == 6000 + 15
     for s in (a, b):

@@ -21,7 +21,7 @@ def test_report_has_the_transport_tables() -> None:
     for table in ("platforms", "lines", "car-parks", "roads"):
         assert f'<table id="{table}">' in html
     assert 'id="kpi-time-to-leave-area"' in html
-    shuttle = r.summary["lines"]["shuttle"]
+    shuttle = r.summary.to_dict()["lines"]["shuttle"]
     row = html[html.index('<tr id="line-shuttle">') :].split("</tr>")[0]
     assert f"<td>{fmt_count(shuttle['passengers'])}</td>" in row
     assert 'alt="Platform density over clock time"' in html

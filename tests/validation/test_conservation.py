@@ -66,7 +66,7 @@ def test_every_arrived_fan_is_somewhere_at_every_minute() -> None:
         clock = min(clock + 600, sc.settings.end_s)
         sim.run(until=clock)
         result = sim.result()
-        fans = result.summary["fans"]
+        fans = result.summary.to_dict()["fans"]
         assert fans["arrived"] == fans["dropped"] + fans["in_venue"] + fans["left"]
         table = result.fans
         arrived = int(np.sum(table["arrive_s"].to_numpy() <= clock))
@@ -75,7 +75,7 @@ def test_every_arrived_fan_is_somewhere_at_every_minute() -> None:
         last = result.timeseries.filter(pc.equal(result.timeseries["time_s"], clock))
         if last.num_rows:  # the sampled occupancies add up to the fans inside
             assert sum(last["occupancy"].to_pylist()) == fans["in_venue"]
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     assert summary["fans"]["expected"] == summary["fans"]["left"] == 1890
     assert summary["fans"]["seated"] == 1890 and summary["fans"]["in_venue"] == 0
 
@@ -87,7 +87,7 @@ def test_same_seed_same_outputs_other_seed_other_outputs() -> None:
         sim = Simulation(sc, seed=seed)
         sim.run()
         runs.append(sim.result())
-    dump = [json.dumps(r.summary, sort_keys=True) for r in runs]
+    dump = [json.dumps(r.summary.to_dict(), sort_keys=True) for r in runs]
     assert dump[0] == dump[1]
     assert runs[0].fans.equals(runs[1].fans)
     assert runs[0].timeseries.equals(runs[1].timeseries)

@@ -98,7 +98,7 @@ def test_corridor_is_the_m_g_c_c_loss_system(
     )
     sim = Simulation(sc, seed=11)
     sim.run()
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     fans, corridor = summary["fans"], summary["links"]["c"]
     got = (
         fans["dropped"] / fans["arrived"],

@@ -103,8 +103,8 @@ def test_rimea_10_assigned_exits_are_used() -> None:
     sectors = result.fans["sector"].to_pylist()
     gates_used = result.fans["gate"].to_pylist()
     assert all(g == {"a": "far", "b": "near"}[s] for s, g in zip(sectors, gates_used, strict=True))
-    assert result.summary["checkpoints"]["far"]["served"] == 300
-    assert result.summary["links"]["l_far"]["throughput"] == 300
+    assert result.summary.to_dict()["checkpoints"]["far"]["served"] == 300
+    assert result.summary.to_dict()["links"]["l_far"]["throughput"] == 300
 
 
 def two_bottlenecks(stair_width: float, *, stairs: bool) -> dict:
@@ -131,7 +131,7 @@ def two_bottlenecks(stair_width: float, *, stairs: bool) -> dict:
     )
     sim = Simulation(sc, seed=4)
     sim.run()
-    return sim.result().summary
+    return sim.result().summary.to_dict()
 
 
 def crossing_density(flow_per_s: float, area_m2: float = 2000.0) -> float:

@@ -84,7 +84,7 @@ def test_mean_wait_is_half_the_headway_when_capacity_never_binds() -> None:
     sim = Simulation(sc, seed=3)
     sim.run()
     result = sim.result()
-    plat = result.summary["platforms"]["plat"]
+    plat = result.summary.to_dict()["platforms"]["plat"]
     assert plat["boarded"] > 6500
     assert plat["max_wait_s"] < headway
     assert plat["mean_wait_s"] == pytest.approx(headway / 2, rel=0.03)
@@ -104,7 +104,7 @@ def test_oversaturated_platform_grows_as_the_bulk_service_calculation() -> None:
     times, loads = np.unique(left[~np.isnan(left)], return_counts=True)
     # once the queue has formed (after two headways) every vehicle leaves full
     assert np.all(loads[times >= 2 * headway] == capacity)
-    assert result.summary["lines"]["line"]["passengers"] == int(loads.sum())
+    assert result.summary.to_dict()["lines"]["line"]["passengers"] == int(loads.sum())
     # the leftover at a sample between two calls is exactly the fans that reached the
     # platform minus what the vehicles took ...
     t = end - headway / 2
@@ -140,7 +140,7 @@ def test_platform_never_holds_more_than_its_jam_density() -> None:
     occupancy = plat["occupancy"].to_numpy()
     assert occupancy.max() == hold  # it does fill up ...
     assert np.all(plat["density_per_m2"].to_numpy() <= 5.4 + 1e-9)  # ... and never beyond
-    summary = result.summary
+    summary = result.summary.to_dict()
     assert summary["platforms"]["plat"]["hold"] == hold
     assert summary["platforms"]["plat"]["peak_queue"] <= hold
     walk = ts.filter(pc.equal(ts["element"], "l"))

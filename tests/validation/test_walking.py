@@ -136,7 +136,7 @@ def test_green_guide_stand_egress_time() -> None:
     )
     sim = Simulation(sc, seed=1)
     sim.run()
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     assert summary["fans"]["left"] == seats
     expected = seats / (82 * door_width) * 60 + (2 + walk) / 1.34
     assert abs(summary["time_to_clear_s"] - expected) / expected < 0.10
