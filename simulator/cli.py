@@ -16,8 +16,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulator.errors import Problem, ScenarioError, SimulatorError
+from simulator.errors import OutputExistsError, Problem, ScenarioError, SimulatorError
 from simulator.results.kpi_table import kpi_table
+from simulator.results.staging import check_target
 from simulator.scenario.budget import (
     DEFAULT_MAX_MEMORY_GB,
     DEFAULT_MAX_MINUTES,
@@ -159,17 +160,29 @@ def simulate(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default runs/<scenario>-seed<N>).")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a run already in the output folder.")
+    ] = False,
     max_memory_gb: MaxMemory = DEFAULT_MAX_MEMORY_GB,
     max_minutes: MaxMinutes = DEFAULT_MAX_MINUTES,
 ) -> None:
-    """Run a match day and write summary.json, timeseries/fans Parquet and report.html."""
+    """Run a match day and write summary.json, timeseries/fans Parquet and report.html.
+
+    The files appear together when the run is done; an existing run in the output folder is
+    kept unless ``--overwrite`` is given (then it is replaced whole, never mixed).
+    """
     from simulator.results.run_files import write_run  # matplotlib: loaded only when a run is made
 
     s = load_or_exit(scenario, max_memory_gb=max_memory_gb, max_minutes=max_minutes)
     out_dir = out if out is not None else default_out_dir(scenario, seed)
     try:
+        check_target(out_dir, overwrite=overwrite)  # before the run, not after an hour of it
+    except OutputExistsError as err:
+        err_console.print(f"[bold red]not run[/]: {err}", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from err
+    try:
         result = _run_with_progress(s, seed)
-        files = write_run(result, scenario=s, seed=seed, out_dir=out_dir)
+        files = write_run(result, scenario=s, seed=seed, out_dir=out_dir, overwrite=overwrite)
     except SimulatorError as err:
         err_console.print(f"[bold red]run failed[/]: {err}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from err
