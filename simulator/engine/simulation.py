@@ -28,7 +28,7 @@ from simulator.engine.dynamics import Dynamics
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
 from simulator.engine.network import Network, build_walkway
-from simulator.engine.snapshot import Snapshot, dump_state, load_state
+from simulator.engine.snapshot import Snapshot, check_world, dump_state, load_state
 from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
 from simulator.errors import SnapshotError
 from simulator.levers.model import delay_releases
@@ -41,6 +41,7 @@ from simulator.results.records import (
     link_stats,
     timeseries_table,
 )
+from simulator.scenario.digest import scenario_digest
 from simulator.scenario.model import Scenario
 from simulator.transport.inbound import group_arrivals
 from simulator.transport.kpis import transport_kpis
@@ -121,6 +122,7 @@ class Simulation:
         else:
             self._check(snapshot)
             self.world = load_state(snapshot)
+            check_world(self.world, scenario, len(self.network.elements))
             for lk, fresh in zip(self.world.links, tables, strict=True):
                 lk.set_tables(fresh)
         self.dynamics = Dynamics(scenario, self.network, self.world)
@@ -195,6 +197,13 @@ class Simulation:
                 f"{self.scenario.name!r}: its elements differ; take the snapshot from a run "
                 "of this scenario"
             )
+        digest = scenario_digest(self.scenario)
+        if snapshot.scenario_digest != digest:
+            raise SnapshotError(
+                f"snapshot of {snapshot.scenario!r} was taken from another version of the "
+                f"scenario (digest {snapshot.scenario_digest[:40]}, this one {digest}); take "
+                "the snapshot from a run of this scenario"
+            )
 
     @property
     def now(self) -> float:
@@ -262,6 +271,7 @@ class Simulation:
             fans_to_arrive=sum(w.parties[i].size for i in w.arrivals[w.next_arrival :]),
             fans_to_release=sum(w.parties[i].size for i in w.releases[w.next_release :]),
             state=self._dump(),
+            scenario_digest=scenario_digest(self.scenario),
         )
 
     def _dump(self) -> bytes:
