@@ -187,7 +187,7 @@ class _Encoder:
             self.keys[id(v)] = len(self.keys)
         return key
 
-    def value(self, v: object) -> Any:
+    def value(self, v: Any) -> Any:
         t = type(v)
         if v is None or t is bool or t is float or t is str or t is bytes:
             return v
@@ -239,8 +239,7 @@ class _Encoder:
             self.keep.append(bits.state)
             return self.ext(T_RNG, [type(bits).__name__, self.value(self.keep[-1])])
         if t not in self.names:
-            name = qualified_name(t)
-            self.names[t] = name if name in self.allowed else None
+            self.names[t] = qualified_name(t) if qualified_name(t) in self.allowed else None
         name = self.names[t]
         if name is None:
             raise SnapshotError(
@@ -348,7 +347,7 @@ class _Decoder:
             raise SnapshotError(
                 f"snapshot: refuses {str(name)[:80]!r} as a slotted run-state class"
             )
-        obj = cls.__new__(cls)
+        obj = cast(Any, cls).__new__(cls)
         setter = object.__setattr__
         for slot, value in zip(slots, row, strict=True):
             if value is not _UNSET:
@@ -361,7 +360,7 @@ class _Decoder:
             raise SnapshotError(
                 f"snapshot: refuses to create {str(name)[:80]!r}: not a run-state class"
             )
-        obj = cls.__new__(cls)
+        obj = cast(Any, cls).__new__(cls)
         if getattr(cls, "__setstate__", None) is not getattr(object, "__setstate__", None):
             obj.__setstate__(state)
             return obj

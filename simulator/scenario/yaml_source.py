@@ -60,7 +60,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def compose_node(self, parent: Any, index: Any) -> Any:  # the stubs type these oddly
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -68,7 +68,7 @@ class _StrictLoader(yaml.SafeLoader):
                 raise _LimitError(
                     None, None, f"nesting deeper than {MAX_DEPTH} levels (flatten the file)", mark
                 )
-            node = super().compose_node(parent, index)
+            node: Any = super().compose_node(parent, index)
         finally:
             self._depth -= 1
         if node.tag not in _PLAIN_TAGS:
@@ -80,7 +80,7 @@ class _StrictLoader(yaml.SafeLoader):
             )
         return node
 
-    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
+    def compose_scalar_node(self, anchor: Any) -> Any:
         node = super().compose_scalar_node(anchor)
         if node.tag == _INT and len(node.value) > MAX_INT_DIGITS:
             raise _LimitError(

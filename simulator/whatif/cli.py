@@ -21,6 +21,7 @@ from rich.table import Table
 
 from simulator.errors import OutputExistsError, Problem, ScenarioError, SimulatorError
 from simulator.results.staging import staged_folder
+from simulator.scenario.budget import check_budget
 from simulator.scenario.digest import scenario_digest
 from simulator.whatif.compare import Group, RunDirError, comparison, read_run_dirs
 from simulator.whatif.comparison_report import fmt_interval, write_report
@@ -135,6 +136,9 @@ def sweep(
         plan = plan_sweep(path, variants, seeds=seeds, first_seed=first_seed)
         runner = make_executor(executor, workers=workers, address=address)
         jobs = build_jobs(plan)
+        too_big = [p for j in jobs if j.seed == plan.seeds[0] for p in check_budget(j.scenario)]
+        if too_big:
+            raise ScenarioError(too_big)
         digests = {job.variant: scenario_digest(job.scenario) for job in jobs}
         check_sweep_target(out_dir, digests, overwrite=overwrite)
         with _progress() as progress:
