@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import weakref
 from typing import Any
 
 from simulator.scenario.model import Scenario
@@ -19,8 +20,22 @@ from simulator.scenario.model import Scenario
 DIGEST_KEY = "scenario_digest"
 
 
+_CACHE: dict[int, tuple[weakref.ref[Scenario], str]] = {}
+
+
 def scenario_digest(scenario: Scenario) -> str:
-    """``sha256:`` and 16 hex digits of the scenario's canonical JSON."""
+    """``sha256:`` and 16 hex digits of the scenario's canonical JSON (cached per object:
+    a Scenario is frozen, and the live twin asks for it every cycle)."""
+    hit = _CACHE.get(id(scenario))
+    if hit is not None and hit[0]() is scenario:
+        return hit[1]
+    digest = _digest(scenario)
+    key = id(scenario)
+    _CACHE[key] = (weakref.ref(scenario, lambda _: _CACHE.pop(key, None)), digest)
+    return digest
+
+
+def _digest(scenario: Scenario) -> str:
     data = dataclasses.asdict(scenario)
     data.pop("source_path", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_plain, allow_nan=True)

@@ -34,7 +34,7 @@ DOCS = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in [*BUNDLED, TINY]]
 TINY_DOC = yaml.safe_load(TINY.read_text(encoding="utf-8"))
 MAX_OUTPUT_CHARS = 20_000
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=10_000,  # ms per example; a hang is what this catches
     derandomize=True,
     database=None,
@@ -80,7 +80,7 @@ def test_validate_never_crashes_hangs_or_floods(
         assert str(path) in result.output  # the file is named
 
 
-@settings(FUZZ, max_examples=25)
+@settings(FUZZ, max_examples=20)
 @given(data=st.data())
 def test_accepted_mutations_simulate_to_finite_figures(tmp_path: Path, data: st.DataObject) -> None:
     path = tmp_path / "mutated.yaml"
