@@ -16,8 +16,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simulator.errors import Problem, ScenarioError, SimulatorError
+from simulator.errors import OutputExistsError, Problem, ScenarioError, SimulatorError
 from simulator.results.kpi_table import kpi_table
+from simulator.results.staging import check_target
+from simulator.scenario.budget import (
+    DEFAULT_MAX_MEMORY_GB,
+    DEFAULT_MAX_MINUTES,
+    check_budget,
+    estimate,
+)
 from simulator.scenario.clock import format_clock
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.model import Scenario
@@ -56,13 +63,33 @@ def resolve_scenario(name_or_path: str) -> Path:
     return path
 
 
-def load_or_exit(name_or_path: str) -> Scenario:
-    """Load a scenario, or print every problem and exit with code 2."""
+MaxMemory = Annotated[
+    float,
+    typer.Option(help="Refuse a run estimated to need more memory than this (GB).", min=0.0),
+]
+MaxMinutes = Annotated[
+    float,
+    typer.Option(help="Refuse a run estimated to take longer than this (minutes).", min=0.0),
+]
+
+
+def load_or_exit(
+    name_or_path: str,
+    *,
+    max_memory_gb: float = DEFAULT_MAX_MEMORY_GB,
+    max_minutes: float = DEFAULT_MAX_MINUTES,
+) -> Scenario:
+    """Load a scenario and check its run fits the budget, or print every problem and exit 2."""
     try:
-        return load_scenario(resolve_scenario(name_or_path))
+        scenario = load_scenario(resolve_scenario(name_or_path))
     except ScenarioError as err:
         _print_problems(err.problems)
         raise typer.Exit(EXIT_INVALID) from err
+    problems = check_budget(scenario, max_memory_gb=max_memory_gb, max_minutes=max_minutes)
+    if problems:
+        _print_problems(problems)
+        raise typer.Exit(EXIT_INVALID)
+    return scenario
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -93,9 +120,11 @@ def _print_problems(problems: list[Problem]) -> None:
 
 def validate(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML path or bundled name.")],
+    max_memory_gb: MaxMemory = DEFAULT_MAX_MEMORY_GB,
+    max_minutes: MaxMinutes = DEFAULT_MAX_MINUTES,
 ) -> None:
     """Check a scenario completely without running it; exit 2 listing every problem."""
-    s = load_or_exit(scenario)
+    s = load_or_exit(scenario, max_memory_gb=max_memory_gb, max_minutes=max_minutes)
     v = s.venue
     lanes = sum(c.lanes for c in v.checkpoints)
     parts = [
@@ -110,6 +139,12 @@ def validate(
         parts.append(f"kick-off {format_clock(s.ingress.kickoff_s)}")
     window = f"{format_clock(s.settings.start_s)}-{format_clock(s.settings.end_s)}"
     console.print(f"valid: {', '.join(parts)}; run {window}", highlight=False)
+    b = estimate(s)
+    console.print(
+        f"estimated run: {b.fans:,.0f} fans, about {b.memory_gb:.1f} GB and "
+        f"{max(b.minutes, 0.1):.1f} min",
+        highlight=False,
+    )
 
 
 def default_out_dir(scenario_arg: str, seed: int) -> Path:
@@ -132,21 +167,46 @@ def simulate(
             "exit of each stand closed; the report times each stand against 2.5-8 minutes."
         ),
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a run already in the output folder.")
+    ] = False,
+    max_memory_gb: MaxMemory = DEFAULT_MAX_MEMORY_GB,
+    max_minutes: MaxMinutes = DEFAULT_MAX_MINUTES,
 ) -> None:
-    """Run a match day and write summary.json, timeseries/fans Parquet and report.html."""
+    """Run a match day and write summary.json, timeseries/fans Parquet and report.html.
+
+    The files appear together when the run is done; an existing run in the output folder is
+    kept unless ``--overwrite`` is given (then it is replaced whole, never mixed).
+    """
     from simulator.results.names import element_names
     from simulator.results.run_files import write_run  # matplotlib: loaded only when a run is made
 
-    s = load_or_exit(scenario)
+    s = load_or_exit(scenario, max_memory_gb=max_memory_gb, max_minutes=max_minutes)
     out_dir = out if out is not None else default_out_dir(scenario, seed)
-    try:
-        if evacuation:
-            from simulator.results.evacuation import evacuation_scenario
+    if evacuation:
+        from simulator.results.evacuation import evacuation_scenario
 
+        try:
             s = evacuation_scenario(s)
-            out_dir = out if out is not None else out_dir.with_name(out_dir.name + "-evacuation")
+        except SimulatorError as err:
+            err_console.print(f"[bold red]not run[/]: {err}", highlight=False)
+            raise typer.Exit(EXIT_INVALID) from err
+        out_dir = out if out is not None else out_dir.with_name(out_dir.name + "-evacuation")
+    try:
+        check_target(out_dir, overwrite=overwrite)  # before the run, not after an hour of it
+    except OutputExistsError as err:
+        err_console.print(f"[bold red]not run[/]: {err}", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from err
+    try:
         result = _run_with_progress(s, seed)
-        files = write_run(result, scenario=s, seed=seed, out_dir=out_dir, evacuation=evacuation)
+        files = write_run(
+            result,
+            scenario=s,
+            seed=seed,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            evacuation=evacuation,
+        )
     except SimulatorError as err:
         err_console.print(f"[bold red]run failed[/]: {err}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from err

@@ -5,7 +5,8 @@ SimulatorError                 base of everything the simulator raises on purpos
 │   └── VariantError           a variant file (simulator.whatif.variants) is invalid
 ├── SnapshotError              a snapshot does not fit the scenario it is applied to
 ├── SweepError                 a sweep job failed in its worker, or Ray is missing (sweep)
-└── RunDirError                run folders given to `compare` are unusable (whatif.compare)
+├── RunDirError                run folders given to `compare` are unusable (whatif.compare)
+└── OutputExistsError          `--out` already holds a run; `--overwrite` replaces it (staging)
 """
 
 from __future__ import annotations
@@ -41,3 +42,7 @@ class ScenarioError(SimulatorError):
 
 class SnapshotError(SimulatorError):
     """A snapshot names elements the scenario lacks, or holds impossible state."""
+
+
+class OutputExistsError(SimulatorError):
+    """``--out`` names a folder that holds a run (or other files) and may not be replaced."""

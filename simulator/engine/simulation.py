@@ -15,7 +15,7 @@ import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +30,7 @@ from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
 from simulator.engine.network import Network, build_walkway
 from simulator.engine.parts import Part, PartFactory
-from simulator.engine.snapshot import Snapshot, dump_state, load_state
+from simulator.engine.snapshot import Snapshot, check_world, dump_state, load_state
 from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
 from simulator.errors import SimulatorError, SnapshotError
 from simulator.levers.model import delay_releases
@@ -44,6 +44,7 @@ from simulator.results.records import (
     timeseries_table,
 )
 from simulator.results.summary import RunSummary
+from simulator.scenario.digest import scenario_digest
 from simulator.scenario.model import Scenario
 from simulator.transport.inbound import group_arrivals
 from simulator.transport.kpis import transport_kpis
@@ -110,6 +111,7 @@ class Simulation:
         else:
             self._check(snapshot)
             self.world = load_state(snapshot)
+            check_world(self.world, scenario, len(self.network.elements))
             for lk, fresh in zip(self.world.links, tables, strict=True):
                 lk.set_tables(fresh)
         self.dynamics = Dynamics(scenario, self.network, self.world, (*BUNDLED_PARTS, *parts))
@@ -181,6 +183,13 @@ class Simulation:
                 f"{self.scenario.name!r}: its elements differ; take the snapshot from a run "
                 "of this scenario"
             )
+        digest = scenario_digest(self.scenario)
+        if snapshot.scenario_digest != digest:
+            raise SnapshotError(
+                f"snapshot of {snapshot.scenario!r} was taken from another version of the "
+                f"scenario (digest {snapshot.scenario_digest[:40]}, this one {digest}); take "
+                "the snapshot from a run of this scenario"
+            )
 
     @property
     def now(self) -> float:
@@ -239,6 +248,7 @@ class Simulation:
             fans_to_arrive=sum(w.parties[i].size for i in w.arrivals[w.next_arrival :]),
             fans_to_release=sum(w.parties[i].size for i in w.releases[w.next_release :]),
             state=self._dump(),
+            scenario_digest=scenario_digest(self.scenario),
         )
 
     def _dump(self) -> bytes:

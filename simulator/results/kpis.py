@@ -28,6 +28,7 @@ from simulator.results.summary import (
     RunSummary,
     WaitKpis,
 )
+from simulator.scenario.digest import scenario_digest
 from simulator.scenario.model import Scenario
 from simulator.venue.los import LEVELS
 
@@ -130,6 +131,7 @@ def summarize(
         end_s=float(end_s),
         kickoff_s=float(scenario.ingress.kickoff_s) if scenario.ingress else None,
         final_whistle_s=float(scenario.egress.final_whistle_s) if scenario.egress else None,
+        scenario_digest=scenario_digest(scenario),
     )
     return RunSummary(
         header=header,

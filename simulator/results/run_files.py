@@ -1,8 +1,13 @@
 """Write one run's files: summary.json, timeseries.parquet, fans.parquet and report.html.
 
-``summary.json`` is the run's summary as the engine made it, with two keys added at the top:
-``generated_by`` and ``units``, so the file explains itself to someone who finds it later and
-``matchday compare`` still reads it as a plain summary.
+``summary.json`` is the run's summary as the engine made it, with three keys added:
+``generated_by``, ``units`` and ``scenario_digest`` (``simulator.scenario.digest``), so the file
+explains itself to someone who finds it later, ``matchday compare`` can tell runs of different
+scenario versions apart, and it still reads as a plain summary.
+
+The four files are written into a hidden folder beside ``out_dir`` and renamed into place
+together (``simulator.results.staging``): a run killed mid-write leaves the previous run whole
+and nothing that looks like a finished run.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.parquet as pq
 
 from simulator.results.report import render_report
+from simulator.results.staging import staged_folder
 from simulator.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -39,30 +45,40 @@ def generated_by() -> str:
 
 
 def summary_document(summary: dict[str, Any]) -> dict[str, Any]:
-    """The JSON written to summary.json: the summary plus ``generated_by`` and ``units``."""
+    """The JSON written to summary.json: the summary (its header carries the scenario digest)
+    plus ``generated_by`` and ``units``."""
     return {**summary, "generated_by": generated_by(), "units": UNITS}
 
 
+FILES = ("summary.json", "timeseries.parquet", "fans.parquet", "report.html")
+
+
 def write_run(
-    result: RunResult, *, scenario: Scenario, seed: int, out_dir: Path, evacuation: bool = False
+    result: RunResult,
+    *,
+    scenario: Scenario,
+    seed: int,
+    out_dir: Path,
+    overwrite: bool = False,
+    evacuation: bool = False,
 ) -> list[Path]:
-    """Write the four files of a run into ``out_dir`` (created if needed); return their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    summary_path = out_dir / "summary.json"
-    text = json.dumps(summary_document(result.summary.to_dict()), sort_keys=True, indent=2)
-    summary_path.write_text(text + "\n", encoding="utf-8")
-    timeseries_path = out_dir / "timeseries.parquet"
-    pq.write_table(result.timeseries, timeseries_path)
-    fans_path = out_dir / "fans.parquet"
-    pq.write_table(result.fans, fans_path)
-    report_path = out_dir / "report.html"
-    html = render_report(
-        scenario=scenario,
-        summary=result.summary,
-        timeseries=result.timeseries,
-        fans=result.fans,
-        seed=seed,
-        evacuation=evacuation,
-    )
-    report_path.write_text(html, encoding="utf-8")
-    return [summary_path, timeseries_path, fans_path, report_path]
+    """Write the four files of a run as ``out_dir``, all at once; return their final paths.
+
+    An existing run in ``out_dir`` is replaced only with ``overwrite`` (else
+    ``OutputExistsError``); until the swap it stays as it was.
+    """
+    with staged_folder(out_dir, overwrite=overwrite) as folder:
+        text = json.dumps(summary_document(result.summary.to_dict()), sort_keys=True, indent=2)
+        (folder / "summary.json").write_text(text + "\n", encoding="utf-8")
+        pq.write_table(result.timeseries, folder / "timeseries.parquet")
+        pq.write_table(result.fans, folder / "fans.parquet")
+        html = render_report(
+            scenario=scenario,
+            summary=result.summary,
+            timeseries=result.timeseries,
+            fans=result.fans,
+            seed=seed,
+            evacuation=evacuation,
+        )
+        (folder / "report.html").write_text(html, encoding="utf-8")
+    return [out_dir / name for name in FILES]

@@ -143,6 +143,7 @@ class RunHeader:
     end_s: float
     kickoff_s: float | None
     final_whistle_s: float | None
+    scenario_digest: str | None = None  # which version of the scenario ran (scenario.digest)
 
 
 @dataclass(frozen=True)

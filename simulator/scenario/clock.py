@@ -7,9 +7,11 @@ they are, so a validation scenario can say ``start: 0, end: 3600``.
 
 from __future__ import annotations
 
+import math
 import re
 
 DAY_S = 86_400.0
+MAX_CLOCK_S = 7 * DAY_S  # a match day with its build-up and clear-out spans at most a few days
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?$")
 
 
@@ -26,14 +28,18 @@ def parse_clock(value: object, *, day_start_s: float | None = None) -> float:
     if isinstance(value, bool):
         raise ClockFormatError(f"a boolean ({value!r})")
     if isinstance(value, int | float):
-        if value < 0:
-            raise ClockFormatError(f"a negative number of seconds ({value!r})")
+        if isinstance(value, int) and abs(value) > MAX_CLOCK_S:
+            raise ClockFormatError(
+                f"{len(str(abs(value)))}-digit seconds (at most {MAX_CLOCK_S:g})"
+            )
+        if not math.isfinite(value) or not 0 <= value <= MAX_CLOCK_S:
+            raise ClockFormatError(f"{value!r} seconds (from 0 to {MAX_CLOCK_S:g})")
         return float(value)
     if not isinstance(value, str):
-        raise ClockFormatError(f"a {type(value).__name__} ({value!r})")
+        raise ClockFormatError(f"a {type(value).__name__} ({repr(value)[:40]})")
     match = _CLOCK.match(value.strip())
     if match is None:
-        raise ClockFormatError(f"{value!r}")
+        raise ClockFormatError(f"{value[:40]!r}")
     hours, minutes, seconds = int(match[1]), int(match[2]), float(match[3] or 0)
     if hours > 23:
         raise ClockFormatError(f"{value!r} (hours above 23)")

@@ -15,6 +15,25 @@ from typing import Any
 
 from simulator.errors import Problem
 
+# No quantity in a scenario (metres, seconds, persons, vehicles) comes near this; a bound here
+# keeps 10^400 or 1e300 from reaching arithmetic that overflows or allocates by it.
+MAX_MAGNITUDE = 1e12
+
+
+def plain_number(value: object) -> float | None:
+    """``value`` as a finite float of at most ``MAX_MAGNITUDE``, or None (bools are not numbers).
+
+    ``float(10**400)`` raises OverflowError, so a huge YAML integer is caught here, not deep in
+    a check that compares it.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and abs(number) <= MAX_MAGNITUDE else None
+
 
 def join(path: str, key: str | int) -> str:
     """YAML path of a child: ``join("venue.links", 3)`` -> ``"venue.links[3]"``."""
@@ -27,6 +46,10 @@ def describe(value: object) -> str:
     """Short description of a found value for a problem message."""
     if value is None:
         return "nothing (null)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
+        return f"an integer of {len(str(abs(value)))} digits"
+    if isinstance(value, str | bytes | list | dict) and len(value) > 1000:
+        return f"a {type(value).__name__} of {len(value):,} items or characters"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -53,12 +76,13 @@ class FieldReader:
         known = [*required, *optional]
         for key in value:
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
+                close = difflib.get_close_matches(shown, known, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.problem(
-                    join(path, str(key)),
+                    join(path, shown),
                     f"one of the known keys {', '.join(known)}{hint}",
-                    f"unknown key {key!r}",
+                    f"unknown key {shown!r}",
                 )
         for key in required:
             if key not in value:
@@ -101,8 +125,8 @@ class FieldReader:
         if integer and isinstance(value, float) and not value.is_integer():
             self.problem(where, kind, describe(value))
             return None
-        if not math.isfinite(value):
-            self.problem(where, f"{kind} (finite)", describe(value))
+        if plain_number(value) is None:
+            self.problem(where, f"{kind} (finite, at most {MAX_MAGNITUDE:g})", describe(value))
             return None
         if above is not None and not value > above:
             self.problem(where, f"{kind} greater than {above:g}", describe(value))

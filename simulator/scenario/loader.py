@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast, get_args
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.clock import DAY_S, ClockFormatError, parse_clock
-from simulator.scenario.fields import FieldReader, describe, join
+from simulator.scenario.fields import FieldReader, describe, join, plain_number
 from simulator.scenario.model import (
     ArrivalProfile,
     Egress,
@@ -27,6 +26,7 @@ from simulator.scenario.model import (
     Scenario,
     Settings,
 )
+from simulator.scenario.runnable import check_runnable
 from simulator.scenario.venue_checks import check_scenario, clock
 from simulator.scenario.venue_reader import declared_ids, read_list, read_venue
 from simulator.scenario.yaml_source import parse_yaml
@@ -34,6 +34,7 @@ from simulator.scenario.yaml_source import parse_yaml
 __all__ = ["load_scenario", "load_scenario_text", "validate_file", "validate_text"]
 
 SHARE_TOLERANCE = 1e-6
+MAX_PARTY = 20  # fans walking together; a bigger "party" is a coach, not a group of friends
 # Sections read by their own package's reader (simulator.transport.reader, levers.reader).
 SECTIONS = ("transport", "interventions")
 TOP_KEYS = ("description", "ingress", "egress", "sources", "references", *SECTIONS)
@@ -72,6 +73,9 @@ def _load_path(path: Path) -> tuple[Scenario | None, list[Problem]]:
         return None, [Problem(str(path), "(file)", "an existing scenario file", "no such file")]
     except (OSError, UnicodeDecodeError) as err:
         return None, [Problem(str(path), "(file)", "a readable UTF-8 text file", str(err))]
+    if text and not text.endswith("\n"):  # every editor and yaml.dump end a file with one
+        found = "no newline at the end: the file may be cut short (if it is complete, add one)"
+        return None, [Problem(str(path), "(whole file)", "a complete file", found)]
     return _load_text(text, str(path))
 
 
@@ -86,6 +90,8 @@ def _load_text(text: str, source: str) -> tuple[Scenario | None, list[Problem]]:
         venue = data.get("venue") if isinstance(data, dict) else None
         check_scenario(r, scenario, declared=declared_ids(venue), positions=positions)
         _check_extensions(r, scenario)
+        if not r.problems:
+            check_runnable(r, scenario)
     return (None if r.problems else scenario), r.problems
 
 
@@ -229,12 +235,15 @@ def _profile(r: FieldReader, value: object, path: str) -> ArrivalProfile | None:
         return None
     points: list[tuple[float, float]] = []
     for i, point in enumerate(value):
-        ok = isinstance(point, list) and len(point) == 2
-        ok = ok and all(isinstance(x, int | float) and not isinstance(x, bool) for x in point)
-        if not ok:
-            r.problem(join(path, i), "a pair [minutes, cumulative share]", describe(point))
+        pair = [plain_number(x) for x in point] if isinstance(point, list) else []
+        if len(pair) != 2 or None in pair:
+            r.problem(
+                join(path, i),
+                "a pair of finite numbers [minutes, cumulative share]",
+                describe(point),
+            )
             return None
-        points.append((float(point[0]), float(point[1])))
+        points.append((cast(float, pair[0]), cast(float, pair[1])))
     bad = len(r.problems)
     for i, ((t0, s0), (t1, s1)) in enumerate(itertools.pairwise(points), start=1):
         if not t1 > t0:
@@ -266,20 +275,21 @@ def _shares(
 
 
 def _party_sizes(r: FieldReader, value: object, path: str) -> tuple[float, ...] | None:
-    items = value if isinstance(value, list) else []
-    good = len(items) > 0 and all(
-        isinstance(x, int | float) and not isinstance(x, bool) and x >= 0 for x in items
-    )
+    items = [plain_number(x) for x in value] if isinstance(value, list) else []
+    good = 0 < len(items) <= MAX_PARTY and all(x is not None and 0 <= x <= 1 for x in items)
     if not good:
         r.problem(
-            path, "a list of probabilities P(party of 1), P(party of 2), ...", describe(value)
+            path,
+            f"a list of at most {MAX_PARTY} probabilities P(party of 1), P(party of 2), ...",
+            describe(value),
         )
         return None
-    total = float(sum(cast(Sequence[float], value)))
+    probs = cast(list[float], items)
+    total = sum(probs)
     if abs(total - 1.0) > SHARE_TOLERANCE:
         r.problem(path, "probabilities summing to 1", f"probabilities summing to {total:.6g}")
         return None
-    return tuple(float(x) for x in cast(Sequence[float], value))
+    return tuple(probs)
 
 
 def _ingress(r: FieldReader, value: object, day_start: float | None) -> Ingress | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast, get_args
 
-from simulator.scenario.fields import FieldReader, describe, join
+from simulator.scenario.fields import FieldReader, describe, join, plain_number
 from simulator.scenario.model import (
     Area,
     Checkpoint,
@@ -170,13 +170,10 @@ def _xy(r: FieldReader, m: dict[str, Any], path: str) -> tuple[float, float] | o
     value = m.get("xy")
     if value is None:
         return None
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
-        return (float(value[0]), float(value[1]))
-    r.problem(join(path, "xy"), "a map position [x, y] in metres", describe(value))
+    pair = [plain_number(v) for v in value] if isinstance(value, list) else []
+    if len(pair) == 2 and None not in pair:
+        return (cast(float, pair[0]), cast(float, pair[1]))
+    r.problem(join(path, "xy"), "a map position [x, y] of finite metres", describe(value))
     return _BAD
 
 

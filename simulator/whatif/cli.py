@@ -19,10 +19,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulator.errors import Problem, ScenarioError, SimulatorError
+from simulator.errors import OutputExistsError, Problem, ScenarioError, SimulatorError
+from simulator.results.staging import staged_folder
 from simulator.results.units import NOT_APPLICABLE
+from simulator.scenario.budget import check_budget
+from simulator.scenario.digest import scenario_digest
 from simulator.whatif.compare import Group, RunDirError, comparison, read_run_dirs
 from simulator.whatif.comparison_report import fmt_interval, write_report
+from simulator.whatif.provenance import check_sweep_target, cross_group_notes
 from simulator.whatif.sweep import (
     build_jobs,
     make_executor,
@@ -120,8 +124,16 @@ def sweep(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default sweeps/<scenario>).")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a sweep already in the output folder.")
+    ] = False,
 ) -> None:
-    """Run the baseline and every variant with the same seeds; write comparison.json/.html."""
+    """Run the baseline and every variant with the same seeds; write comparison.json/.html.
+
+    The folder appears whole when the sweep is done. A folder holding a sweep already (of this
+    or another scenario version) is refused unless ``--overwrite`` replaces it whole, so old
+    and new seeds never mix.
+    """
     path = scenario_path(scenario)
     out_dir = out if out is not None else Path("sweeps") / slug(path.stem)
     try:
@@ -129,22 +141,32 @@ def sweep(
         plan = plan_sweep(path, variants, seeds=seeds, first_seed=first_seed)
         runner = make_executor(executor, workers=workers, address=address)
         jobs = build_jobs(plan)
+        too_big = [p for j in jobs if j.seed == plan.seeds[0] for p in check_budget(j.scenario)]
+        if too_big:
+            raise ScenarioError(too_big)
+        digests = {job.variant: scenario_digest(job.scenario) for job in jobs}
+        check_sweep_target(out_dir, digests, overwrite=overwrite)
         with _progress() as progress:
             task = progress.add_task(f"sweep on {runner.name}", total=len(jobs))
             result = run_sweep(plan, runner, jobs=jobs, on_done=lambda _: progress.advance(task))
     except ScenarioError as err:
         _print_problems(err.problems)
         raise typer.Exit(EXIT_INVALID) from err
+    except OutputExistsError as err:
+        err_console.print(f"[bold red]not run[/]: {err}", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from err
     except SimulatorError as err:
         err_console.print(f"[bold red]sweep failed[/]: {err}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from err
-    write_runs(result, out_dir)
     groups = [
         Group(v.name, result.summaries(v.name), v.description, v.source_path or str(path))
         for v in plan.variants
     ]
     doc = comparison(groups)
-    json_path, html_path = write_report(doc, out_dir)
+    with staged_folder(out_dir, overwrite=overwrite, what="sweep") as folder:
+        write_runs(result, folder)
+        write_report(doc, folder)
+    json_path, html_path = out_dir / "comparison.json", out_dir / "comparison.html"
     _print_headline(doc)
     console.print(f"wrote {json_path} and {html_path}", highlight=False)
 
@@ -164,4 +186,6 @@ def compare(
         raise typer.Exit(EXIT_INVALID) from err
     json_path, html_path = write_report(doc, out)
     _print_headline(doc)
+    for note in cross_group_notes([(g.name, g.summaries) for g in groups]):
+        err_console.print(note, highlight=False, soft_wrap=True)
     console.print(f"wrote {json_path} and {html_path}", highlight=False)

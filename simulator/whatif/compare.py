@@ -11,6 +11,9 @@ read with ``read_run_dirs``. Layouts it understands::
     RUN_DIR/summary.json                         one run of ``matchday simulate``
     RUN_DIR/runs/<variant>/seed_<n>/summary.json a sweep's replications (+ variant.json)
     RUN_DIR/<anything>/summary.json              several runs, one group per parent folder
+
+A group whose runs come from different scenarios or scenario versions (``scenario_digest``) is
+refused (``simulator.whatif.provenance``): averaging them would describe no real ground.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any, Literal
 from simulator.errors import Problem, SimulatorError
 from simulator.results.summary import RunSummary
 from simulator.results.units import NOT_APPLICABLE
+from simulator.whatif.provenance import group_problems
 from simulator.whatif.stats import (
     CONFIDENCE,
     Estimate,
@@ -360,6 +364,8 @@ def read_run_dirs(run_dirs: Sequence[str | Path]) -> list[Group]:
             )
             continue
         groups += _groups_in(run_dir, len(run_dirs) > 1, problems)
+    for group in groups:
+        problems += group_problems(group.name, group.source, group.summaries)
     if problems:
         raise RunDirError(problems)
     return groups

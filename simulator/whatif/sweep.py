@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from simulator.errors import Problem, ScenarioError, SimulatorError
 from simulator.results.summary import RunSummary
+from simulator.scenario.digest import DIGEST_KEY
 from simulator.scenario.model import Scenario
 from simulator.whatif.variants import (
     BASELINE,
@@ -70,7 +71,7 @@ def run_job(job: Job) -> JobResult:
     started = time.perf_counter()
     sim = Simulation(job.scenario, seed=job.seed)
     sim.run()
-    summary = sim.result().summary
+    summary = sim.result().summary  # its header carries the scenario digest
     return JobResult(job.variant, job.seed, summary, time.perf_counter() - started)
 
 
@@ -290,16 +291,24 @@ def slug(name: str) -> str:
 
 
 def write_runs(result: SweepResult, out_dir: str | Path) -> Path:
-    """Write ``runs/<variant>/seed_<n>/summary.json`` (+ ``variant.json``) for ``compare``."""
+    """Write ``runs/<variant>/seed_<n>/summary.json`` (+ ``variant.json``) for ``compare``.
+
+    ``variant.json`` records the digest of the variant's scenario (``scenario_digest``), so a
+    later sweep into the same folder can tell whether it ran the same scenario version.
+    """
     runs = Path(out_dir) / "runs"
     for variant in result.plan.variants:
         folder = runs / slug(variant.name)
         folder.mkdir(parents=True, exist_ok=True)
+        digests = {
+            r.summary.header.scenario_digest for r in result.results if r.variant == variant.name
+        }
         meta = {
             "name": variant.name,
             "description": variant.description,
             "source": variant.source_path,
             "scenario": result.plan.scenario_path,
+            DIGEST_KEY: next(iter(digests)) if len(digests) == 1 else None,
         }
         (folder / "variant.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         for seed, summary in result.summaries(variant.name).items():

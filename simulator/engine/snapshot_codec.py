@@ -1,0 +1,394 @@
+"""The snapshot state format: the run's object graph as tagged msgpack, with no code on load.
+
+Format ``matchday.state.v2`` (bytes): the magic ``MDSTATE2`` then one msgpack value. Plain
+values are msgpack's own: None, bools, 64-bit integers, float64 (inf and NaN included), strings,
+bytes, lists and maps. Every other value is a msgpack extension of type ``code`` whose data is
+its payload, itself packed as msgpack:
+
+====  ==================  ==============================================================
+code  Python value        payload
+====  ==================  ==============================================================
+1     tuple               [key, [items...]]
+2     collections.deque   [maxlen or None, [items...]]
+3     int beyond 64 bit   its decimal string
+4     object              [key, qualified class name, state]: ``obj.__getstate__()`` (a
+                          dict, a (dict or None, slots dict) pair, or what the class's own
+                          ``__getstate__`` returns), given to ``__setstate__`` or set
+                          attribute by attribute
+5     numpy array         [dtype string (numeric kinds only), shape, raw bytes]
+6     numpy Generator     [bit generator name, ``bit_generator.state``]
+7     shared container    [key, list, dict or deque referenced more than once]
+8     reference           the key of a tuple, object or container met earlier
+9     set / frozenset     [is frozen, [items...]]
+10    numpy scalar        [dtype string, raw bytes]
+11    unassigned slot     None
+12    slotted object      [key, qualified class name, [slot values in ``__slots__`` order]]
+                          for classes that keep their state in slots with pickle's default
+====  ==================  ==============================================================
+
+Keys number tuples, objects and shared containers in the order they are first met, so a
+later reference (code 8) keeps identity: a route tuple shared by many parties stays shared.
+Only classes in the allow-list (``register_state_class``; the engine's run-state classes are
+in it) can be created, by their qualified name looked up in that list: nothing named by the
+data is imported or called, so a crafted state can at worst be refused. A warm start from it
+continues exactly as the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from collections.abc import Callable
+from typing import Any, cast
+
+import msgpack
+import numpy as np
+
+from simulator.errors import SnapshotError
+
+MAGIC = b"MDSTATE2"
+T_TUPLE, T_DEQUE, T_BIGINT, T_OBJECT, T_ARRAY, T_RNG, T_SHARED, T_REF, T_SET, T_NPSCALAR = range(
+    1, 11
+)
+T_UNSET, T_SLOTS = 11, 12
+_INT64 = (-(2**63), 2**64 - 1)
+_NUMERIC_KINDS = frozenset("biufc")
+_BIT_GENERATORS: dict[str, Callable[[], Any]] = {
+    "PCG64": np.random.PCG64,
+    "PCG64DXSM": np.random.PCG64DXSM,
+    "Philox": np.random.Philox,
+    "SFC64": np.random.SFC64,
+    "MT19937": np.random.MT19937,
+}
+_ALLOWED: dict[str, type] = {}
+_CONTAINERS = (list, dict, tuple, collections.deque, set, frozenset)
+_MUTABLE = frozenset({list, dict, collections.deque, set, frozenset})
+_SCALARS = frozenset({float, str, bool, type(None)})  # ints may exceed 64 bits
+
+
+def qualified_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register_state_class(cls: type) -> type:
+    """Allow ``cls`` in snapshots (usable as a decorator); its state must itself be data."""
+    _ALLOWED[qualified_name(cls)] = cls
+    return cls
+
+
+def allowed_classes() -> dict[str, type]:
+    """The allow-list, filled with the engine's run-state classes on first use."""
+    if not _ALLOWED:
+        from simulator.engine.checkpoint import TurnstileBank
+        from simulator.engine.link import Walkway
+        from simulator.engine.party import Party
+        from simulator.engine.world import World
+        from simulator.levers import model as levers
+        from simulator.scenario import model as scenario
+        from simulator.transport import model as transport
+        from simulator.transport import state as transport_state
+
+        for cls in (World, Walkway, TurnstileBank, Party, levers.LeverState):
+            register_state_class(cls)
+        for value in vars(transport_state).values():  # the module holds only run-state classes
+            if isinstance(value, type) and value.__module__ == transport_state.__name__:
+                register_state_class(value)
+        for module in (scenario, transport, levers):  # frozen value objects the state refers to
+            for value in vars(module).values():
+                if dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                    register_state_class(cast(type, value))
+    return _ALLOWED
+
+
+_SLOT_CACHE: dict[type, tuple[str, ...] | None] = {}
+
+
+def _plain_slots(cls: type) -> tuple[str, ...] | None:
+    """All slot names of ``cls`` when it keeps its state in slots alone with pickle's default
+    state methods, else None."""
+    if cls not in _SLOT_CACHE:
+        names: list[str] = []
+        plain = not hasattr(cls, "__dict__") or "__dict__" not in dir(cls)
+        for klass in cls.__mro__[:-1]:
+            slots = klass.__dict__.get("__slots__", ())
+            names.extend([slots] if isinstance(slots, str) else slots)
+            if "__getstate__" in klass.__dict__ or "__setstate__" in klass.__dict__:
+                plain = False
+        _SLOT_CACHE[cls] = tuple(names) if plain and names else None
+    return _SLOT_CACHE[cls]
+
+
+_UNSET_SLOT = object()  # a slot never assigned
+
+
+def encode(root: object) -> bytes:
+    """``MAGIC`` + the tagged msgpack of ``root``; SnapshotError on a value it cannot carry.
+
+    Tuples and objects are memoised as they are met (a repeat becomes a reference). Lists,
+    dicts and deques are assumed unshared, which holds for the engine's state; should one be
+    met twice, the graph is walked once more to find every shared container first.
+    """
+    allowed = allowed_classes()
+    try:
+        return MAGIC + _Encoder(None, allowed).pack(root)
+    except _Aliased:
+        return MAGIC + _Encoder(_shared_containers(root, allowed), allowed).pack(root)
+
+
+class _Aliased(Exception):
+    """A list, dict or deque is referenced twice: encode again keeping it shared."""
+
+
+def _shared_containers(root: object, allowed: dict[str, type]) -> set[int]:
+    """Ids of the mutable containers referenced more than once (each object walked once)."""
+    counts: dict[int, int] = {}
+    keep: list[object] = []  # states built here must outlive the walk, or ids get reused
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, _CONTAINERS) and qualified_name(type(value)) not in allowed:
+            continue
+        key = id(value)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > 1:
+            continue
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, _CONTAINERS):
+            stack.extend(value)
+        else:
+            keep.append(value.__getstate__())
+            stack.append(keep[-1])
+    return {key for key, n in counts.items() if n > 1}
+
+
+class _Encoder:
+    def __init__(self, shared: set[int] | None, allowed: dict[str, type]) -> None:
+        self.shared = shared  # None: containers are not expected to be shared
+        self.allowed = allowed
+        self.keys: dict[int, int] = {}  # id -> key of memoised tuples, objects, containers
+        self.seen: set[int] = set()  # containers met so far (when shared is None)
+        self.keep: list[object] = []  # states of objects: alive, so their ids stay unique
+        self.names: dict[type, str | None] = {}
+        self.packer = msgpack.Packer(use_bin_type=True, strict_types=True)
+
+    def pack(self, root: object) -> bytes:
+        return msgpack.packb(self.value(root), use_bin_type=True, strict_types=True)
+
+    def ext(self, code: int, payload: object) -> msgpack.ExtType:
+        """A tagged value: an extension of type ``code`` holding ``payload`` as msgpack."""
+        return msgpack.ExtType(code, self.packer.pack(payload))
+
+    def key(self, v: object) -> int | None:
+        """The memo key of ``v`` if it was met before, else a new one is taken (returns None)."""
+        key = self.keys.get(id(v))
+        if key is None:
+            self.keys[id(v)] = len(self.keys)
+        return key
+
+    def value(self, v: Any) -> Any:
+        t = type(v)
+        if v is None or t is bool or t is float or t is str or t is bytes:
+            return v
+        if t is int:
+            return v if _INT64[0] <= v <= _INT64[1] else self.ext(T_BIGINT, str(v))
+        if t is tuple:
+            old = self.key(v)
+            if old is not None:
+                return self.ext(T_REF, old)
+            return self.ext(T_TUPLE, [self.keys[id(v)], [self.value(x) for x in v]])
+        if t in _MUTABLE:
+            return self.container(v)
+        return self.other(v)
+
+    def container(self, v: Any) -> Any:
+        if self.shared is None:
+            if id(v) in self.seen:
+                raise _Aliased
+            self.seen.add(id(v))
+        elif id(v) in self.shared:
+            old = self.key(v)
+            if old is not None:
+                return self.ext(T_REF, old)
+            return self.ext(T_SHARED, [self.keys[id(v)], self.items(v)])
+        return self.items(v)
+
+    def items(self, v: Any) -> Any:
+        t = type(v)
+        if t is list:
+            if all(type(x) in _SCALARS for x in v):  # msgpack packs these lists in C
+                return v
+            return [self.value(x) for x in v]
+        if t is dict:
+            return {self.value(k): self.value(x) for k, x in v.items()}
+        if t is collections.deque:
+            return self.ext(T_DEQUE, [v.maxlen, [self.value(x) for x in v]])
+        return self.ext(T_SET, [t is frozenset, [self.value(x) for x in v]])
+
+    def other(self, v: Any) -> Any:
+        t = type(v)
+        if v is _UNSET_SLOT:
+            return self.ext(T_UNSET, None)
+        if t is np.ndarray:
+            return self.ext(T_ARRAY, self.array(v))
+        if isinstance(v, np.generic) and v.dtype.kind in _NUMERIC_KINDS:
+            return self.ext(T_NPSCALAR, [v.dtype.str, v.tobytes()])
+        if t is np.random.Generator:
+            bits = v.bit_generator
+            self.keep.append(bits.state)
+            return self.ext(T_RNG, [type(bits).__name__, self.value(self.keep[-1])])
+        if t not in self.names:
+            self.names[t] = qualified_name(t) if qualified_name(t) in self.allowed else None
+        name = self.names[t]
+        if name is None:
+            raise SnapshotError(
+                f"snapshot: cannot store a {qualified_name(t)} (not a run-state class); "
+                "register it with simulator.engine.snapshot_codec.register_state_class "
+                "if it is plain data"
+            )
+        old = self.key(v)
+        if old is not None:
+            return self.ext(T_REF, old)
+        key = self.keys[id(v)]
+        slots = _plain_slots(t)
+        if slots is not None:  # a flat row in slot order: the common case, and the fastest
+            row = [self.value(getattr(v, k, _UNSET_SLOT)) for k in slots]
+            return self.ext(T_SLOTS, [key, name, row])
+        state = v.__getstate__()
+        self.keep.append(state)
+        return self.ext(T_OBJECT, [key, name, self.value(state)])
+
+    @staticmethod
+    def array(a: np.ndarray) -> list[Any]:
+        if a.dtype.kind not in _NUMERIC_KINDS:
+            raise SnapshotError(f"snapshot: cannot store a numpy array of dtype {a.dtype}")
+        return [a.dtype.str, list(a.shape), np.ascontiguousarray(a).tobytes()]
+
+
+def decode(data: bytes) -> Any:
+    """The object graph ``encode`` wrote; SnapshotError for anything else, never code."""
+    if not isinstance(data, bytes | bytearray) or not data.startswith(MAGIC):
+        head = bytes(data[:8]) if isinstance(data, bytes | bytearray) else type(data).__name__
+        raise SnapshotError(
+            f"snapshot: state is not in the {MAGIC.decode()} format (starts {head!r}); "
+            "take a new snapshot with this version of matchday"
+        )
+    decoder = _Decoder(allowed_classes())
+    try:
+        return decoder.unpack(bytes(data[len(MAGIC) :]))
+    except SnapshotError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as err:
+        raise SnapshotError(f"snapshot: malformed state ({type(err).__name__}: {err})") from err
+    except Exception as err:  # msgpack's own errors (ExtraData, FormatError, ...)
+        raise SnapshotError(f"snapshot: malformed state ({type(err).__name__})") from err
+
+
+_UNSET = object()
+
+
+class _Decoder:
+    def __init__(self, allowed: dict[str, type]) -> None:
+        self.allowed = allowed
+        self.shared: dict[int, Any] = {}
+        self.hooks: dict[int, Callable[[Any], Any]] = {
+            T_TUPLE: self.make_tuple,
+            T_DEQUE: lambda p: collections.deque(p[1], p[0]),
+            T_BIGINT: self.bigint,
+            T_OBJECT: self.obj,
+            T_ARRAY: self.array,
+            T_RNG: self.rng,
+            T_SHARED: self.define,
+            T_REF: lambda key: self.shared[key],
+            T_SET: lambda p: (frozenset if p[0] else set)(p[1]),
+            T_NPSCALAR: lambda p: self.array([p[0], [], p[1]])[()],
+            T_UNSET: lambda _: _UNSET,
+            T_SLOTS: self.slotted,
+        }
+
+    def unpack(self, data: bytes) -> Any:
+        return msgpack.unpackb(
+            data, ext_hook=self.ext, raw=False, strict_map_key=False, use_list=True
+        )
+
+    def ext(self, code: int, payload: bytes) -> Any:
+        """The value of an extension: its payload read (recursively) and built by tag."""
+        hook = self.hooks.get(code)
+        if hook is None:
+            raise SnapshotError(f"snapshot: unknown value tag {code}")
+        return hook(self.unpack(payload))
+
+    def define(self, p: list[Any]) -> Any:
+        key, value = p
+        if not isinstance(key, int) or key in self.shared:
+            raise SnapshotError(f"snapshot: shared value key {key!r} repeated or not a number")
+        self.shared[key] = value
+        return value
+
+    def make_tuple(self, p: list[Any]) -> tuple[Any, ...]:
+        return cast(tuple[Any, ...], self.define([p[0], tuple(p[1])]))
+
+    @staticmethod
+    def bigint(text: str) -> int:
+        if not isinstance(text, str) or len(text) > 100:
+            raise SnapshotError("snapshot: malformed big integer")
+        return int(text)
+
+    def obj(self, p: list[Any]) -> Any:
+        key, name, state = p
+        return self.define([key, self.build(name, state)])
+
+    def slotted(self, p: list[Any]) -> Any:
+        key, name, row = p
+        cls = self.allowed.get(name) if isinstance(name, str) else None
+        slots = _plain_slots(cls) if cls is not None else None
+        if cls is None or slots is None or not isinstance(row, list) or len(row) != len(slots):
+            raise SnapshotError(
+                f"snapshot: refuses {str(name)[:80]!r} as a slotted run-state class"
+            )
+        obj = cast(Any, cls).__new__(cls)
+        setter = object.__setattr__
+        for slot, value in zip(slots, row, strict=True):
+            if value is not _UNSET:
+                setter(obj, slot, value)
+        return self.define([key, obj])
+
+    def build(self, name: object, state: Any) -> Any:
+        cls = self.allowed.get(name) if isinstance(name, str) else None
+        if cls is None:
+            raise SnapshotError(
+                f"snapshot: refuses to create {str(name)[:80]!r}: not a run-state class"
+            )
+        obj = cast(Any, cls).__new__(cls)
+        if getattr(cls, "__setstate__", None) is not getattr(object, "__setstate__", None):
+            obj.__setstate__(state)
+            return obj
+        pair = isinstance(state, tuple | list) and len(state) == 2
+        attrs, slots = state if pair else (state, None)
+        for part in (attrs, slots):
+            if part is None:
+                continue
+            if not isinstance(part, dict) or not all(isinstance(k, str) for k in part):
+                raise SnapshotError(f"snapshot: malformed state of {name}")
+            for key, value in part.items():
+                object.__setattr__(obj, key, value)  # frozen value objects too
+        return obj
+
+    @staticmethod
+    def array(p: list[Any]) -> np.ndarray:
+        dtype_text, shape, raw = p
+        dtype = np.dtype(str(dtype_text))
+        if dtype.kind not in _NUMERIC_KINDS or not all(isinstance(n, int) for n in shape):
+            raise SnapshotError(f"snapshot: refuses a numpy array of dtype {dtype}")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+    @staticmethod
+    def rng(p: list[Any]) -> np.random.Generator:
+        name, state = p
+        make = _BIT_GENERATORS.get(name) if isinstance(name, str) else None
+        if make is None:
+            raise SnapshotError(f"snapshot: unknown random bit generator {str(name)[:40]!r}")
+        bits = make()
+        bits.state = state
+        return np.random.Generator(bits)

@@ -1,0 +1,153 @@
+"""Snapshots are data only: a crafted one is refused with SnapshotError and never runs code.
+
+The state format is ``simulator.engine.snapshot_codec``'s tagged msgpack. These tests craft
+what an attacker would send (a pickle that calls ``os.system``, a class outside the allow-list,
+an unknown tag, truncated bytes, another scenario's snapshot) and check each is refused, and
+that a genuine snapshot still resumes to exactly the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import os
+import pickle
+from dataclasses import replace
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import pytest
+
+from simulator import Simulation, Snapshot
+from simulator.engine import snapshot_codec as codec
+from simulator.errors import SnapshotError
+from simulator.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "tests" / "data" / "scenarios" / "tiny.yaml"
+
+
+class _Boom:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("touch PWNED_BY_SNAPSHOT",))
+
+
+@pytest.fixture(scope="module")
+def taken() -> tuple[object, Snapshot]:
+    scenario = load_scenario(TINY)
+    sim = Simulation(scenario, seed=3)
+    sim.run(until=scenario.ingress.kickoff_s - 600)  # type: ignore[union-attr]
+    return scenario, sim.snapshot()
+
+
+def test_a_pickle_payload_is_refused_and_never_run(
+    taken: tuple[object, Snapshot], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario, snap = taken
+    monkeypatch.chdir(tmp_path)
+    doc = snap.to_dict()
+    doc["state"] = base64.b64encode(pickle.dumps(_Boom())).decode("ascii")
+    crafted = Snapshot.from_dict(doc)
+    with pytest.raises(SnapshotError, match="not in the MDSTATE2 format"):
+        Simulation(scenario, seed=3, snapshot=crafted)  # type: ignore[arg-type]
+    assert not (tmp_path / "PWNED_BY_SNAPSHOT").exists()
+
+
+def test_the_old_pickle_format_is_refused_by_name(taken: tuple[object, Snapshot]) -> None:
+    doc = {**taken[1].to_dict(), "format": "matchday.snapshot.v1"}
+    with pytest.raises(SnapshotError, match="no longer read"):
+        Snapshot.from_dict(doc)
+
+
+def _state(value: object) -> bytes:
+    return codec.MAGIC + msgpack.packb(value, use_bin_type=True)
+
+
+def _ext(code: int, payload: object) -> msgpack.ExtType:
+    return msgpack.ExtType(code, msgpack.packb(payload, use_bin_type=True))
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (_state(_ext(codec.T_OBJECT, [0, "os.system", {}])), "not a run-state class"),
+        (_state(_ext(codec.T_OBJECT, [0, "builtins.eval", ["1"]])), "not a run-state class"),
+        (_state(_ext(codec.T_SLOTS, [0, "subprocess.Popen", []])), "as a slotted"),
+        (_state(_ext(codec.T_RNG, ["os.system", {}])), "unknown random bit generator"),
+        (_state(_ext(codec.T_ARRAY, ["|O", [1], b"\0" * 8])), "dtype"),
+        (_state(_ext(99, [])), "unknown value tag 99"),
+        (_state(_ext(codec.T_REF, 12345)), "malformed state"),
+        (codec.MAGIC + b"\x92\x01", "malformed state"),  # cut short
+        (b"\x80\x04\x95" + b"\0" * 20, "not in the MDSTATE2 format"),
+    ],
+)
+def test_crafted_states_are_refused(state: bytes, words: str) -> None:
+    with pytest.raises(SnapshotError, match=words):
+        codec.decode(state)
+
+
+def test_a_well_formed_state_of_the_wrong_shape_is_refused(taken: tuple[object, Snapshot]) -> None:
+    scenario, snap = taken
+    crafted = replace(snap, state=_state([1, 2, 3]))
+    with pytest.raises(SnapshotError, match="does not fit scenario"):
+        Simulation(scenario, seed=3, snapshot=crafted)  # type: ignore[arg-type]
+
+
+def test_a_snapshot_of_another_scenario_version_is_refused(
+    taken: tuple[object, Snapshot],
+) -> None:
+    scenario, snap = taken
+    edited = replace(scenario, description="lanes changed")  # same name, same elements
+    with pytest.raises(SnapshotError, match="another version of the scenario"):
+        Simulation(edited, seed=3, snapshot=snap)  # type: ignore[arg-type]
+    with pytest.raises(SnapshotError, match="another version"):
+        Simulation(scenario, seed=3, snapshot=replace(snap, scenario_digest=""))  # type: ignore[arg-type]
+
+
+def test_a_snapshot_through_json_resumes_exactly(taken: tuple[object, Snapshot]) -> None:
+    scenario, snap = taken
+    again = Snapshot.from_dict(snap.to_dict())
+    warm = Simulation(scenario, seed=3, snapshot=again)  # type: ignore[arg-type]
+    warm.run()
+    cold = Simulation(scenario, seed=3)  # type: ignore[arg-type]
+    cold.run()
+    assert warm.result().summary == cold.result().summary
+    assert warm.result().timeseries.equals(cold.result().timeseries)
+    assert warm.result().fans.equals(cold.result().fans)
+
+
+def test_the_codec_round_trips_every_kind_of_value_with_identity() -> None:
+    shared = [1.0, 2.0]
+    step = (1, 2, 3, 4)
+    rng = np.random.default_rng(5)
+    value = {
+        "floats": [float("inf"), float("-inf"), -0.0, 1e-310],
+        "nan": float("nan"),
+        "big": 2**100,
+        "tuples": (step, step),
+        "deque": collections.deque([(1.0, 2)], maxlen=5),
+        "sets": [frozenset({1, 2}), {3}],
+        "array": np.arange(6, dtype=np.int32).reshape(2, 3),
+        "scalar": np.int64(7),
+        "rng": rng,
+        "aliased": [shared, shared],
+        7: "int key",
+        (1, 2): "tuple key",
+    }
+    out = codec.decode(codec.encode(value))
+    assert out["floats"][:2] == [float("inf"), float("-inf")] and str(out["floats"][2]) == "-0.0"
+    assert out["nan"] != out["nan"] and out["big"] == 2**100
+    assert out["tuples"][0] is out["tuples"][1] and out["tuples"][0] == step
+    assert out["deque"] == collections.deque([(1.0, 2)]) and out["deque"].maxlen == 5
+    assert out["sets"] == [frozenset({1, 2}), {3}]
+    assert out["array"].dtype == np.int32 and out["array"].tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert type(out["scalar"]) is np.int64
+    assert out["rng"].random() == rng.random()
+    assert out["aliased"][0] is out["aliased"][1]
+    assert out[7] == "int key" and out[(1, 2)] == "tuple key"
+
+
+def test_a_class_outside_the_allow_list_cannot_be_stored() -> None:
+    with pytest.raises(SnapshotError, match="register_state_class"):
+        codec.encode([_Boom()])
