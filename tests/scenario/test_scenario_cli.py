@@ -87,7 +87,7 @@ def test_simulate_writes_the_four_files(app: typer.Typer, tmp_path: Path) -> Non
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary.pop("generated_by").startswith("matchday")
     assert "density_per_m2" in summary.pop("units")
-    assert summary.pop("scenario_digest") == scenario_digest(load_scenario(TINY))
+    assert summary["scenario_digest"] == scenario_digest(load_scenario(TINY))
     assert summary == direct.summary.to_dict()
     assert pq.read_table(out / "timeseries.parquet").equals(direct.timeseries)
     assert pq.read_table(out / "fans.parquet").equals(direct.fans)
