@@ -82,13 +82,14 @@ def allowed_classes() -> dict[str, type]:
         from simulator.engine.checkpoint import TurnstileBank
         from simulator.engine.link import Walkway
         from simulator.engine.party import Party
+        from simulator.engine.place import Place
         from simulator.engine.world import World
         from simulator.levers import model as levers
         from simulator.scenario import model as scenario
         from simulator.transport import model as transport
         from simulator.transport import state as transport_state
 
-        for cls in (World, Walkway, TurnstileBank, Party, levers.LeverState):
+        for cls in (World, Walkway, TurnstileBank, Party, Place, levers.LeverState):
             register_state_class(cls)
         for value in vars(transport_state).values():  # the module holds only run-state classes
             if isinstance(value, type) and value.__module__ == transport_state.__name__:

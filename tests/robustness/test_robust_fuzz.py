@@ -93,6 +93,6 @@ def test_accepted_mutations_simulate_to_finite_figures(tmp_path: Path, data: st.
         return
     sim = Simulation(scenario, seed=1)
     sim.run()
-    figures = _numbers(sim.result().summary)
+    figures = _numbers(sim.result().summary.to_dict())
     assert figures
     assert all(math.isfinite(x) and x >= 0 for x in figures)

@@ -149,13 +149,13 @@ def test_a_party_bigger_than_a_walkway_holds_is_refused() -> None:
     doc = _tiny()
     doc["ingress"]["party_sizes"] = [0.0] * 19 + [1.0]
     doc["venue"]["links"][4]["width_m"] = 0.01  # holds 1 person: the engine could not seat 20
-    _only(_problems(doc), "venue.links[4]", "largest party (20 persons")
+    _only(_problems(doc), "venue.links[4].width_m", "so a party of 20 fits")
 
 
 def test_a_floor_area_of_1e_300_is_refused() -> None:
     doc = _tiny()
     doc["venue"]["areas"][1]["area_m2"] = 1e-300
-    _only(_problems(doc), "venue.areas[1].area_m2", "at least 1 m2")
+    _only(_problems(doc), "venue.areas[1].area_m2", "1e-300 m²")
 
 
 def _write(tmp_path: Path, doc: dict[str, Any]) -> Path:

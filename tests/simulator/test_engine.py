@@ -205,7 +205,7 @@ def test_no_element_is_ever_above_jam_density(small_text: str, pen_m2: int) -> N
     g2 = w.places[sim.network.index["g2"]]  # fed by a 6 m link faster than its lanes screen
     if pen_m2 == 5:  # the small pen filled (to within a party of 6) and the queue spilled back
         assert 27 - 5 <= g2.max_n <= 27
-    assert sim.result().summary["fans"]["left"] == 5700
+    assert sim.result().summary.to_dict()["fans"]["left"] == 5700
 
 
 def test_a_destination_without_a_walking_path_is_named(small: Scenario) -> None:

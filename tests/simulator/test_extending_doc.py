@@ -32,7 +32,7 @@ def test_the_steward_closes_the_approach_beside_the_engine(
     at_stop = [n for _, _, n in log]
     assert on_approach[0] > 0 and on_approach[-1] == 0  # walked off, nobody stepped on
     assert at_stop == sorted(at_stop) and at_stop[-1] > at_stop[0] + 100  # the stop fills up
-    assert len(printed) == 5 and printed[-1] == f"seated by kick-off: {summary['fans']['seated']}"
+    assert len(printed) == 5 and printed[-1] == f"seated by kick-off: {summary.fans.seated}"
     # the same seed gives the same run, process and all
     again_summary, again_log = namespace["ingress_with_steward"](seed=1)
     assert again_log == log

@@ -130,7 +130,7 @@ def test_marrakechs_2013_turnstiles_slow_entry() -> None:
     for sc in (base_sc, few_sc):
         sim = Simulation(sc, seed=1)
         sim.run()
-        runs.append(sim.result().summary)
+        runs.append(sim.result().summary.to_dict())
     base, few = runs
     assert few["fans"]["seated"] == base["fans"]["seated"] == base["fans"]["expected"]
     worst = [max(c["p95_wait_s"] for c in r["checkpoints"].values()) for r in runs]

@@ -93,7 +93,7 @@ def test_a_two_way_walkway_carries_what_its_one_way_halves_would_without_collaps
     each = 0.75 * q_max * width / 2  # 75% of a one-way half's capacity, both ways
     sim = Simulation(two_way("walkway", length, width, each, end=1500), seed=1)
     sim.run()
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     mid = summary["links"]["mid"]
     peak = mid["max_occupancy"] / (length * width)
     assert peak < k_crit  # free-flow branch: no collapse towards jam density

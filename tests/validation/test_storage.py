@@ -59,7 +59,7 @@ def lobby_behind_a_door(horizon: float = 1800.0) -> Simulation:
 
 def test_a_full_lobby_spills_back_onto_its_corridor_and_nobody_is_lost() -> None:
     sim = lobby_behind_a_door()
-    summary = sim.result().summary
+    summary = sim.result().summary.to_dict()
     lobby = sim.world.places[sim.network.index["lobby"]]
     assert lobby.max_n == math.floor(K_JAM * 10)  # it fills, to jam density and no further
     corridor = summary["links"]["corridor"]
@@ -87,7 +87,7 @@ def test_a_queue_spills_back_through_a_chain_of_links_and_places() -> None:
     w, idx = sim.world, sim.network.index
     for area in ("a1", "a2"):
         assert w.places[idx[area]].max_n == math.floor(K_JAM * 40)
-    links = sim.result().summary["links"]
+    links = sim.result().summary.to_dict()["links"]
     for lid in ("l1", "l2"):  # both links queue, above the critical density 1.75 /m²
         assert links[lid]["max_occupancy"] / (30 * 2) > 2.5
     assert_never_above_jam(sim)

@@ -1,6 +1,7 @@
 """One venue vocabulary: every element of every bundled scenario is graded alike everywhere.
 
-The engine's time series, the twin's zones and the dashboard's map all read the Fruin scale of
+The engine's time series, the twin's zones and the map shared by the report and the dashboard
+all read the Fruin scale of
 a place from ``simulator.venue``; this test grades each element at densities across all six
 levels through each part and requires one answer.
 """
@@ -34,7 +35,7 @@ def test_every_part_grades_every_element_alike(name: str) -> None:
     engine = {e.id: e for e in Network(scenario).elements}
     twin = venue_zones(scenario)
     board = venue_map(scenario.venue)
-    board_scales = {n.id: n.los_scale for n in board.nodes} | {
+    board_scales = {n.id: n.los_scale for n in board.places} | {
         lk.id: lk.los_scale for lk in board.links
     }
     assert list(engine) == [e.id for e in elements]
