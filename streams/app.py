@@ -18,7 +18,7 @@ from streams.errors import ConfigError, StreamsError
 from streams.frames import FrameReplay, frame_cameras, load_model
 from streams.kafka_bus import KafkaBus, KafkaSettings
 from streams.live import CountSource, LiveSettings, default_start, match_day, run_live
-from streams.messages import at_clock, clock_seconds
+from streams.messages import Alert, at_clock, clock_seconds
 from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
 from streams.service import TwinService
@@ -115,7 +115,7 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         replay = FrameReplay(
             scenario, cameras, model, day=day, start_s=start_s, seed=options.seed + 1
         )
-    board = _dashboard(bus, scenario, options, console)
+    board = _dashboard(bus, twin, options, console)
     where = f"Kafka at {options.kafka}" if options.kafka else "the in-process bus"
     if model is not None:
         where += f" (rendered frames through {model.name})"
@@ -145,12 +145,18 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
     return service
 
 
-def _dashboard(bus: Bus, scenario: Scenario, options: LiveOptions, console: Console) -> Any:
+def _dashboard(bus: Bus, twin: DigitalTwin, options: LiveOptions, console: Console) -> Any:
     if not options.dashboard:
         return None
     from streams.dashboard import serve  # web stack loaded only when the page is wanted
 
-    board = serve(bus, scenario, port=options.port)
+    board = serve(
+        bus,
+        twin.scenario,
+        port=options.port,
+        escalation=twin.rules.lifecycle.escalation,
+        day=twin.day,
+    )
     console.print(board.banner())
     return board
 
@@ -160,14 +166,13 @@ def _hhmm(day: datetime, clock_s: float) -> str:
 
 
 def _print_cycle(console: Console, day: datetime, report: CycleReport) -> None:
-    alerts = [m for m in report.messages if m["schema"] == "ops.alert.v1"]
+    alerts = [m for m in report.messages if isinstance(m, Alert)]
     console.print(
         f"[dim]{_hhmm(day, report.clock_s)} forecast +20 min in "
         f"{report.warm_start_s * 1000:.0f} ms, {report.assimilated} zones observed[/dim]"
     )
     for m in alerts:
-        style = SEVERITY_STYLE.get(m["severity"], "")
+        style = SEVERITY_STYLE.get(m.severity, "")
         console.print(
-            f"  [{style}]{m['msgType'].upper():6} {m['severity']:8}[/{style}] "
-            f"[{m['state']}] {m['headline']}"
+            f"  [{style}]{m.msg_type.upper():6} {m.severity:8}[/{style}] [{m.state}] {m.headline}"
         )

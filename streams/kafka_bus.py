@@ -18,6 +18,7 @@ whose idempotent producer does not survive a restart, ``use_highwater=True`` whe
 from __future__ import annotations
 
 import contextlib
+import socket
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.bus import Record
+from streams.bus import BusHealth, Record
 from streams.errors import BusError
 
 
@@ -54,6 +55,7 @@ class KafkaSettings:
     fetch_max_wait_ms: int = 50  # how long a fetch waits for data: the floor of read latency
     heartbeat_interval_ms: int = 1_000
     partition_refresh_s: float = 3.0
+    health_every_s: float = 1.0  # how often health() probes the broker's port
 
 
 class KafkaBus:
@@ -67,6 +69,8 @@ class KafkaBus:
         self._retry_at = 0.0  # while records wait, try the broker again only after this
         self._broken = False  # a delivery failed: abandon the producer and its queued batches
         self._producer: KafkaProducer | None = None
+        self._probed_at = 0.0
+        self._reachable = True
         self._producer = self._new_producer()
 
     def _new_producer(self) -> KafkaProducer:
@@ -200,11 +204,40 @@ class KafkaBus:
             time.sleep(0.2)
             self._abandon_if_broken()
             self._resend_failed()
-        return len(self._failed)
+        return self.pending()
 
     def pending(self) -> int:
         """Records not yet acknowledged by the broker (in flight or waiting to be re-sent)."""
         return self._in_flight + len(self._failed)
+
+    def deliver(self, topic: str, key: str | None, value: bytes, timeout_s: float = 5.0) -> bool:
+        """Send one record and wait for the broker's acknowledgement (``acks=all``).
+
+        False when the broker did not confirm in time; the record is then not kept for
+        re-sending (the caller, e.g. an operator's Ack, is told to try again). kafka-python may
+        still deliver it later from its own queue: consumers drop the repeat by id.
+        """
+        try:
+            producer = self._producer or self._new_producer()
+            self._producer = producer
+            future = producer.send(topic, key=key.encode() if key else None, value=value)
+            future.get(timeout=timeout_s)
+        except (KafkaError, BusError):
+            return False
+        return True
+
+    def health(self) -> BusHealth:
+        """Down while records wait to be re-sent or the broker's port does not answer."""
+        now = time.monotonic()
+        if now - self._probed_at >= self.settings.health_every_s:
+            self._probed_at = now
+            self._reachable = _reachable(self.settings.bootstrap)
+        pending = self.pending()
+        if not self._reachable:
+            return BusHealth(False, f"no broker answers at {self.settings.bootstrap}", pending)
+        if self._failed:
+            return BusHealth(False, f"{len(self._failed)} records wait to be re-sent", pending)
+        return BusHealth(True, f"Kafka at {self.settings.bootstrap}", pending)
 
     def subscribe(
         self, topics: Sequence[str], *, from_beginning: bool = True, group: str | None = None
@@ -217,6 +250,18 @@ class KafkaBus:
             if self._producer is not None:
                 self._producer.close(timeout=1)
             self._producer = None
+
+
+def _reachable(bootstrap: str, timeout_s: float = 0.3) -> bool:
+    """True when some bootstrap server accepts a TCP connection (a cheap liveness probe)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 class KafkaSubscription:

@@ -16,7 +16,7 @@ from typing import Protocol
 from simulator.scenario import Scenario
 from streams.bus import Bus
 from streams.inbox import Publisher
-from streams.messages import Message
+from streams.messages import ZoneCount
 from streams.service import TwinService
 from streams.twin import CycleReport
 
@@ -24,7 +24,7 @@ from streams.twin import CycleReport
 class CountSource(Protocol):
     """What publishes counts in a demo: ``CountReplay`` (--fast) or ``FrameReplay`` (frames)."""
 
-    def counts(self, clock_s: float) -> list[Message]: ...
+    def counts(self, clock_s: float) -> list[ZoneCount]: ...
 
 
 MOROCCO = timezone(timedelta(hours=1))  # Morocco keeps UTC+1 outside Ramadan
@@ -79,7 +79,7 @@ def run_live(
         camera_due = replay is not None and next_camera <= min(clock, next_cycle)
         if camera_due and replay is not None:
             for message in replay.counts(next_camera):
-                publisher.publish(message, key=message["camera"])
+                publisher.publish(message, key=message.camera)
             bus.flush(timeout_s=0.0)
             next_camera += settings.camera_interval_s
         elif clock >= next_cycle:

@@ -9,12 +9,13 @@ at-least-once for alerts, whatever the broker lost (consumers drop the duplicate
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from streams.bus import Bus
 from streams.errors import BusError
 from streams.inbox import Inbox, Publisher
-from streams.messages import OPS_ALERT, TOPICS, ZONE_COUNT, Message
+from streams.messages import OPS_ALERT, TOPICS, ZONE_COUNT, Ack, Alert, Message, ZoneCount
 from streams.twin import CycleReport, DigitalTwin
 
 
@@ -49,18 +50,19 @@ class TwinService:
         self.alerts = Inbox(bus, [OPS_ALERT])
         self.publisher = Publisher(bus)
         self.confirm_after_s = confirm_after_s
-        self.unconfirmed: dict[str, tuple[Message, float]] = {}
+        self.unconfirmed: dict[str, tuple[Alert, float]] = {}
         self.stats = ServiceStats()
 
-    def pump(self, clock_s: float, timeout_s: float = 0.0) -> list[Message]:
+    def pump(self, clock_s: float, timeout_s: float = 0.0) -> list[Alert]:
         """Feed waiting counts to the twin; answer Acks. Returns the messages published."""
         for message in self.counts.poll(timeout_s):
-            self.twin.observe(message)
-            self.stats.counts += 1
-        out: list[Message] = []
+            if isinstance(message, ZoneCount):
+                self.twin.observe(message)
+                self.stats.counts += 1
+        out: list[Alert] = []
         for message in self.alerts.poll(0.0):
-            self.unconfirmed.pop(message["id"], None)
-            if message["msgType"] == "Ack":
+            self.unconfirmed.pop(message.id, None)
+            if isinstance(message, Ack):
                 self.stats.acks += 1
                 out.extend(self.twin.acknowledge(message, clock_s))
         self._publish(out)
@@ -69,19 +71,18 @@ class TwinService:
     def cycle(self, clock_s: float) -> CycleReport:
         """One twin cycle; publishes its messages and re-sends unconfirmed alerts."""
         report = self.twin.cycle(clock_s)
-        self._publish(list(report.messages))
+        self._publish(report.messages)
         self.resend_unconfirmed()
         self.bus.flush(timeout_s=0.0)
         self.stats.cycles += 1
         self.stats.warm_start_s.append(report.warm_start_s)
         return report
 
-    def _publish(self, messages: list[Message]) -> None:
+    def _publish(self, messages: Sequence[Message]) -> None:
         for message in messages:
-            key = message.get("zone") or "twin"
-            self.publisher.publish(message, key=str(key))
-            if message["schema"] == OPS_ALERT:
-                self.unconfirmed[message["id"]] = (message, time.monotonic())
+            self.publisher.publish(message, key=_key(message))
+            if isinstance(message, Alert):
+                self.unconfirmed[message.id] = (message, time.monotonic())
                 self.stats.alerts_sent += 1
 
     def resend_unconfirmed(self) -> None:
@@ -95,10 +96,16 @@ class TwinService:
         except BusError:  # broker still away: try again next cycle
             return
         for message in late:
-            self.publisher.publish(message, key=str(message.get("zone") or "twin"))
-            self.unconfirmed[message["id"]] = (message, now)
+            self.publisher.publish(message, key=_key(message))
+            self.unconfirmed[message.id] = (message, now)
             self.stats.alerts_resent += 1
 
     def close(self) -> None:
         self.counts.close()
         self.alerts.close()
+
+
+def _key(message: Message) -> str:
+    """The record key: the zone for zone-level messages, "twin" for the forecast."""
+    zone = getattr(message, "zone", None)
+    return zone if isinstance(zone, str) and zone else "twin"

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from streams.bus import Bus
+from streams.bus import Bus, health_of
 from streams.dashboard.auth import Operators
 from streams.dashboard.view import DashboardView
-from streams.messages import OPS_ALERT, encode, iso, new_id, utc_now
+from streams.messages import OPS_ALERT, Ack
 
 STATIC = Path(__file__).with_name("static")
 HEARTBEAT_S = 15.0
@@ -111,8 +111,10 @@ def _read_routes(app: FastAPI, view: DashboardView) -> None:
     """The read-only API: anyone who can reach the page may read what it shows."""
 
     @app.get("/healthz")
-    def health() -> dict[str, Any]:
-        return {"ok": True, "scenario": view.scenario_name}
+    def health() -> JSONResponse:
+        bus = view.state()["bus"]
+        body = {"ok": bool(bus["up"]), "scenario": view.scenario_name, "bus": bus}
+        return JSONResponse(body, status_code=200 if bus["up"] else 503)
 
     @app.get("/api/venue")
     def venue() -> dict[str, Any]:
@@ -156,24 +158,16 @@ def _publish_ack(
         raise HTTPException(404, f"no alert with incident id {incident_id!r}")
     if incident["state"] == "closed":
         raise HTTPException(409, f"alert {incident_id!r} is closed; nothing to acknowledge")
-    message_id = new_id()
-    message = {
-        "schema": OPS_ALERT,
-        "id": message_id,
-        "identifier": message_id,
-        "sender": who,
-        "sent": iso(utc_now()),
-        "status": incident["status"],
-        "msgType": "Ack",
-        "incident": incident_id,
-        "references": [incident_id],
-        "note": note,
-    }
-    data = encode(message)  # validates: never publish what consumers would refuse
-    bus.send(OPS_ALERT, incident["zone"], data)
-    if bus.flush(timeout_s=5.0):
-        raise HTTPException(503, "the alerts topic did not take the Ack in 5 s; try again")
-    return {"id": message_id, "incident": incident_id, "by": who}
+    ack = Ack.of(incident_id, sender=who, status=incident["status"], note=note)
+    data = ack.to_json()  # validates: never publish what consumers would refuse
+    if not bus.deliver(OPS_ALERT, incident["zone"], data, timeout_s=5.0):
+        health = health_of(bus)
+        raise HTTPException(
+            503,
+            "the broker did not confirm the Ack within 5 s, so it is NOT recorded"
+            f" ({health.detail or 'broker unreachable'}); acknowledge again once the bus is back",
+        )
+    return {"id": ack.id, "incident": incident_id, "by": who}
 
 
 async def _feed(

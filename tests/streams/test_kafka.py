@@ -24,8 +24,10 @@ from streams.messages import (
     OPS_ALERT,
     TOPICS,
     ZONE_COUNT,
+    Alert,
     Message,
     decode,
+    iso,
     new_id,
 )
 from streams.ruleset import RuleSet
@@ -78,8 +80,8 @@ def test_malformed_and_oversized_go_to_dead_letter_and_the_pipeline_keeps_going(
     mine: list[Message] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and len(mine) < 2:
-        mine += [m for m in inbox.poll(0.5) if m["camera"] == f"cam_{tag}"]
-    assert [m["count"] for m in mine] == [1, 2]
+        mine += [m for m in inbox.poll(0.5) if m.camera == f"cam_{tag}"]
+    assert [m.count for m in mine] == [1, 2]
     bus.flush(10)
     letters = plain_consumer(kafka_broker, DEAD_LETTER)
     found: list[dict] = []
@@ -125,9 +127,9 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         bus.flush(10)
         read_until(lambda: [], lambda _: False, 0.3)
         service.pump(t, timeout_s=1.0)
-        sent += [m for m in service.cycle(t).messages if m["schema"] == OPS_ALERT]
+        sent += [m for m in service.cycle(t).messages if isinstance(m, Alert)]
     assert service.counts.stats.duplicates >= 6
-    opened = [m for m in sent if m["msgType"] == "Alert" and m["zone"] == "plaza"]
+    opened = [m for m in sent if m.msg_type == "Alert" and m.zone == "plaza"]
     assert len(opened) == 1
     first = opened[0]
     ack = {
@@ -135,11 +137,11 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         "id": new_id(),
         "identifier": "",
         "sender": "operator 7",
-        "sent": first["sent"],
+        "sent": iso(first.sent),
         "status": "Actual",
         "msgType": "Ack",
-        "incident": first["incident"],
-        "references": [first["incident"]],
+        "incident": first.incident,
+        "references": [first.incident],
     }
     ack["identifier"] = ack["id"]
     for _ in range(2):  # the Ack delivered twice
@@ -151,8 +153,8 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         answers += service.pump(EVENING_S + 200, timeout_s=0.5)
     read_until(lambda: [], lambda _: False, 1.0)
     answers += service.pump(EVENING_S + 200, timeout_s=0.5)
-    assert [(m["msgType"], m["state"], m["incident"]) for m in answers] == [
-        ("Update", "acked", first["incident"])
+    assert [(m.msg_type, m.state, m.incident) for m in answers] == [
+        ("Update", "acked", first.incident)
     ]
     service.close()
     bus.close()
@@ -170,10 +172,10 @@ def test_end_to_end_counts_to_alert_read_by_a_plain_kafka_consumer(kafka_broker:
         and getattr(service.twin.latest.get(f"plaza_{tag}"), "count", None) != 4200
     ):  # earlier tests' counts are on the topic too
         service.pump(t, timeout_s=0.5)
-    alerts = [m for m in service.cycle(t).messages if m["schema"] == OPS_ALERT]
+    alerts = [m for m in service.cycle(t).messages if isinstance(m, Alert)]
     bus.flush(10)
-    ids = {m["id"] for m in alerts}
-    assert any(m["rule"] == "density_now" and m["severity"] == "Extreme" for m in alerts)
+    ids = {m.id for m in alerts}
+    assert any(m.rule == "density_now" and m.severity == "Extreme" for m in alerts)
     consumer = plain_consumer(kafka_broker, OPS_ALERT)
     seen: dict[str, dict] = {}
     deadline = time.monotonic() + 20

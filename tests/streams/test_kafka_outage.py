@@ -28,7 +28,7 @@ from live_helpers import DAY, EVENING_S, arena, count
 from streams.cameras import Camera
 from streams.inbox import Inbox, Publisher
 from streams.kafka_bus import KafkaBus, KafkaSettings
-from streams.messages import OPS_ALERT, TOPICS, Message, new_id
+from streams.messages import OPS_ALERT, TOPICS, Alert, Message, new_id
 from streams.ruleset import RuleSet
 from streams.service import TwinService
 from streams.twin import DigitalTwin, TwinSettings
@@ -72,9 +72,9 @@ def test_broker_outage_loses_no_alert_and_the_twin_recovers(broker_control) -> N
             bus.flush(2.0)
         service.pump(clock, timeout_s=0.3)
         for m in service.cycle(clock).messages:
-            if m["schema"] == OPS_ALERT:
-                produced[m["id"]] = m
-        read.update({m["id"]: m for m in readers[-1].poll(0.2)})
+            if isinstance(m, Alert):
+                produced[m.id] = m
+        read.update({m.id: m for m in readers[-1].poll(0.2)})
 
     def drain(seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -82,14 +82,14 @@ def test_broker_outage_loses_no_alert_and_the_twin_recovers(broker_control) -> N
             service.pump(clock, timeout_s=0.2)
             service.resend_unconfirmed()  # what the next cycle would do
             bus.flush(0.5)
-            read.update({m["id"]: m for m in readers[-1].poll(0.3)})
+            read.update({m.id: m for m in readers[-1].poll(0.3)})
 
     for _ in range(3):  # before: the surge alert is raised
         step(with_counts=True)
     drain(20)
     before = set(produced)
     assert before and before <= set(read), "reader caught up before the outage"
-    assert any(m["rule"] == "density_now" for m in produced.values())
+    assert any(m.rule == "density_now" for m in produced.values())
 
     broker_control.stop()
     stopped = time.monotonic()
@@ -97,7 +97,7 @@ def test_broker_outage_loses_no_alert_and_the_twin_recovers(broker_control) -> N
         step(with_counts=False)
     during = set(produced) - before
     assert bus.pending() > 0, "records produced during the outage wait in the bounded buffer"
-    assert any(produced[i]["rule"] == "camera_stale" for i in during)
+    assert any(produced[i].rule == "camera_stale" for i in during)
     broker_control.start()
     # the restarted broker holds only what was written since; a fresh reader from its start
     # (see the module docstring: a reader mid-topic may miss records written before it notices)
@@ -113,9 +113,7 @@ def test_broker_outage_loses_no_alert_and_the_twin_recovers(broker_control) -> N
         step(with_counts=True)
         time.sleep(0.2)
     drain(30)
-    cancels = [
-        m for m in produced.values() if m["rule"] == "camera_stale" and m["msgType"] == "Cancel"
-    ]
+    cancels = [m for m in produced.values() if m.rule == "camera_stale" and m.msg_type == "Cancel"]
     assert cancels and set(produced) <= set(read)
     assert service.stats.counts >= 8
     for reader in readers:
