@@ -178,7 +178,7 @@ def test_an_impossible_date_passes_the_pattern_but_not_the_type() -> None:
 
     bad = count("cam1", "plaza", 1, 75_600) | {"event_time": "2030-02-30T21:00:00+01:00"}
     assert validate(bad)  # the schema checks only the pattern ...
-    with pytest.raises(MessageError, match="field 'event_time'.*not a real date-time"):
+    with pytest.raises(MessageError, match=r"field 'event_time'.*not a real date-time"):
         ZoneCount.from_json(json.dumps(bad).encode())  # ... the typed value refuses it
 
 
