@@ -12,13 +12,14 @@ from rich.console import Console
 from simulator.errors import SimulatorError
 from simulator.loader import load_scenario
 from simulator.scenario import Scenario
-from streams.bus import Bus, InProcessBus
+from streams.bus import Bus, BusHealth, InProcessBus
 from streams.cameras import Camera, demo_cameras, load_cameras
 from streams.errors import ConfigError, StreamsError
 from streams.frames import FrameReplay, frame_cameras, load_model
 from streams.kafka_bus import KafkaBus, KafkaSettings
 from streams.live import CountSource, LiveSettings, default_start, match_day, run_live
 from streams.messages import Alert, at_clock, clock_seconds
+from streams.plausible import count_check, count_limits
 from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
 from streams.service import TwinService
@@ -130,7 +131,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
             service,
             LiveSettings(start_s, options.minutes, options.speed, camera_interval_s=interval),
             replay=replay,
-            on_cycle=lambda r: _print_cycle(console, day, r),
+            on_cycle=lambda r: _print_cycle(console, day, r, service),
+            on_bus=lambda h: _print_bus(console, h),
         )
     finally:
         if board is not None:
@@ -140,7 +142,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
     s = service.stats
     console.print(
         f"done: {s.counts} counts, {s.cycles} forecasts, {s.alerts_sent} alert messages, "
-        f"{s.acks} acks, {service.counts.stats.dead_lettered} dead-lettered"
+        f"{s.acks} acks, {service.counts.stats.dead_lettered} dead-lettered, "
+        f"{s.coalesced} coalesced"
     )
     return service
 
@@ -156,6 +159,7 @@ def _dashboard(bus: Bus, twin: DigitalTwin, options: LiveOptions, console: Conso
         port=options.port,
         escalation=twin.rules.lifecycle.escalation,
         day=twin.day,
+        check=count_check(count_limits(twin.scenario, twin.day)),
     )
     console.print(board.banner())
     return board
@@ -165,11 +169,26 @@ def _hhmm(day: datetime, clock_s: float) -> str:
     return at_clock(day, clock_s).strftime("%H:%M:%S")
 
 
-def _print_cycle(console: Console, day: datetime, report: CycleReport) -> None:
+def _print_bus(console: Console, health: BusHealth) -> None:
+    if health.up:
+        console.print(f"[green]bus back:[/green] {health.detail}")
+    else:
+        console.print(
+            f"[bold red]bus DOWN:[/bold red] {health.detail}; {health.pending} records wait "
+            "(camera-stale alerts suppressed while the bus is down)"
+        )
+
+
+def _print_cycle(
+    console: Console, day: datetime, report: CycleReport, service: TwinService
+) -> None:
     alerts = [m for m in report.messages if isinstance(m, Alert)]
+    lag = service.twin.count_lag_s(report.clock_s)
+    behind = "" if lag is None else f", newest count {lag:.0f} s old"
     console.print(
         f"[dim]{_hhmm(day, report.clock_s)} forecast +20 min in "
-        f"{report.warm_start_s * 1000:.0f} ms, {report.assimilated} zones observed[/dim]"
+        f"{report.warm_start_s * 1000:.0f} ms, {report.assimilated} zones observed{behind}, "
+        f"{service.stats.coalesced} counts coalesced[/dim]"
     )
     for m in alerts:
         style = SEVERITY_STYLE.get(m.severity, "")

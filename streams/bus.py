@@ -102,10 +102,11 @@ class InProcessBus:
             for topic in topics:
                 self._logs.setdefault(topic, [])
 
-    def send(self, topic: str, key: str | None, value: bytes) -> None:
+    def send(self, topic: str, key: str | None, value: bytes | None) -> None:
+        """Append a record; ``None`` is a null record, as Kafka carries (readers refuse it)."""
         with self._changed:
             log = self._logs.setdefault(topic, [])
-            log.append(Record(topic, key, bytes(value), 0, len(log)))
+            log.append(Record(topic, key, None if value is None else bytes(value), 0, len(log)))
             self._changed.notify_all()
 
     def flush(self, timeout_s: float = 10.0) -> int:

@@ -1,7 +1,8 @@
 """The twin as a pipeline stage: counts and Acks in; densities, forecasts and alerts out.
 
-Reads ``zone.count.v1`` (feeding the twin) and ``ops.alert.v1`` (operators' Acks, and the twin's
-own alerts coming back). An alert the twin sent but has not seen on the alerts topic within
+Reads ``zone.count.v1`` (feeding the twin; implausible counts are dead-lettered by the rule in
+``streams.plausible``) and ``ops.alert.v1`` (operators' Acks, and the twin's own alerts coming
+back). An alert the twin sent but has not seen on the alerts topic within
 ``confirm_after_s`` is sent again with the same id, after making sure the topic exists: end-to-end
 at-least-once for alerts, whatever the broker lost (consumers drop the duplicate by id).
 """
@@ -12,10 +13,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from streams.bus import Bus
+from streams.bus import Bus, BusHealth, health_of
 from streams.errors import BusError
 from streams.inbox import Inbox, Publisher
 from streams.messages import OPS_ALERT, TOPICS, ZONE_COUNT, Ack, Alert, Message, ZoneCount
+from streams.plausible import count_check, count_limits
 from streams.twin import CycleReport, DigitalTwin
 
 
@@ -28,7 +30,10 @@ class ServiceStats:
     alerts_sent: int = 0
     alerts_resent: int = 0
     cycles: int = 0
+    coalesced: int = 0  # counts superseded by a newer count of the same camera, never applied
     warm_start_s: list[float] = field(default_factory=list)
+    lag_s: list[float] = field(default_factory=list)  # count_lag_s of each forecast
+    camera_dropped: int = 0  # demo counts not sent: the bus buffer was full
 
 
 class TwinService:
@@ -41,24 +46,46 @@ class TwinService:
         *,
         confirm_after_s: float = 5.0,
         counts_from_beginning: bool = False,
+        drain_budget_s: float = 0.25,
     ) -> None:
         self.bus = bus
         self.twin = twin
+        self.clock_s: float | None = None  # the match clock of the latest pump
         bus.create_topics(TOPICS)
+        limits = count_limits(twin.scenario, twin.day)
         # counts from before the twin started are history, not state: start at the end
-        self.counts = Inbox(bus, [ZONE_COUNT], from_beginning=counts_from_beginning)
+        self.counts = Inbox(
+            bus,
+            [ZONE_COUNT],
+            from_beginning=counts_from_beginning,
+            check=count_check(limits, lambda: self.clock_s),
+        )
         self.alerts = Inbox(bus, [OPS_ALERT])
         self.publisher = Publisher(bus)
         self.confirm_after_s = confirm_after_s
+        self.drain_budget_s = drain_budget_s
         self.unconfirmed: dict[str, tuple[Alert, float]] = {}
         self.stats = ServiceStats()
+        self.bus_health = BusHealth(up=True)
 
     def pump(self, clock_s: float, timeout_s: float = 0.0) -> list[Alert]:
-        """Feed waiting counts to the twin; answer Acks. Returns the messages published."""
-        for message in self.counts.poll(timeout_s):
-            if isinstance(message, ZoneCount):
-                self.twin.observe(message)
-                self.stats.counts += 1
+        """Feed waiting counts to the twin; answer Acks. Returns the messages published.
+
+        Reads until the counts topic is drained or ``drain_budget_s`` of wall time is spent,
+        and applies only the newest count per camera of what it read (latest wins; the rest
+        are counted in ``stats.coalesced``): under overload the twin keeps up instead of
+        falling further behind.
+        """
+        self.clock_s = clock_s
+        self.watch_bus(clock_s)
+        deadline = time.monotonic() + self.drain_budget_s
+        wait = timeout_s
+        while True:
+            batch = self.counts.poll(wait, max_records=2000)
+            wait = 0.0
+            self._observe(batch)
+            if len(batch) < 1000 or time.monotonic() >= deadline:
+                break
         out: list[Alert] = []
         for message in self.alerts.poll(0.0):
             self.unconfirmed.pop(message.id, None)
@@ -68,9 +95,34 @@ class TwinService:
         self._publish(out)
         return out
 
+    def _observe(self, batch: list[Message]) -> None:
+        newest: dict[str, ZoneCount] = {}
+        for message in batch:
+            if isinstance(message, ZoneCount):
+                held = newest.get(message.camera)
+                if held is None or message.event_time >= held.event_time:
+                    newest[message.camera] = message
+        counts = sum(isinstance(m, ZoneCount) for m in batch)
+        self.stats.coalesced += counts - len(newest)
+        self.twin.coalesced = self.stats.coalesced
+        for message in newest.values():
+            self.twin.observe(message)
+        self.stats.counts += len(newest)
+
+    def watch_bus(self, clock_s: float) -> BusHealth:
+        """Check the broker; while it is down the twin does not call cameras stale."""
+        self.bus_health = health_of(self.bus)
+        if not self.bus_health.up:
+            self.twin.bus_down_s = clock_s
+        return self.bus_health
+
     def cycle(self, clock_s: float) -> CycleReport:
         """One twin cycle; publishes its messages and re-sends unconfirmed alerts."""
+        self.watch_bus(clock_s)
         report = self.twin.cycle(clock_s)
+        lag = self.twin.count_lag_s(clock_s)
+        if lag is not None:
+            self.stats.lag_s.append(lag)
         self._publish(report.messages)
         self.resend_unconfirmed()
         self.bus.flush(timeout_s=0.0)

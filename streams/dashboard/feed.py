@@ -86,5 +86,6 @@ class DashboardFeed:
     def stop(self) -> None:
         """Stop reading (bounded: the reader wakes at least every ``poll_s``)."""
         self._stop.set()
-        self._thread.join(timeout=5.0)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5.0)
         self.inbox.close()

@@ -6,8 +6,9 @@ What is guaranteed, and checked here:
   buffer and re-sends it after re-creating the topics; TwinService re-sends any alert it has
   not seen on the topic within ``confirm_after_s``, with the same id);
 * duplicates from those re-sends carry the same id, so an idempotent reader sees each once;
-* the twin recovers: counts sent after the restart reach it and its stale-camera alerts
-  (raised while it was cut off from its cameras) are cancelled.
+* the outage is seen as the bus's (``TwinService.bus_health`` down, "no broker answers"), so
+  no camera-stale alert is raised for the silence it causes; the twin recovers: counts sent
+  after the restart reach it and any camera called stale just after the restart is cleared.
 
 What is not guaranteed with this broker: Tansu here stores in memory only, so records that were
 on the broker but not yet read when it stopped are gone, and so are committed offsets. The
@@ -97,7 +98,10 @@ def test_broker_outage_loses_no_alert_and_the_twin_recovers(broker_control) -> N
         step(with_counts=False)
     during = set(produced) - before
     assert bus.pending() > 0, "records produced during the outage wait in the bounded buffer"
-    assert any(produced[i].rule == "camera_stale" for i in during)
+    assert during, "alerts raised during the outage (the surge escalates) must not be lost"
+    # silence caused by the bus is not the cameras' fault: no camera-stale flood
+    assert not any(produced[i].rule == "camera_stale" for i in during)
+    assert not service.bus_health.up and "no broker answers" in service.bus_health.detail
     broker_control.start()
     # the restarted broker holds only what was written since; a fresh reader from its start
     # (see the module docstring: a reader mid-topic may miss records written before it notices)
@@ -113,8 +117,13 @@ def test_broker_outage_loses_no_alert_and_the_twin_recovers(broker_control) -> N
         step(with_counts=True)
         time.sleep(0.2)
     drain(30)
-    cancels = [m for m in produced.values() if m.rule == "camera_stale" and m.msg_type == "Cancel"]
-    assert cancels and set(produced) <= set(read)
+    assert service.bus_health.up
+    # counts written to the re-created topic before the twin's reader re-assigned it are
+    # skipped (memory broker), so a camera may be called stale just after; it must clear
+    stale = [m for m in produced.values() if m.rule == "camera_stale"]
+    opened = {m.incident for m in stale if m.msg_type == "Alert"}
+    assert opened <= {m.incident for m in stale if m.msg_type == "Cancel"}
+    assert set(produced) <= set(read)
     assert service.stats.counts >= 8
     for reader in readers:
         reader.close()
