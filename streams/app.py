@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,15 +17,17 @@ from streams.bus import Bus, BusHealth, InProcessBus
 from streams.cameras import Camera, demo_cameras, load_cameras
 from streams.errors import ConfigError, StreamsError
 from streams.frames import FrameReplay, frame_cameras, load_model
-from streams.kafka_bus import KafkaBus, KafkaSettings
+from streams.kafka_bus import PASSWORD_ENV, KafkaBus, KafkaSettings
 from streams.live import CountSource, LiveSettings, default_start, match_day, run_live
 from streams.messages import Alert, at_clock, clock_seconds
 from streams.plausible import count_check, count_limits
 from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
 from streams.service import TwinService
+from streams.signing import BusKey, bus_key
 from streams.twin import CycleReport, DigitalTwin, TwinSettings
 
+USERNAME_ENV = "MATCHDAY_KAFKA_SASL_USERNAME"
 SEVERITY_STYLE = {"Extreme": "bold red", "Severe": "red", "Moderate": "yellow", "Minor": "cyan"}
 
 
@@ -48,6 +51,42 @@ class LiveOptions:
     kafka_highwater: bool = False
     kafka_retries: int | None = None
     model: str | None = None
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None  # else MATCHDAY_KAFKA_SASL_USERNAME
+    kafka_sasl_password_file: Path | None = None  # else MATCHDAY_KAFKA_SASL_PASSWORD
+    kafka_ca_file: Path | None = None
+    bus_key_file: Path | None = None  # else MATCHDAY_BUS_KEY; signs alerts and Acks
+
+
+def _secret(file: Path | None, env: str, option: str) -> str | None:
+    """A secret from ``file`` (first line) or the environment, never from the command line."""
+    if file is None:
+        return os.environ.get(env) or None
+    try:
+        return file.read_text().strip() or None
+    except OSError as exc:
+        raise ConfigError(
+            str(file), option, "a readable file holding the secret", str(exc)
+        ) from exc
+
+
+def kafka_settings(options: LiveOptions) -> KafkaSettings:
+    """The broker settings the options ask for (TLS/SASL included)."""
+    assert options.kafka is not None
+    return KafkaSettings(
+        bootstrap=options.kafka,
+        enable_idempotence=options.kafka_idempotence,
+        use_highwater=options.kafka_highwater,
+        producer_retries=options.kafka_retries,
+        security_protocol=options.kafka_security_protocol,
+        sasl_mechanism=options.kafka_sasl_mechanism,
+        sasl_username=options.kafka_sasl_username or os.environ.get(USERNAME_ENV) or None,
+        sasl_password=_secret(
+            options.kafka_sasl_password_file, PASSWORD_ENV, "--kafka-sasl-password-file"
+        ),
+        ssl_cafile=str(options.kafka_ca_file) if options.kafka_ca_file else None,
+    )
 
 
 def make_bus(options: LiveOptions) -> Bus:
@@ -57,14 +96,7 @@ def make_bus(options: LiveOptions) -> Bus:
     host, _, port = options.kafka.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError("--kafka", "--kafka", "HOST:PORT, e.g. 127.0.0.1:9092", options.kafka)
-    return KafkaBus(
-        KafkaSettings(
-            bootstrap=options.kafka,
-            enable_idempotence=options.kafka_idempotence,
-            use_highwater=options.kafka_highwater,
-            producer_retries=options.kafka_retries,
-        )
-    )
+    return KafkaBus(kafka_settings(options))
 
 
 def _scenario(path: Path) -> Scenario:
@@ -108,7 +140,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         start_s=start_s,
         settings=TwinSettings(seed=options.seed),
     )
-    service = TwinService(bus, twin)
+    key = bus_key(options.bus_key_file)
+    service = TwinService(bus, twin, key=key)
     replay: CountSource | None = None
     if options.fast:
         replay = CountReplay(scenario, cameras, day=day, start_s=start_s, seed=options.seed + 1)
@@ -116,7 +149,7 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         replay = FrameReplay(
             scenario, cameras, model, day=day, start_s=start_s, seed=options.seed + 1
         )
-    board = _dashboard(bus, twin, options, console)
+    board = _dashboard(bus, twin, options, console, key)
     where = f"Kafka at {options.kafka}" if options.kafka else "the in-process bus"
     if model is not None:
         where += f" (rendered frames through {model.name})"
@@ -148,7 +181,9 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
     return service
 
 
-def _dashboard(bus: Bus, twin: DigitalTwin, options: LiveOptions, console: Console) -> Any:
+def _dashboard(
+    bus: Bus, twin: DigitalTwin, options: LiveOptions, console: Console, key: BusKey | None
+) -> Any:
     if not options.dashboard:
         return None
     from streams.dashboard import serve  # web stack loaded only when the page is wanted
@@ -160,6 +195,7 @@ def _dashboard(bus: Bus, twin: DigitalTwin, options: LiveOptions, console: Conso
         escalation=twin.rules.lifecycle.escalation,
         day=twin.day,
         check=count_check(count_limits(twin.scenario, twin.day)),
+        key=key,
     )
     console.print(board.banner())
     return board

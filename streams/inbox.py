@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 from streams.bus import Bus, Record
 from streams.errors import MessageError
-from streams.messages import DEAD_LETTER, DeadLetter, Json, Message, encode, from_json
+from streams.messages import DEAD_LETTER, DeadLetter, Json, Message, decode, encode, from_dict
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[Message], str | None]  # the reason a valid message is unusable, or None
+Verify = Callable[[Json], str | None]  # the reason a message's origin is not trusted, or None
 
 
 class Publisher:
@@ -93,6 +94,7 @@ class Inbox:
         check: Check | None = None,
         dead_letters: bool = True,
         coalesce: Sequence[str] = (),
+        verify: Verify | None = None,
     ) -> None:
         self.bus = bus
         self.subscription = bus.subscribe(topics, from_beginning=from_beginning, group=group)
@@ -101,6 +103,7 @@ class Inbox:
         self.check = check
         self.dead_letters = dead_letters  # False for readers that only watch (the dashboard)
         self.coalesce = frozenset(coalesce)
+        self.verify = verify  # e.g. BusKey.problem: signatures checked on the wire form
 
     def poll(self, timeout_s: float = 0.0, max_records: int = 500) -> list[Message]:
         """Messages that arrived since the last call (waits up to ``timeout_s`` for some)."""
@@ -130,8 +133,11 @@ class Inbox:
 
     def _accept(self, record: Record) -> Message | None:
         try:
-            message = from_json(record.value, expected=record.topic)
-            reason = self.check(message) if self.check is not None else None
+            data = decode(record.value, expected=record.topic)
+            reason = self.verify(data) if self.verify is not None else None
+            message = from_dict(data, validated=True)
+            if reason is None and self.check is not None:
+                reason = self.check(message)
         except MessageError as error:
             reason = str(error)
         except Exception as error:  # a reader must outlive any record: refuse it, say why

@@ -22,7 +22,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -30,7 +30,11 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.bus import BusHealth, Record
-from streams.errors import BusError
+from streams.errors import BusError, ConfigError
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+PASSWORD_ENV = "MATCHDAY_KAFKA_SASL_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,59 @@ class KafkaSettings:
     heartbeat_interval_ms: int = 1_000
     partition_refresh_s: float = 3.0
     health_every_s: float = 1.0  # how often health() probes the broker's port
+    # security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; SASL PLAIN or SCRAM-SHA-256/512
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None  # CA bundle that signed the brokers' certificates
+    ssl_certfile: str | None = None  # client certificate (mutual TLS)
+    ssl_keyfile: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security_protocol not in SECURITY_PROTOCOLS:
+            raise ConfigError(
+                "--kafka-security-protocol",
+                "--kafka-security-protocol",
+                f"one of {', '.join(SECURITY_PROTOCOLS)}",
+                repr(self.security_protocol),
+            )
+        sasl = self.security_protocol.startswith("SASL")
+        if sasl and self.sasl_mechanism not in SASL_MECHANISMS:
+            raise ConfigError(
+                "--kafka-sasl-mechanism",
+                "--kafka-sasl-mechanism",
+                f"one of {', '.join(SASL_MECHANISMS)} with {self.security_protocol}",
+                repr(self.sasl_mechanism),
+            )
+        if sasl and not (self.sasl_username and self.sasl_password):
+            raise ConfigError(
+                "--kafka-sasl-username",
+                "SASL credentials",
+                f"a username and a password ({PASSWORD_ENV} or --kafka-sasl-password-file)",
+                "none",
+            )
+
+    def security(self) -> dict[str, Any]:
+        """The kafka-python options for TLS/SASL, shared by producer, consumer and admin."""
+        out: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.security_protocol.startswith("SASL"):
+            out |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        if self.security_protocol.endswith("SSL"):
+            out |= {
+                k: v
+                for k, v in {
+                    "ssl_cafile": self.ssl_cafile,
+                    "ssl_certfile": self.ssl_certfile,
+                    "ssl_keyfile": self.ssl_keyfile,
+                }.items()
+                if v is not None
+            }
+        return out
 
 
 class KafkaBus:
@@ -88,6 +145,7 @@ class KafkaBus:
                 delivery_timeout_ms=s.delivery_timeout_ms,
                 request_timeout_ms=s.request_timeout_ms,
                 reconnect_backoff_max_ms=1000,
+                **s.security(),
             )
         except KafkaError as exc:
             raise BusError(f"no Kafka broker answers at {s.bootstrap} (--kafka HOST:PORT)") from exc
@@ -102,6 +160,7 @@ class KafkaBus:
                 request_timeout_ms=s.request_timeout_ms,
                 bootstrap_timeout_ms=s.bootstrap_timeout_ms,
                 reconnect_backoff_max_ms=1000,
+                **s.security(),
             )
         except KafkaError as exc:
             raise BusError(f"no Kafka broker answers at {s.bootstrap}") from exc
@@ -292,6 +351,7 @@ class KafkaSubscription:
             "reconnect_backoff_max_ms": 1000,
             "bootstrap_timeout_ms": settings.bootstrap_timeout_ms,
             "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+            **settings.security(),
         }
         try:
             self.consumer = KafkaConsumer(**config)

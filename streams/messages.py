@@ -482,9 +482,13 @@ _TYPES: dict[str, Any] = {
 }
 
 
-def from_dict(data: Json, *, expected: str | None = None) -> Message:
-    """A validated typed value from a parsed JSON object (MessageError if it is not one)."""
-    validate(data, expected=expected)
+def from_dict(data: Json, *, expected: str | None = None, validated: bool = False) -> Message:
+    """A validated typed value from a parsed JSON object (MessageError if it is not one).
+
+    ``validated=True`` skips the schema check for an object ``decode`` has just checked.
+    """
+    if not validated:
+        validate(data, expected=expected)
     if data["schema"] == OPS_ALERT:
         return Ack.from_dict(data) if data["msgType"] == "Ack" else Alert.from_dict(data)
     value: Message = _TYPES[data["schema"]].from_dict(data)
@@ -493,7 +497,7 @@ def from_dict(data: Json, *, expected: str | None = None) -> Message:
 
 def from_json(data: bytes | None, *, expected: str | None = None) -> Message:
     """Decode, validate and type one record's bytes: the trust boundary of every consumer."""
-    return from_dict(decode(data, expected=expected), expected=expected)
+    return from_dict(decode(data, expected=expected), validated=True)
 
 
 def to_json(message: Message) -> bytes:

@@ -18,6 +18,7 @@ from streams.errors import BusError
 from streams.inbox import Inbox, Publisher
 from streams.messages import OPS_ALERT, TOPICS, ZONE_COUNT, Ack, Alert, Message, ZoneCount
 from streams.plausible import count_check, count_limits
+from streams.signing import BusKey
 from streams.twin import CycleReport, DigitalTwin
 
 
@@ -47,6 +48,7 @@ class TwinService:
         confirm_after_s: float = 5.0,
         counts_from_beginning: bool = False,
         drain_budget_s: float = 0.25,
+        key: BusKey | None = None,
     ) -> None:
         self.bus = bus
         self.twin = twin
@@ -60,7 +62,8 @@ class TwinService:
             from_beginning=counts_from_beginning,
             check=count_check(limits, lambda: self.clock_s),
         )
-        self.alerts = Inbox(bus, [OPS_ALERT])
+        self.key = key  # with a bus key: alerts signed as the twin, Acks must be operators'
+        self.alerts = Inbox(bus, [OPS_ALERT], verify=key.problem if key else None)
         self.publisher = Publisher(bus)
         self.confirm_after_s = confirm_after_s
         self.drain_budget_s = drain_budget_s
@@ -92,8 +95,7 @@ class TwinService:
             if isinstance(message, Ack):
                 self.stats.acks += 1
                 out.extend(self.twin.acknowledge(message, clock_s))
-        self._publish(out)
-        return out
+        return [m for m in self._publish(out) if isinstance(m, Alert)]
 
     def _observe(self, batch: list[Message]) -> None:
         newest: dict[str, ZoneCount] = {}
@@ -130,12 +132,18 @@ class TwinService:
         self.stats.warm_start_s.append(report.warm_start_s)
         return report
 
-    def _publish(self, messages: Sequence[Message]) -> None:
+    def _publish(self, messages: Sequence[Message]) -> list[Message]:
+        """Send ``messages`` (alerts signed when there is a bus key); returns what was sent."""
+        sent: list[Message] = []
         for message in messages:
+            if isinstance(message, Alert) and self.key is not None:
+                message = self.key.signed(message)
             self.publisher.publish(message, key=_key(message))
+            sent.append(message)
             if isinstance(message, Alert):
                 self.unconfirmed[message.id] = (message, time.monotonic())
                 self.stats.alerts_sent += 1
+        return sent
 
     def resend_unconfirmed(self) -> None:
         """Send again (same id) alerts not seen back on the alerts topic in time."""

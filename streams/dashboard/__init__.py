@@ -22,6 +22,7 @@ from streams.dashboard.layout import VenueMap, venue_map
 from streams.dashboard.server import DEFAULT_HOST, DashboardServer
 from streams.dashboard.view import DashboardView
 from streams.inbox import Check
+from streams.signing import BusKey
 
 __all__ = [
     "DEFAULT_HOST",
@@ -75,19 +76,23 @@ def serve(
     escalation: EscalationPolicy | None = None,
     day: datetime | None = None,
     check: Check | None = None,
+    key: BusKey | None = None,
 ) -> Dashboard:
     """Start the dashboard for ``scenario`` on ``bus`` in the background; returns once it serves.
 
     ``tokens`` maps operator name -> token; without it ``MATCHDAY_OPERATOR_TOKEN`` (and
     ``MATCHDAY_OPERATOR`` for the name) is used, else a token is generated for this run.
     ``escalation`` should be the twin's (``RuleSet.lifecycle.escalation``), ``day`` the match
-    day's midnight and ``check`` the twin's plausibility check, so page and twin agree.
+    day's midnight and ``check`` the twin's plausibility check, so page and twin agree;
+    with ``key`` (the deployment's bus key) Acks are signed and unsigned alerts are refused.
     """
     operators = operators_from(tokens)
     view = DashboardView(scenario, escalation=escalation, day=day)
-    feed = DashboardFeed(bus, view, check=check).start()
+    verify = key.problem if key is not None else None
+    feed = DashboardFeed(bus, view, check=check, verify=verify).start()
     try:
-        server = DashboardServer(create_app(view, bus, operators), host=host, port=port).start()
+        app = create_app(view, bus, operators, key=key)
+        server = DashboardServer(app, host=host, port=port).start()
     except Exception:
         feed.stop()
         raise

@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 from streams.bus import Bus, health_of
 from streams.dashboard.auth import Operators
 from streams.dashboard.view import DashboardView
-from streams.messages import OPS_ALERT, Ack
+from streams.messages import OPS_ALERT, Ack, Alert
+from streams.signing import BusKey
 
 STATIC = Path(__file__).with_name("static")
 HEARTBEAT_S = 15.0
@@ -53,6 +54,7 @@ def create_app(
     *,
     poll_s: float = 0.2,
     escalate_every_s: float = 1.0,
+    key: BusKey | None = None,
 ) -> FastAPI:
     """The FastAPI app over ``view``; acknowledgements are published on ``bus``."""
     stopping = threading.Event()
@@ -95,14 +97,15 @@ def create_app(
         incident: str, body: AckBody, authorization: str | None = Header(None)
     ) -> dict[str, str]:
         who = _operator(operators, authorization)
-        return _publish_ack(view, bus, incident, who, body.note)
+        return _publish_ack(view, bus, incident, who, body.note, key)
 
     @app.post("/api/alerts/{incident}/assign", status_code=202)
     def assign(
         incident: str, body: AssignBody, authorization: str | None = Header(None)
     ) -> dict[str, str]:
         who = _operator(operators, authorization)
-        return _publish_ack(view, bus, incident, who, f"assigned to {body.assignee.strip()}")
+        note = f"assigned to {body.assignee.strip()}"
+        return _publish_ack(view, bus, incident, who, note, key)
 
     return app
 
@@ -151,14 +154,16 @@ def _operator(operators: Operators, authorization: str | None) -> str:
 
 
 def _publish_ack(
-    view: DashboardView, bus: Bus, incident_id: str, who: str, note: str
+    view: DashboardView, bus: Bus, incident_id: str, who: str, note: str, key: BusKey | None
 ) -> dict[str, str]:
     incident = view.incident(incident_id)
     if incident is None:
         raise HTTPException(404, f"no alert with incident id {incident_id!r}")
     if incident["state"] == "closed":
         raise HTTPException(409, f"alert {incident_id!r} is closed; nothing to acknowledge")
-    ack = Ack.of(incident_id, sender=who, status=incident["status"], note=note)
+    ack: Ack | Alert = Ack.of(incident_id, sender=who, status=incident["status"], note=note)
+    if key is not None:  # signed as an operator: consumers can tell it from a forgery
+        ack = key.signed(ack)
     data = ack.to_json()  # validates: never publish what consumers would refuse
     if not bus.deliver(OPS_ALERT, incident["zone"], data, timeout_s=5.0):
         health = health_of(bus)

@@ -16,7 +16,7 @@ import threading
 
 from streams.bus import Bus, health_of
 from streams.dashboard.view import DashboardView
-from streams.inbox import Check, Inbox
+from streams.inbox import Check, Inbox, Verify
 from streams.messages import OPS_ALERT, TWIN_FORECAST, ZONE_COUNT, ZONE_DENSITY
 
 TOPICS = (ZONE_COUNT, ZONE_DENSITY, TWIN_FORECAST, OPS_ALERT)
@@ -33,13 +33,16 @@ class DashboardFeed:
         *,
         poll_s: float = 0.2,
         check: Check | None = None,
+        verify: Verify | None = None,
     ) -> None:
         self.view = view
         self.bus = bus
         self.folded = 0
         self._poll_s = poll_s
         bus.create_topics(TOPICS)
-        self.inbox = Inbox(bus, TOPICS, from_beginning=True, check=check, dead_letters=False)
+        self.inbox = Inbox(
+            bus, TOPICS, from_beginning=True, check=check, verify=verify, dead_letters=False
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dashboard-feed", daemon=True)
 
