@@ -195,25 +195,44 @@ def test_end_to_end_counts_to_alert_read_by_a_plain_kafka_consumer(kafka_broker:
 
 
 def test_consumer_group_of_identical_workers_joins_in_seconds(kafka_broker: str) -> None:
+    """Two workers of one group: the group settles (every partition owned by one of them) in
+    seconds, then every record published is read by exactly the group, none lost.
+
+    Publishing only once the group has settled keeps the check the same under load: a
+    rebalance still in progress when records arrive is what made one run in five miss half of
+    them (partitions revoked mid-read); how long settling takes is still asserted.
+    """
     bus = kafka_bus(kafka_broker)
+    bus.create_topics([ZONE_COUNT])
     tag = new_id()
     group = f"workers-{tag}"
     started = time.monotonic()
     workers = [bus.subscribe([ZONE_COUNT], group=group) for _ in range(2)]
+    partitions = workers[0].consumer.partitions_for_topic(ZONE_COUNT) or set()
+    got: list[Record] = []
+
+    def owned() -> set[int]:
+        return {tp.partition for w in workers for tp in w.consumer.assignment()}
+
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and not (partitions and owned() == partitions):
+        for w in workers:
+            got += w.poll(0.3)
+    join_s = time.monotonic() - started
+    assert partitions and owned() == partitions, f"group never settled: {owned()}"
+    assert all(w.consumer.assignment() for w in workers), "both workers share the partitions"
+    assert join_s < 30, f"group join took {join_s:.1f} s"
     for i in range(20):
         Publisher(bus).publish(count(f"cam_{tag}_{i % 4}", "plaza", i, EVENING_S), key=f"c{i % 4}")
     bus.flush(10)
-    got: list[Record] = []
     deadline = time.monotonic() + 40
     while (
         time.monotonic() < deadline and len({r.value for r in got if tag.encode() in r.value}) < 20
     ):
         for w in workers:
             got += w.poll(0.3)
-    join_s = time.monotonic() - started
     mine = [r for r in got if tag.encode() in r.value]
     assert len({r.value for r in mine}) == 20
-    assert join_s < 30, f"group join and read took {join_s:.1f} s"
     for w in workers:
         w.close()
     bus.close()
