@@ -10,7 +10,7 @@ count is at most ``stale_after_s`` old:
 and ``Snapshot.with_counts`` moves the simulation to ``set`` (the simulator's documented rule for
 adding or removing fans). Zones whose cameras are stale or silent keep the modelled value, so a
 dropped camera degrades to the model instead of to zero. The corrected snapshot then both
-continues the nowcast and warm-starts a forecast run ``horizon_s`` ahead (DESIGN.md section 1).
+continues the nowcast and warm-starts a forecast run ``horizon_s`` ahead.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ops-room dashboard: a live web page of zones, forecasts and alerts (DESIGN.md section 4).
+"""The ops-room dashboard: a live web page of zones, forecasts and alerts.
 
 ``serve(bus, scenario)`` is all ``matchday live`` needs: it reads the live topics into a view
 state, serves the page and its event feed on 127.0.0.1, and publishes operators' Acks on the
