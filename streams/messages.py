@@ -241,7 +241,8 @@ class ForecastZone:
 
     @classmethod
     def from_dict(cls, d: Json) -> ForecastZone:
-        return cls(**{f: d.get(f) for f in cls.FIELDS})
+        values: dict[str, Any] = {f: d.get(f) for f in cls.FIELDS}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,7 @@ class Alert(_Wire):
             headline=d["headline"],
             instruction=d["instruction"],
             zone=d["zone"],
-            area_desc=d.get("areaDesc", d["zone"]),
+            area_desc=str(d.get("areaDesc", d["zone"])),
             state=d["state"],
             value=d.get("value"),
             threshold=d.get("threshold"),

@@ -227,7 +227,7 @@ class DigitalTwin:
         for cam_id, counts in self.window.items():
             cam = self.cameras[cam_id]
             by_zone[cam.zone].extend((cam_id, n, cam.coverage) for n in counts)
-        out = []
+        out: list[Message] = []
         for zone_id, samples in by_zone.items():
             zone = self.zones[zone_id]
             heads = [n / cov for _, n, cov in samples]
