@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         cameras = frame_cameras(scenario) if frames else demo_cameras(scenario)
     model = load_model(options.model) if frames else None
     ruleset = load_ruleset(options.rules) if options.rules else RuleSet()
+    if options.fast or frames:  # a replayed match: CAP says so, nobody acts on it for real
+        ruleset = replace(ruleset, lifecycle=replace(ruleset.lifecycle, status="Exercise"))
     start_s = _start_s(options, scenario, day)
     bus = make_bus(options)
     console.print(f"[bold]{scenario.name}[/bold]: twin warming up to {_hhmm(day, start_s)} ...")
@@ -155,7 +157,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         where += f" (rendered frames through {model.name})"
     console.print(
         f"{len(cameras)} cameras -> {where}; {options.minutes:g} match minutes "
-        f"at {options.speed:g}x from {_hhmm(day, start_s)}"
+        f"at {options.speed:g}x from {_hhmm(day, start_s)}; alerts have CAP status "
+        f"{ruleset.lifecycle.status}"
     )
     try:
         interval = 30.0 if frames else 15.0  # a frame per camera costs tens of ms

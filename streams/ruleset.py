@@ -24,6 +24,7 @@ from streams.alerts import Lifecycle
 from streams.errors import ConfigError
 from streams.rules import PARAMS, RULES, Finding, TwinState, defaults
 
+CAP_STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
 DEFAULT_RULES: tuple[tuple[str, Mapping[str, Any]], ...] = tuple(
     (name, defaults(name))
     for name in (
@@ -125,6 +126,13 @@ def _lifecycle(data: Any, file: str) -> Lifecycle:
             raise ConfigError(file, f"lifecycle.{key}", "a number >= 0", repr(value)[:80])
         if not numeric and not (isinstance(value, str) and value):
             raise ConfigError(file, f"lifecycle.{key}", "a non-empty string", repr(value)[:80])
+        if key == "status" and value not in CAP_STATUSES:
+            raise ConfigError(
+                file,
+                "lifecycle.status",
+                f"a CAP status, one of {', '.join(CAP_STATUSES)}",
+                repr(value)[:80],
+            )
     band = data.get("band", Lifecycle.band)
     if not 0 < band <= 1:
         raise ConfigError(file, "lifecycle.band", "a number in (0, 1]", repr(band))

@@ -145,6 +145,7 @@ def test_rules_yaml_loads_and_bad_files_name_the_field(tmp_path: Path) -> None:
         ("rules: [{rule: density_nwo}]", ["rules[0].rule", "did you mean 'density_now'"]),
         ("lifecycle: {escalate_after: 60}", ["lifecycle.escalate_after", "'escalate_after_s'"]),
         ("lifecycle: {clear_after_s: .inf}", ["lifecycle.clear_after_s", "a number >= 0"]),
+        ("lifecycle: {status: Real}", ["lifecycle.status", "Actual, Exercise"]),
     ],
 )
 def test_rule_parameters_are_checked_when_the_file_is_loaded(
