@@ -183,7 +183,8 @@ class AlertBook:
             severity=f.severity,
             certainty=f.certainty,
             onset=at_clock(self.day, onset),
-            expires=at_clock(self.day, clock_s + lc.expires_s),
+            # CAP: an alert expires after its onset (a forecast's onset can be 20 min ahead)
+            expires=at_clock(self.day, max(clock_s, onset) + lc.expires_s),
             headline=f.headline[:256],
             instruction=f.instruction[:1000],
             zone=f.zone,

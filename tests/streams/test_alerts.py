@@ -123,3 +123,12 @@ def test_one_severity_order_for_rules_book_and_queue() -> None:
 
     assert RULE_SEVERITIES is SEVERITIES
     assert sorted(SEVERITIES, key=SEVERITY_RANK.__getitem__) == list(reversed(SEVERITIES))
+
+
+def test_a_forecast_alert_expires_after_its_onset() -> None:
+    from dataclasses import replace
+
+    ahead = replace(finding(1.5), onset_s=1200.0)  # predicted 20 min after it is sent
+    (alert,) = AlertBook(LC, DAY).update([ahead], 0)
+    assert alert.onset < alert.expires
+    assert (alert.expires - alert.onset).total_seconds() == LC.expires_s
