@@ -38,7 +38,7 @@ from streams.bus import Bus, InProcessBus
 from streams.cameras import Camera
 from streams.inbox import Inbox, Publisher
 from streams.kafka_bus import KafkaBus, KafkaSettings
-from streams.messages import OPS_ALERT, TOPICS, ZONE_COUNT, Message, at_clock, iso, new_id
+from streams.messages import OPS_ALERT, SCHEMA_DIR, TOPICS, Alert, ZoneCount, at_clock, new_id
 from streams.ruleset import RuleSet
 from streams.service import TwinService
 from streams.twin import DigitalTwin, TwinSettings
@@ -99,17 +99,34 @@ def test_forecast_20_min(benchmark: Any, smv_snapshot: tuple[Any, Any], start: s
     assert rows > 0
 
 
-def count(camera: str, zone: str, n: int, clock_s: float) -> Message:
-    return {
-        "schema": ZONE_COUNT,
-        "id": new_id(),
-        "camera": camera,
-        "zone": zone,
-        "event_time": iso(at_clock(DAY, clock_s)),
-        "count": n,
-        "model": "bench",
-        "confidence": 1.0,
-    }
+def count(camera: str, zone: str, n: int, clock_s: float) -> ZoneCount:
+    return ZoneCount(new_id(), camera, zone, at_clock(DAY, clock_s), n, "bench", 1.0)
+
+
+@pytest.mark.benchmark(group="streams-codec")
+@pytest.mark.parametrize("validator", ["compiled-typed", "interpreted-baseline"])
+def test_decode_one_count(benchmark: Any, validator: str) -> None:
+    """Bytes -> validated value: the trust boundary's cost per message (issue: 73-100 us)."""
+    import json
+
+    import jsonschema
+
+    from streams.messages import ZoneCount as Typed
+
+    data = count("cam", "plaza", 12, EVENING_S).to_json()
+    schema = json.loads((SCHEMA_DIR / "zone.count.v1.json").read_text())
+    interpreted = jsonschema.Draft202012Validator(schema)
+
+    def typed() -> object:
+        return Typed.from_json(data)
+
+    def baseline() -> object:
+        message = json.loads(data)
+        interpreted.validate(message)
+        return message
+
+    result = benchmark(typed if validator == "compiled-typed" else baseline)
+    assert result is not None
 
 
 def make_service(bus: Bus, tag: str) -> TwinService:
@@ -137,17 +154,21 @@ def test_count_throughput(benchmark: Any, broker: str, kind: str) -> None:
         messages = [count(f"plaza_{tag}", "plaza", i % 500, EVENING_S + i * 0.01) for i in range(n)]
         return (bus, service, messages), {}
 
-    def run(bus: Bus, service: TwinService, messages: list[Message]) -> int:
+    def run(bus: Bus, service: TwinService, messages: list[ZoneCount]) -> int:
         publisher = Publisher(bus)
         for m in messages:
-            publisher.publish(m, key=m["camera"])
+            publisher.publish(m, key=m.camera)
         bus.flush(10)
-        seen = service.stats.counts
+
+        def read() -> int:  # every count decoded, validated, then applied or coalesced
+            return service.stats.counts + service.stats.coalesced
+
+        seen = read()
         deadline = time.monotonic() + 60
-        while service.stats.counts - seen < n and time.monotonic() < deadline:
+        while read() - seen < n and time.monotonic() < deadline:
             service.pump(EVENING_S + 60, timeout_s=0.2)
         service.cycle(EVENING_S + 60)
-        return service.stats.counts - seen
+        return read() - seen
 
     done = benchmark.pedantic(run, setup=setup, rounds=3, iterations=1)
     assert done == n
@@ -174,10 +195,10 @@ def test_count_to_alert_latency(benchmark: Any, broker: str, kind: str) -> None:
         while f"plaza_{tag}" not in service.twin.latest and time.monotonic() < deadline:
             service.pump(EVENING_S + 60, timeout_s=0.01)
         report = service.cycle(EVENING_S + 60)
-        wanted = {m["id"] for m in report.messages if m["schema"] == OPS_ALERT}
+        wanted = {m.id for m in report.messages if isinstance(m, Alert)}
         assert wanted, "the surge raised no alert"
         while wanted and time.monotonic() < deadline:
-            wanted -= {m["id"] for m in reader.poll(0.01)}
+            wanted -= {m.id for m in reader.poll(0.01)}
         assert not wanted, "alert not read back within 30 s"
         latencies.append(time.perf_counter() - started)
 
@@ -215,16 +236,16 @@ def test_frame_to_alert_latency(benchmark: Any, broker: str, kind: str) -> None:
         started = time.perf_counter()
         publisher = Publisher(bus)
         for m in replay.counts(start + 55):
-            publisher.publish(m, key=m["camera"])
+            publisher.publish(m, key=m.camera)
         bus.flush(5)
         deadline = time.monotonic() + 30
         while len(service.twin.latest) < len(cams) and time.monotonic() < deadline:
             service.pump(start + 60, timeout_s=0.01)
         report = service.cycle(start + 60)
-        wanted = {m["id"] for m in report.messages if m["schema"] == OPS_ALERT}
+        wanted = {m.id for m in report.messages if isinstance(m, Alert)}
         assert wanted, "no alert raised"
         while wanted and time.monotonic() < deadline:
-            wanted -= {m["id"] for m in reader.poll(0.01)}
+            wanted -= {m.id for m in reader.poll(0.01)}
         assert not wanted, "alert not read back within 30 s"
         latencies.append(time.perf_counter() - started)
 

@@ -12,6 +12,10 @@ Lifecycle of one incident (one rule on one zone), in twin clock seconds:
 * an operator's ``Ack`` (msgType Ack, references = [incident]): ``Update``, state ``acked``.
 
 Every message of a thread carries the incident id and references the previous message.
+
+The clock is the match clock (the twin's ``clock_s``), for the twin and the dashboard alike:
+``EscalationPolicy`` is the one escalation rule both apply, and ``SEVERITIES`` (in
+``streams.messages``) the one severity order.
 """
 
 from __future__ import annotations
@@ -19,10 +23,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from streams.messages import OPS_ALERT, Message, at_clock, iso, new_id
-from streams.rules import SEVERITIES, Finding
+from streams.messages import SEVERITIES, Ack, Alert, at_clock, new_id
+from streams.rules import Finding
+
+ESCALATING = ("Severe", "Extreme")
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """Escalate incidents of ``severities`` nobody acknowledged ``after_s`` match seconds in."""
+
+    after_s: float = 180.0
+    severities: tuple[str, ...] = ESCALATING
+
+    def __post_init__(self) -> None:
+        if not self.after_s >= 0:
+            raise ValueError(f"escalation after_s must be >= 0 seconds, got {self.after_s}")
+        unknown = [s for s in self.severities if s not in SEVERITIES]
+        if unknown:
+            raise ValueError(f"escalation severities must be CAP severities, got {unknown}")
+
+    def due(self, *, state: str, severity: str | None, opened_s: float, now_s: float) -> bool:
+        """True when an open, unacknowledged incident has waited too long at this severity."""
+        return state == "new" and severity in self.severities and now_s - opened_s >= self.after_s
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,11 @@ class Lifecycle:
     expires_s: float = 900.0
     sender: str = "matchday-twin"
     status: str = "Actual"
+
+    @property
+    def escalation(self) -> EscalationPolicy:
+        """The escalation rule of this lifecycle (shared with the dashboard)."""
+        return EscalationPolicy(after_s=self.escalate_after_s)
 
 
 @dataclass
@@ -63,9 +92,9 @@ class AlertBook:
         self.open: dict[tuple[str, str], Incident] = {}
         self.new_id: Callable[[], str] = new_id
 
-    def update(self, findings: Sequence[Finding], clock_s: float) -> list[Message]:
+    def update(self, findings: Sequence[Finding], clock_s: float) -> list[Alert]:
         """Apply one evaluation's findings at ``clock_s``."""
-        out: list[Message] = []
+        out: list[Alert] = []
         seen = set()
         for f in findings:
             key = (f.rule, f.zone)
@@ -84,9 +113,9 @@ class AlertBook:
         out.extend(self._escalate(clock_s))
         return out
 
-    def acknowledge(self, ack: Message, clock_s: float) -> list[Message]:
+    def acknowledge(self, ack: Ack, clock_s: float) -> list[Alert]:
         """Handle an operator's Ack; unknown or closed incidents are ignored (already over)."""
-        refs = set(ack.get("references", []))
+        refs = set(ack.references) | {ack.incident}
         for incident in self.open.values():
             if incident.incident in refs or refs & set(incident.ids):
                 if incident.state == "acked":
@@ -94,13 +123,13 @@ class AlertBook:
                 return [self._message(incident, "Update", clock_s, state="acked")]
         return []
 
-    def _open(self, f: Finding, clock_s: float) -> Message:
+    def _open(self, f: Finding, clock_s: float) -> Alert:
         ident = self.new_id()
         incident = Incident(ident, ident, f, clock_s, clock_s)
         self.open[(f.rule, f.zone)] = incident
         return self._message(incident, "Alert", clock_s, state="new", first=True)
 
-    def _maybe_change_severity(self, inc: Incident, f: Finding, clock_s: float) -> list[Message]:
+    def _maybe_change_severity(self, inc: Incident, f: Finding, clock_s: float) -> list[Alert]:
         old = SEVERITIES.index(inc.finding.severity)
         new = SEVERITIES.index(f.severity)
         if new > old:
@@ -118,11 +147,11 @@ class AlertBook:
         return []
 
     def _escalation_due(self, inc: Incident, clock_s: float) -> bool:
-        severe = inc.finding.severity in ("Severe", "Extreme")
-        late = clock_s - inc.opened_s >= self.lifecycle.escalate_after_s
-        return inc.state == "new" and severe and late
+        return self.lifecycle.escalation.due(
+            state=inc.state, severity=inc.finding.severity, opened_s=inc.opened_s, now_s=clock_s
+        )
 
-    def _escalate(self, clock_s: float) -> list[Message]:
+    def _escalate(self, clock_s: float) -> list[Alert]:
         return [
             self._message(inc, "Update", clock_s, state="escalated")
             for inc in self.open.values()
@@ -131,38 +160,36 @@ class AlertBook:
 
     def _message(
         self, inc: Incident, msg_type: str, clock_s: float, *, state: str = "", first: bool = False
-    ) -> Message:
+    ) -> Alert:
         """Build the CAP message for ``inc`` and advance the thread."""
         f, lc = inc.finding, self.lifecycle
         ident = inc.incident if first else self.new_id()
-        references = [] if first else [inc.last_id]
+        references = () if first else (inc.last_id,)
         inc.state = state or inc.state
         inc.last_id = ident
         inc.ids.append(ident)
         onset = f.onset_s if f.onset_s is not None else clock_s
-        message: dict[str, Any] = {
-            "schema": OPS_ALERT,
-            "id": ident,
-            "identifier": ident,
-            "sender": lc.sender,
-            "sent": iso(at_clock(self.day, clock_s)),
-            "status": lc.status,
-            "msgType": msg_type,
-            "incident": inc.incident,
-            "references": references,
-            "event": f.event,
-            "rule": f.rule,
-            "urgency": "Immediate" if inc.state == "escalated" else f.urgency,
-            "severity": f.severity,
-            "certainty": f.certainty,
-            "onset": iso(at_clock(self.day, onset)),
-            "expires": iso(at_clock(self.day, clock_s + lc.expires_s)),
-            "headline": f.headline[:256],
-            "instruction": f.instruction[:1000],
-            "zone": f.zone,
-            "areaDesc": self.labels.get(f.zone, f.zone)[:256],
-            "state": inc.state,
-            "value": round(float(f.value), 4),
-            "threshold": round(float(f.threshold), 4),
-        }
-        return message
+        return Alert(
+            id=ident,
+            sender=lc.sender,
+            sent=at_clock(self.day, clock_s),
+            status=lc.status,
+            msg_type=msg_type,
+            incident=inc.incident,
+            references=references,
+            event=f.event,
+            rule=f.rule,
+            urgency="Immediate" if inc.state == "escalated" else f.urgency,
+            severity=f.severity,
+            certainty=f.certainty,
+            onset=at_clock(self.day, onset),
+            # CAP: an alert expires after its onset (a forecast's onset can be 20 min ahead)
+            expires=at_clock(self.day, max(clock_s, onset) + lc.expires_s),
+            headline=f.headline[:256],
+            instruction=f.instruction[:1000],
+            zone=f.zone,
+            area_desc=self.labels.get(f.zone, f.zone)[:256],
+            state=inc.state,
+            value=round(float(f.value), 4),
+            threshold=round(float(f.threshold), 4),
+        )

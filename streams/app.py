@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,18 +13,21 @@ from rich.console import Console
 from simulator.errors import SimulatorError
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.model import Scenario
-from streams.bus import Bus, InProcessBus
+from streams.bus import Bus, BusHealth, InProcessBus
 from streams.cameras import Camera, demo_cameras, load_cameras
 from streams.errors import ConfigError, StreamsError
 from streams.frames import FrameReplay, frame_cameras, load_model
-from streams.kafka_bus import KafkaBus, KafkaSettings
+from streams.kafka_bus import PASSWORD_ENV, KafkaBus, KafkaSettings
 from streams.live import CountSource, LiveSettings, default_start, match_day, run_live
-from streams.messages import at_clock, clock_seconds
+from streams.messages import Alert, at_clock, clock_seconds
+from streams.plausible import count_check, count_limits
 from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
 from streams.service import TwinService
+from streams.signing import BusKey, bus_key
 from streams.twin import CycleReport, DigitalTwin, TwinSettings
 
+USERNAME_ENV = "MATCHDAY_KAFKA_SASL_USERNAME"
 SEVERITY_STYLE = {"Extreme": "bold red", "Severe": "red", "Moderate": "yellow", "Minor": "cyan"}
 
 
@@ -47,6 +51,42 @@ class LiveOptions:
     kafka_highwater: bool = False
     kafka_retries: int | None = None
     model: str | None = None
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None  # else MATCHDAY_KAFKA_SASL_USERNAME
+    kafka_sasl_password_file: Path | None = None  # else MATCHDAY_KAFKA_SASL_PASSWORD
+    kafka_ca_file: Path | None = None
+    bus_key_file: Path | None = None  # else MATCHDAY_BUS_KEY; signs alerts and Acks
+
+
+def _secret(file: Path | None, env: str, option: str) -> str | None:
+    """A secret from ``file`` (first line) or the environment, never from the command line."""
+    if file is None:
+        return os.environ.get(env) or None
+    try:
+        return file.read_text().strip() or None
+    except OSError as exc:
+        raise ConfigError(
+            str(file), option, "a readable file holding the secret", str(exc)
+        ) from exc
+
+
+def kafka_settings(options: LiveOptions) -> KafkaSettings:
+    """The broker settings the options ask for (TLS/SASL included)."""
+    assert options.kafka is not None
+    return KafkaSettings(
+        bootstrap=options.kafka,
+        enable_idempotence=options.kafka_idempotence,
+        use_highwater=options.kafka_highwater,
+        producer_retries=options.kafka_retries,
+        security_protocol=options.kafka_security_protocol,
+        sasl_mechanism=options.kafka_sasl_mechanism,
+        sasl_username=options.kafka_sasl_username or os.environ.get(USERNAME_ENV) or None,
+        sasl_password=_secret(
+            options.kafka_sasl_password_file, PASSWORD_ENV, "--kafka-sasl-password-file"
+        ),
+        ssl_cafile=str(options.kafka_ca_file) if options.kafka_ca_file else None,
+    )
 
 
 def make_bus(options: LiveOptions) -> Bus:
@@ -56,14 +96,7 @@ def make_bus(options: LiveOptions) -> Bus:
     host, _, port = options.kafka.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError("--kafka", "--kafka", "HOST:PORT, e.g. 127.0.0.1:9092", options.kafka)
-    return KafkaBus(
-        KafkaSettings(
-            bootstrap=options.kafka,
-            enable_idempotence=options.kafka_idempotence,
-            use_highwater=options.kafka_highwater,
-            producer_retries=options.kafka_retries,
-        )
-    )
+    return KafkaBus(kafka_settings(options))
 
 
 def _scenario(path: Path) -> Scenario:
@@ -96,6 +129,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         cameras = frame_cameras(scenario) if frames else demo_cameras(scenario)
     model = load_model(options.model) if frames else None
     ruleset = load_ruleset(options.rules) if options.rules else RuleSet()
+    if options.fast or frames:  # a replayed match: CAP says so, nobody acts on it for real
+        ruleset = replace(ruleset, lifecycle=replace(ruleset.lifecycle, status="Exercise"))
     start_s = _start_s(options, scenario, day)
     bus = make_bus(options)
     console.print(f"[bold]{scenario.name}[/bold]: twin warming up to {_hhmm(day, start_s)} ...")
@@ -107,7 +142,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         start_s=start_s,
         settings=TwinSettings(seed=options.seed),
     )
-    service = TwinService(bus, twin)
+    key = bus_key(options.bus_key_file)
+    service = TwinService(bus, twin, key=key)
     replay: CountSource | None = None
     if options.fast:
         replay = CountReplay(scenario, cameras, day=day, start_s=start_s, seed=options.seed + 1)
@@ -115,13 +151,14 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         replay = FrameReplay(
             scenario, cameras, model, day=day, start_s=start_s, seed=options.seed + 1
         )
-    board = _dashboard(bus, scenario, options, console)
+    board = _dashboard(bus, twin, options, console, key)
     where = f"Kafka at {options.kafka}" if options.kafka else "the in-process bus"
     if model is not None:
         where += f" (rendered frames through {model.name})"
     console.print(
         f"{len(cameras)} cameras -> {where}; {options.minutes:g} match minutes "
-        f"at {options.speed:g}x from {_hhmm(day, start_s)}"
+        f"at {options.speed:g}x from {_hhmm(day, start_s)}; alerts have CAP status "
+        f"{ruleset.lifecycle.status}"
     )
     try:
         interval = 30.0 if frames else 15.0  # a frame per camera costs tens of ms
@@ -130,7 +167,8 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
             service,
             LiveSettings(start_s, options.minutes, options.speed, camera_interval_s=interval),
             replay=replay,
-            on_cycle=lambda r: _print_cycle(console, day, r),
+            on_cycle=lambda r: _print_cycle(console, day, r, service),
+            on_bus=lambda h: _print_bus(console, h),
         )
     finally:
         if board is not None:
@@ -140,17 +178,28 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
     s = service.stats
     console.print(
         f"done: {s.counts} counts, {s.cycles} forecasts, {s.alerts_sent} alert messages, "
-        f"{s.acks} acks, {service.counts.stats.dead_lettered} dead-lettered"
+        f"{s.acks} acks, {service.counts.stats.dead_lettered} dead-lettered, "
+        f"{s.coalesced} coalesced"
     )
     return service
 
 
-def _dashboard(bus: Bus, scenario: Scenario, options: LiveOptions, console: Console) -> Any:
+def _dashboard(
+    bus: Bus, twin: DigitalTwin, options: LiveOptions, console: Console, key: BusKey | None
+) -> Any:
     if not options.dashboard:
         return None
     from streams.dashboard import serve  # web stack loaded only when the page is wanted
 
-    board = serve(bus, scenario, port=options.port)
+    board = serve(
+        bus,
+        twin.scenario,
+        port=options.port,
+        escalation=twin.rules.lifecycle.escalation,
+        day=twin.day,
+        check=count_check(count_limits(twin.scenario, twin.day)),
+        key=key,
+    )
     console.print(board.banner())
     return board
 
@@ -159,15 +208,29 @@ def _hhmm(day: datetime, clock_s: float) -> str:
     return at_clock(day, clock_s).strftime("%H:%M:%S")
 
 
-def _print_cycle(console: Console, day: datetime, report: CycleReport) -> None:
-    alerts = [m for m in report.messages if m["schema"] == "ops.alert.v1"]
+def _print_bus(console: Console, health: BusHealth) -> None:
+    if health.up:
+        console.print(f"[green]bus back:[/green] {health.detail}")
+    else:
+        console.print(
+            f"[bold red]bus DOWN:[/bold red] {health.detail}; {health.pending} records wait "
+            "(camera-stale alerts suppressed while the bus is down)"
+        )
+
+
+def _print_cycle(
+    console: Console, day: datetime, report: CycleReport, service: TwinService
+) -> None:
+    alerts = [m for m in report.messages if isinstance(m, Alert)]
+    lag = service.twin.count_lag_s(report.clock_s)
+    behind = "" if lag is None else f", newest count {lag:.0f} s old"
     console.print(
         f"[dim]{_hhmm(day, report.clock_s)} forecast +20 min in "
-        f"{report.warm_start_s * 1000:.0f} ms, {report.assimilated} zones observed[/dim]"
+        f"{report.warm_start_s * 1000:.0f} ms, {report.assimilated} zones observed{behind}, "
+        f"{service.stats.coalesced} counts coalesced[/dim]"
     )
     for m in alerts:
-        style = SEVERITY_STYLE.get(m["severity"], "")
+        style = SEVERITY_STYLE.get(m.severity, "")
         console.print(
-            f"  [{style}]{m['msgType'].upper():6} {m['severity']:8}[/{style}] "
-            f"[{m['state']}] {m['headline']}"
+            f"  [{style}]{m.msg_type.upper():6} {m.severity:8}[/{style}] [{m.state}] {m.headline}"
         )

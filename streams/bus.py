@@ -6,7 +6,7 @@ de-duplicates. Two implementations: ``InProcessBus`` here (the embedded default 
 test double: real code, no broker) and ``streams.kafka_bus.KafkaBus`` for Apache Kafka or any
 Kafka-protocol broker.
 
-To add a transport, implement the four methods of ``Bus`` and the two of ``Subscription``.
+To add a transport, implement the methods of ``Bus`` and the two of ``Subscription``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,18 @@ class Record:
 
     topic: str
     key: str | None
-    value: bytes
+    value: bytes | None  # None: a Kafka null (tombstone) record, refused by every reader
     partition: int
     offset: int
+
+
+@dataclass(frozen=True)
+class BusHealth:
+    """Whether the broker takes records now; ``pending`` records wait for it."""
+
+    up: bool
+    detail: str = ""
+    pending: int = 0
 
 
 class Subscription(Protocol):
@@ -51,6 +60,14 @@ class Bus(Protocol):
 
     def flush(self, timeout_s: float = 10.0) -> int:
         """Try to deliver everything queued; return how many records are still pending."""
+        ...
+
+    def deliver(self, topic: str, key: str | None, value: bytes, timeout_s: float = 5.0) -> bool:
+        """Send one record and wait until the broker has it; False (not kept) if it did not."""
+        ...
+
+    def health(self) -> BusHealth:
+        """The broker's health as this client sees it (cheap: called every pass)."""
         ...
 
     def subscribe(
@@ -85,14 +102,22 @@ class InProcessBus:
             for topic in topics:
                 self._logs.setdefault(topic, [])
 
-    def send(self, topic: str, key: str | None, value: bytes) -> None:
+    def send(self, topic: str, key: str | None, value: bytes | None) -> None:
+        """Append a record; ``None`` is a null record, as Kafka carries (readers refuse it)."""
         with self._changed:
             log = self._logs.setdefault(topic, [])
-            log.append(Record(topic, key, bytes(value), 0, len(log)))
+            log.append(Record(topic, key, None if value is None else bytes(value), 0, len(log)))
             self._changed.notify_all()
 
     def flush(self, timeout_s: float = 10.0) -> int:
         return 0
+
+    def deliver(self, topic: str, key: str | None, value: bytes, timeout_s: float = 5.0) -> bool:
+        self.send(topic, key, value)
+        return True
+
+    def health(self) -> BusHealth:
+        return BusHealth(up=True, detail="in-process")
 
     def subscribe(
         self, topics: Sequence[str], *, from_beginning: bool = True, group: str | None = None
@@ -143,3 +168,11 @@ class InProcessSubscription:
 
     def close(self) -> None:
         self._closed = True
+
+
+def health_of(bus: Bus) -> BusHealth:
+    """``bus.health()``, or "up" for a transport that cannot tell (never raises)."""
+    try:
+        return bus.health()
+    except Exception as error:  # health must never stop its caller
+        return BusHealth(up=False, detail=f"health check failed: {error}")

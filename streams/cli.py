@@ -57,6 +57,25 @@ def live(
     kafka_retries: Annotated[
         int | None, typer.Option(help="producer retries (0: matchday's own)")
     ] = None,
+    kafka_security_protocol: Annotated[
+        str, typer.Option(help="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    ] = "PLAINTEXT",
+    kafka_sasl_mechanism: Annotated[
+        str | None, typer.Option(help="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+    ] = None,
+    kafka_sasl_username: Annotated[
+        str | None, typer.Option(help="SASL user (else MATCHDAY_KAFKA_SASL_USERNAME)")
+    ] = None,
+    kafka_sasl_password_file: Annotated[
+        Path | None,
+        typer.Option(help="file with the SASL password (else MATCHDAY_KAFKA_SASL_PASSWORD)"),
+    ] = None,
+    kafka_ca_file: Annotated[
+        Path | None, typer.Option(help="CA bundle for TLS to the brokers")
+    ] = None,
+    bus_key_file: Annotated[
+        Path | None, typer.Option(help="bus key signing alerts and Acks (else MATCHDAY_BUS_KEY)")
+    ] = None,
 ) -> None:
     """Watch counts flow into the digital twin and see its alerts (Ctrl-C to stop)."""
     from simulator.cli import resolve_scenario
@@ -79,6 +98,12 @@ def live(
         kafka_highwater=kafka_highwater,
         kafka_retries=kafka_retries,
         model=model,
+        kafka_security_protocol=kafka_security_protocol,
+        kafka_sasl_mechanism=kafka_sasl_mechanism,
+        kafka_sasl_username=kafka_sasl_username,
+        kafka_sasl_password_file=kafka_sasl_password_file,
+        kafka_ca_file=kafka_ca_file,
+        bus_key_file=bus_key_file,
     )
     try:
         start_live(options, console)

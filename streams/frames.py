@@ -21,7 +21,7 @@ import numpy as np
 from simulator.scenario.model import Scenario
 from streams.cameras import Camera
 from streams.errors import ConfigError
-from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
+from streams.messages import ZoneCount, at_clock, new_id
 from streams.truth import GroundTruth
 from streams.zones import venue_zones
 
@@ -79,10 +79,10 @@ class FrameReplay:
         self.silent: set[str] = set()
         self.frames = 0
 
-    def counts(self, clock_s: float) -> list[Message]:
+    def counts(self, clock_s: float) -> list[ZoneCount]:
         """Render, count and report one frame per camera that is not silent."""
         occupancy = self.truth.occupancy_at(clock_s)
-        stamp = iso(at_clock(self.day, clock_s))
+        stamp = at_clock(self.day, clock_s)
         out = []
         for cam in self.cameras:
             if cam.id in self.silent:
@@ -96,18 +96,17 @@ class FrameReplay:
             )
             self.frames += 1
             out.append(
-                {
-                    "schema": ZONE_COUNT,
-                    "id": new_id(),
-                    "camera": cam.id,
-                    "zone": cam.zone,
-                    "event_time": stamp,
-                    "count": round(seen.count),
-                    "density_per_m2": seen.density_per_m2,
-                    "in_count": seen.crossings_in,
-                    "out_count": seen.crossings_out,
-                    "model": seen.model[:128],
-                    "confidence": min(1.0, max(0.0, seen.confidence)),
-                }
+                ZoneCount(
+                    id=new_id(),
+                    camera=cam.id,
+                    zone=cam.zone,
+                    event_time=stamp,
+                    count=round(seen.count),
+                    model=seen.model[:128],
+                    confidence=min(1.0, max(0.0, seen.confidence)),
+                    density_per_m2=seen.density_per_m2,
+                    in_count=seen.crossings_in,
+                    out_count=seen.crossings_out,
+                )
             )
         return out

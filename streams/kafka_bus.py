@@ -18,18 +18,23 @@ whose idempotent producer does not survive a restart, ``use_highwater=True`` whe
 from __future__ import annotations
 
 import contextlib
+import socket
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.bus import Record
-from streams.errors import BusError
+from streams.bus import BusHealth, Record
+from streams.errors import BusError, ConfigError
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+PASSWORD_ENV = "MATCHDAY_KAFKA_SASL_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,60 @@ class KafkaSettings:
     fetch_max_wait_ms: int = 50  # how long a fetch waits for data: the floor of read latency
     heartbeat_interval_ms: int = 1_000
     partition_refresh_s: float = 3.0
+    health_every_s: float = 1.0  # how often health() probes the broker's port
+    # security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; SASL PLAIN or SCRAM-SHA-256/512
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None  # CA bundle that signed the brokers' certificates
+    ssl_certfile: str | None = None  # client certificate (mutual TLS)
+    ssl_keyfile: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security_protocol not in SECURITY_PROTOCOLS:
+            raise ConfigError(
+                "--kafka-security-protocol",
+                "--kafka-security-protocol",
+                f"one of {', '.join(SECURITY_PROTOCOLS)}",
+                repr(self.security_protocol),
+            )
+        sasl = self.security_protocol.startswith("SASL")
+        if sasl and self.sasl_mechanism not in SASL_MECHANISMS:
+            raise ConfigError(
+                "--kafka-sasl-mechanism",
+                "--kafka-sasl-mechanism",
+                f"one of {', '.join(SASL_MECHANISMS)} with {self.security_protocol}",
+                repr(self.sasl_mechanism),
+            )
+        if sasl and not (self.sasl_username and self.sasl_password):
+            raise ConfigError(
+                "--kafka-sasl-username",
+                "SASL credentials",
+                f"a username and a password ({PASSWORD_ENV} or --kafka-sasl-password-file)",
+                "none",
+            )
+
+    def security(self) -> dict[str, Any]:
+        """The kafka-python options for TLS/SASL, shared by producer, consumer and admin."""
+        out: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.security_protocol.startswith("SASL"):
+            out |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        if self.security_protocol.endswith("SSL"):
+            out |= {
+                k: v
+                for k, v in {
+                    "ssl_cafile": self.ssl_cafile,
+                    "ssl_certfile": self.ssl_certfile,
+                    "ssl_keyfile": self.ssl_keyfile,
+                }.items()
+                if v is not None
+            }
+        return out
 
 
 class KafkaBus:
@@ -67,6 +126,8 @@ class KafkaBus:
         self._retry_at = 0.0  # while records wait, try the broker again only after this
         self._broken = False  # a delivery failed: abandon the producer and its queued batches
         self._producer: KafkaProducer | None = None
+        self._probed_at = 0.0
+        self._reachable = True
         self._producer = self._new_producer()
 
     def _new_producer(self) -> KafkaProducer:
@@ -84,6 +145,7 @@ class KafkaBus:
                 delivery_timeout_ms=s.delivery_timeout_ms,
                 request_timeout_ms=s.request_timeout_ms,
                 reconnect_backoff_max_ms=1000,
+                **s.security(),
             )
         except KafkaError as exc:
             raise BusError(f"no Kafka broker answers at {s.bootstrap} (--kafka HOST:PORT)") from exc
@@ -98,6 +160,7 @@ class KafkaBus:
                 request_timeout_ms=s.request_timeout_ms,
                 bootstrap_timeout_ms=s.bootstrap_timeout_ms,
                 reconnect_backoff_max_ms=1000,
+                **s.security(),
             )
         except KafkaError as exc:
             raise BusError(f"no Kafka broker answers at {s.bootstrap}") from exc
@@ -200,11 +263,40 @@ class KafkaBus:
             time.sleep(0.2)
             self._abandon_if_broken()
             self._resend_failed()
-        return len(self._failed)
+        return self.pending()
 
     def pending(self) -> int:
         """Records not yet acknowledged by the broker (in flight or waiting to be re-sent)."""
         return self._in_flight + len(self._failed)
+
+    def deliver(self, topic: str, key: str | None, value: bytes, timeout_s: float = 5.0) -> bool:
+        """Send one record and wait for the broker's acknowledgement (``acks=all``).
+
+        False when the broker did not confirm in time; the record is then not kept for
+        re-sending (the caller, e.g. an operator's Ack, is told to try again). kafka-python may
+        still deliver it later from its own queue: consumers drop the repeat by id.
+        """
+        try:
+            producer = self._producer or self._new_producer()
+            self._producer = producer
+            future = producer.send(topic, key=key.encode() if key else None, value=value)
+            future.get(timeout=timeout_s)
+        except (KafkaError, BusError):
+            return False
+        return True
+
+    def health(self) -> BusHealth:
+        """Down while records wait to be re-sent or the broker's port does not answer."""
+        now = time.monotonic()
+        if now - self._probed_at >= self.settings.health_every_s:
+            self._probed_at = now
+            self._reachable = _reachable(self.settings.bootstrap)
+        pending = self.pending()
+        if not self._reachable:
+            return BusHealth(False, f"no broker answers at {self.settings.bootstrap}", pending)
+        if self._failed:
+            return BusHealth(False, f"{len(self._failed)} records wait to be re-sent", pending)
+        return BusHealth(True, f"Kafka at {self.settings.bootstrap}", pending)
 
     def subscribe(
         self, topics: Sequence[str], *, from_beginning: bool = True, group: str | None = None
@@ -217,6 +309,18 @@ class KafkaBus:
             if self._producer is not None:
                 self._producer.close(timeout=1)
             self._producer = None
+
+
+def _reachable(bootstrap: str, timeout_s: float = 0.3) -> bool:
+    """True when some bootstrap server accepts a TCP connection (a cheap liveness probe)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 class KafkaSubscription:
@@ -247,6 +351,7 @@ class KafkaSubscription:
             "reconnect_backoff_max_ms": 1000,
             "bootstrap_timeout_ms": settings.bootstrap_timeout_ms,
             "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+            **settings.security(),
         }
         try:
             self.consumer = KafkaConsumer(**config)

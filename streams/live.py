@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 from simulator.scenario.model import Scenario
-from streams.bus import Bus
+from streams.bus import Bus, BusHealth
+from streams.errors import BusError
 from streams.inbox import Publisher
-from streams.messages import Message
+from streams.messages import ZoneCount
 from streams.service import TwinService
 from streams.twin import CycleReport
 
@@ -24,7 +25,7 @@ from streams.twin import CycleReport
 class CountSource(Protocol):
     """What publishes counts in a demo: ``CountReplay`` (--fast) or ``FrameReplay`` (frames)."""
 
-    def counts(self, clock_s: float) -> list[Message]: ...
+    def counts(self, clock_s: float) -> list[ZoneCount]: ...
 
 
 MOROCCO = timezone(timedelta(hours=1))  # Morocco keeps UTC+1 outside Ramadan
@@ -63,23 +64,35 @@ def run_live(
     *,
     replay: CountSource | None = None,
     on_cycle: Callable[[CycleReport], None] | None = None,
+    on_bus: Callable[[BusHealth], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Run until ``settings.minutes`` of match clock have passed (or ``should_stop()``)."""
+    """Run until ``settings.minutes`` of match clock have passed (or ``should_stop()``).
+
+    ``on_bus`` hears every change of the broker's health (down, back up).
+    """
     publisher = Publisher(bus)
     end_s = settings.start_s + settings.minutes * 60
     wall0 = time.monotonic()
     next_camera = settings.start_s
     next_cycle = settings.start_s + settings.cycle_s
     clock = settings.start_s
+    was_up = True
     while next_cycle <= end_s and not should_stop():
         clock = min(end_s, settings.start_s + (time.monotonic() - wall0) * settings.speed)
         service.pump(clock, timeout_s=0.02)
+        if service.bus_health.up != was_up:
+            was_up = service.bus_health.up
+            if on_bus is not None:
+                on_bus(service.bus_health)
         # due events in time order, so a cycle never sees counts from after its own time
         camera_due = replay is not None and next_camera <= min(clock, next_cycle)
         if camera_due and replay is not None:
             for message in replay.counts(next_camera):
-                publisher.publish(message, key=message["camera"])
+                try:
+                    publisher.publish(message, key=message.camera)
+                except BusError:  # the buffer is full while the broker is away: drop, go on
+                    service.stats.camera_dropped += 1
             bus.flush(timeout_s=0.0)
             next_camera += settings.camera_interval_s
         elif clock >= next_cycle:

@@ -14,7 +14,7 @@ import numpy as np
 
 from simulator.scenario.model import Scenario
 from streams.cameras import Camera
-from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
+from streams.messages import ZoneCount, at_clock, new_id
 from streams.truth import GroundTruth
 from streams.zones import venue_zones
 
@@ -42,10 +42,10 @@ class CountReplay:
         self.zones = venue_zones(scenario)
         self.silent: set[str] = set()  # cameras that currently send nothing (dropout tests)
 
-    def counts(self, clock_s: float) -> list[Message]:
+    def counts(self, clock_s: float) -> list[ZoneCount]:
         """One message per camera that is not silent, at ``clock_s``."""
         occupancy = self.truth.occupancy_at(clock_s)
-        stamp = iso(at_clock(self.day, clock_s))
+        stamp = at_clock(self.day, clock_s)
         out = []
         for cam in self.cameras:
             if cam.id in self.silent:
@@ -54,18 +54,17 @@ class CountReplay:
             seen = max(0, round(true * float(self.rng.normal(1.0, self.noise))))
             zone = self.zones[cam.zone]
             out.append(
-                {
-                    "schema": ZONE_COUNT,
-                    "id": new_id(),
-                    "camera": cam.id,
-                    "zone": cam.zone,
-                    "event_time": stamp,
-                    "count": seen,
-                    "density_per_m2": round(zone.density(seen / cam.coverage), 4)
+                ZoneCount(
+                    id=new_id(),
+                    camera=cam.id,
+                    zone=cam.zone,
+                    event_time=stamp,
+                    count=seen,
+                    model="simulated",
+                    confidence=self.confidence,
+                    density_per_m2=round(zone.density(seen / cam.coverage), 4)
                     if zone.floor_m2 > 0
                     else None,
-                    "model": "simulated",
-                    "confidence": self.confidence,
-                }
+                )
             )
         return out

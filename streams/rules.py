@@ -5,11 +5,16 @@ own parameters, and returns ``Finding``s. A finding is ``raised`` when its condi
 rule also returns *near* findings (``raised=False``, value within the hysteresis band) so the
 alert book keeps an open alert alive instead of letting it flap at the threshold.
 
+A rule declares its parameters when it registers (``Param.level``, ``Param.number``,
+``Param.names``); the rules file is checked against them when it is loaded, so a misspelt key
+or an unknown level is an error naming the file, the field and the fix, and the rule receives
+every declared parameter (defaults filled in).
+
 Adding a rule::
 
-    @register_rule("queue_length")
+    @register_rule("queue_length", limit=Param.number(2000))
     def queue_length(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
-        limit = float(params.get("limit", 2000))
+        limit = float(params["limit"])
         return [finding("queue_length", z, z.occupancy_now, limit, band, severity="Moderate",
                         headline=f"{z.label}: {z.occupancy_now} queuing")
                 for z in state.zones if z.element_type == "checkpoint"
@@ -23,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.venue.los import LEVELS, LosScale, density_at_level
+from streams.messages import SEVERITIES
 
-SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
+__all__ = ["RULES", "SEVERITIES", "CameraHealth", "Finding", "Param", "TwinState", "ZoneState"]
 
 
 @dataclass(frozen=True)
@@ -81,18 +87,59 @@ class Finding:
     onset_s: float | None = None  # None = now
 
 
+@dataclass(frozen=True)
+class Param:
+    """One declared rule parameter: its kind (level, number, names) and default."""
+
+    kind: str
+    default: Any
+
+    @staticmethod
+    def level(default: str) -> Param:
+        """A Fruin level A-F."""
+        return Param("level", default)
+
+    @staticmethod
+    def number(default: float) -> Param:
+        """A finite number >= 0 (seconds, persons, ...)."""
+        return Param("number", default)
+
+    @staticmethod
+    def names(default: tuple[str, ...]) -> Param:
+        """A list of names (e.g. transport modes)."""
+        return Param("names", tuple(default))
+
+    def check(self, value: Any) -> str | None:
+        """What is wrong with ``value`` for this parameter (the expected form), or None."""
+        if self.kind == "level":
+            ok = isinstance(value, str) and value in LEVELS
+            return None if ok else f"a Fruin level, one of {', '.join(LEVELS)}"
+        if self.kind == "number":
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            return None if number and 0 <= value < float("inf") else "a number >= 0"
+        names = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        return None if names else "a list of names"
+
+
 Rule = Callable[[TwinState, Mapping[str, Any], float], list[Finding]]
 RULES: dict[str, Rule] = {}
+PARAMS: dict[str, dict[str, Param]] = {}  # rule name -> its declared parameters
 
 
-def register_rule(name: str) -> Callable[[Rule], Rule]:
-    """Make a rule available to rules YAML under ``name``."""
+def register_rule(name: str, **params: Param) -> Callable[[Rule], Rule]:
+    """Make a rule available to rules YAML under ``name`` with its declared ``params``."""
 
     def add(rule: Rule) -> Rule:
         RULES[name] = rule
+        PARAMS[name] = dict(params)
         return rule
 
     return add
+
+
+def defaults(name: str) -> dict[str, Any]:
+    """The declared parameters of rule ``name`` with their defaults."""
+    return {key: p.default for key, p in PARAMS[name].items()}
 
 
 def _threshold(zone: ZoneState, level: str) -> float:
@@ -105,7 +152,7 @@ def _level_severity(density: float, zone: ZoneState, level: str) -> str:
     return "Extreme" if density >= _threshold(zone, top) and top != level else "Severe"
 
 
-@register_rule("density_now")
+@register_rule("density_now", level=Param.level("E"))
 def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
     """Density at or above a Fruin level now (default E) in any zone with a floor area."""
     level = str(params.get("level", "E"))
@@ -129,7 +176,7 @@ def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> lis
     return out
 
 
-@register_rule("density_forecast")
+@register_rule("density_forecast", level=Param.level("E"))
 def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
     """A zone predicted to reach a Fruin level within the horizon, with the predicted time."""
     level = str(params.get("level", "E"))
@@ -162,7 +209,7 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
     return out
 
 
-@register_rule("checkpoint_wait")
+@register_rule("checkpoint_wait", limit_s=Param.number(600.0))
 def checkpoint_wait(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
     """Forecast mean queue wait at a checkpoint above ``limit_s`` (default 600 s)."""
     limit = float(params.get("limit_s", 600.0))
@@ -185,7 +232,9 @@ def checkpoint_wait(state: TwinState, params: Mapping[str, Any], band: float) ->
     ]
 
 
-@register_rule("platform_crowding")
+@register_rule(
+    "platform_crowding", level=Param.level("D"), modes=Param.names(("tram", "rail", "bus"))
+)
 def platform_crowding(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
     """A transport platform (origin with a floor area) at or above a queuing-scale level."""
     level = str(params.get("level", "D"))
@@ -213,7 +262,7 @@ def platform_crowding(state: TwinState, params: Mapping[str, Any], band: float) 
     return out
 
 
-@register_rule("camera_stale")
+@register_rule("camera_stale", after_s=Param.number(30.0))
 def camera_stale(state: TwinState, params: Mapping[str, Any], band: float) -> list[Finding]:
     """A camera silent for ``after_s`` (default 30 s of match clock); Moderate past 4x."""
     after = float(params.get("after_s", 30.0))

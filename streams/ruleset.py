@@ -11,6 +11,8 @@ lifecycle: {band: 0.85, clear_after_s: 60, escalate_after_s: 180, expires_s: 900
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -20,14 +22,18 @@ import yaml
 
 from streams.alerts import Lifecycle
 from streams.errors import ConfigError
-from streams.rules import RULES, Finding, TwinState
+from streams.rules import PARAMS, RULES, Finding, TwinState, defaults
 
-DEFAULT_RULES: tuple[tuple[str, Mapping[str, Any]], ...] = (
-    ("density_now", {"level": "E"}),
-    ("density_forecast", {"level": "E"}),
-    ("checkpoint_wait", {"limit_s": 600}),
-    ("platform_crowding", {"level": "D"}),
-    ("camera_stale", {"after_s": 30}),
+CAP_STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
+DEFAULT_RULES: tuple[tuple[str, Mapping[str, Any]], ...] = tuple(
+    (name, defaults(name))
+    for name in (
+        "density_now",
+        "density_forecast",
+        "checkpoint_wait",
+        "platform_crowding",
+        "camera_stale",
+    )
 )
 
 
@@ -65,13 +71,43 @@ def ruleset_from(data: Any, *, file: str = "<rules>") -> RuleSet:
     items = data.get("rules", [])
     if not isinstance(items, list):
         raise ConfigError(file, "rules", "a list of {rule: NAME, ...params}", repr(items)[:80])
-    rules = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or item.get("rule") not in RULES:
-            found = item.get("rule") if isinstance(item, dict) else item
-            raise ConfigError(file, f"rules[{i}].rule", f"one of {sorted(RULES)}", repr(found))
-        rules.append((item["rule"], {k: v for k, v in item.items() if k != "rule"}))
+    rules = [_rule(item, f"rules[{i}]", file) for i, item in enumerate(items)]
     return RuleSet(tuple(rules), _lifecycle(data.get("lifecycle", {}), file))
+
+
+def _closest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{hint}known keys: {', '.join(known) or '(none)'}"
+
+
+def _rule(item: Any, where: str, file: str) -> tuple[str, Mapping[str, Any]]:
+    """One ``{rule: NAME, ...params}`` entry, checked against the rule's declared parameters."""
+    if not isinstance(item, dict) or item.get("rule") not in RULES:
+        found = item.get("rule") if isinstance(item, dict) else item
+        names = sorted(RULES)
+        close = difflib.get_close_matches(str(found), names, n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(file, f"{where}.rule", f"one of {names}{hint}", repr(found)[:80])
+    name = item["rule"]
+    declared = PARAMS.get(name, {})
+    params = defaults(name)
+    for key, value in item.items():
+        if key == "rule":
+            continue
+        if key not in declared:
+            known = sorted(declared)
+            raise ConfigError(
+                file,
+                f"{where}.{key}",
+                f"a parameter of {name} ({_closest(str(key), known)})",
+                "an unknown key",
+            )
+        problem = declared[key].check(value)
+        if problem is not None:
+            raise ConfigError(file, f"{where}.{key}", problem, repr(value)[:80])
+        params[key] = tuple(value) if isinstance(value, list) else value
+    return name, params
 
 
 def _lifecycle(data: Any, file: str) -> Lifecycle:
@@ -80,10 +116,23 @@ def _lifecycle(data: Any, file: str) -> Lifecycle:
     known = {f.name: f.type for f in fields(Lifecycle)}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(file, f"lifecycle.{key}", f"one of {sorted(known)}", "an unknown key")
+            hint = _closest(str(key), sorted(known))
+            raise ConfigError(
+                file, f"lifecycle.{key}", f"a lifecycle setting ({hint})", "an unknown key"
+            )
         numeric = key not in ("sender", "status")
-        if numeric and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
-            raise ConfigError(file, f"lifecycle.{key}", "a number >= 0", repr(value))
+        bad = isinstance(value, bool) or not isinstance(value, int | float)
+        if numeric and (bad or not 0 <= value < math.inf):
+            raise ConfigError(file, f"lifecycle.{key}", "a number >= 0", repr(value)[:80])
+        if not numeric and not (isinstance(value, str) and value):
+            raise ConfigError(file, f"lifecycle.{key}", "a non-empty string", repr(value)[:80])
+        if key == "status" and value not in CAP_STATUSES:
+            raise ConfigError(
+                file,
+                "lifecycle.status",
+                f"a CAP status, one of {', '.join(CAP_STATUSES)}",
+                repr(value)[:80],
+            )
     band = data.get("band", Lifecycle.band)
     if not 0 < band <= 1:
         raise ConfigError(file, "lifecycle.band", "a number in (0, 1]", repr(band))

@@ -10,7 +10,7 @@ count is at most ``stale_after_s`` old:
 and ``Snapshot.with_counts`` moves the simulation to ``set`` (the simulator's documented rule for
 adding or removing fans). Zones whose cameras are stale or silent keep the modelled value, so a
 dropped camera degrades to the model instead of to zero. The corrected snapshot then both
-continues the nowcast and warm-starts a forecast run ``horizon_s`` ahead (docs/design.md section 1).
+continues the nowcast and warm-starts a forecast run ``horizon_s`` ahead.
 """
 
 from __future__ import annotations
@@ -20,21 +20,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from simulator import Simulation, SimulatorError, Snapshot
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
 from streams.messages import (
-    TWIN_FORECAST,
-    ZONE_DENSITY,
+    Ack,
+    Alert,
+    Forecast,
+    ForecastZone,
     Message,
+    ZoneCount,
+    ZoneDensity,
     at_clock,
-    clock_seconds,
-    iso,
     new_id,
-    parse_time,
+    seconds_since,
 )
 from streams.rules import CameraHealth, TwinState, ZoneState
 from streams.ruleset import RuleSet
@@ -96,25 +97,31 @@ class DigitalTwin:
         self.cycles = 0
         self.ignored = 0  # counts from cameras not in the map
         self.refusals: list[str] = []  # assimilations the simulator refused (fell back)
+        self.coalesced = 0  # counts the reader dropped unread under overload (set by the service)
+        self.bus_down_s: float | None = None  # match clock the bus was last seen down
 
-    def clock_of(self, text: str) -> float:
-        """An ISO time from a message as match-clock seconds in the twin's day."""
-        local = parse_time(text).astimezone(self.day.tzinfo)
-        return clock_seconds(local, day_start_s=self.scenario.settings.start_s)
+    def clock_of(self, moment: datetime) -> float:
+        """A message time as match-clock seconds: its full date and time, not its clock of day."""
+        return seconds_since(self.day, moment)
 
-    def observe(self, count: Message) -> None:
+    def observe(self, count: ZoneCount) -> None:
         """Take one zone.count.v1 (already validated and de-duplicated by the inbox)."""
-        camera = self.cameras.get(count["camera"])
-        if camera is None or camera.zone != count["zone"]:
+        camera = self.cameras.get(count.camera)
+        if camera is None or camera.zone != count.zone:
             self.ignored += 1
             return
-        t = self.clock_of(count["event_time"])
+        t = self.clock_of(count.event_time)
         prev = self.latest.get(camera.id)
         if prev is None or t >= prev.clock_s:
-            self.latest[camera.id] = _Latest(int(count["count"]), float(count["confidence"]), t)
-        self.window[camera.id].append(int(count["count"]))
+            self.latest[camera.id] = _Latest(count.count, count.confidence, t)
+        self.window[camera.id].append(count.count)
 
-    def acknowledge(self, ack: Message, clock_s: float) -> list[Message]:
+    def count_lag_s(self, clock_s: float) -> float | None:
+        """Match-clock age of the newest count applied so far (None before the first)."""
+        newest = max((latest.clock_s for latest in self.latest.values()), default=None)
+        return None if newest is None else clock_s - newest
+
+    def acknowledge(self, ack: Ack, clock_s: float) -> list[Alert]:
         """An operator's Ack for an open incident: the Update that records it."""
         return self.book.acknowledge(ack, clock_s)
 
@@ -199,11 +206,16 @@ class DigitalTwin:
                     z.id in observed,
                 )
             )
+        # while the bus is down (or just back) silence is the bus's, not the cameras'
+        floor = self.bus_down_s if self.bus_down_s is not None else -float("inf")
         cameras = tuple(
             CameraHealth(
                 c.id,
                 c.zone,
-                self.latest[c.id].clock_s if c.id in self.latest else self.window_start_s,
+                max(
+                    floor,
+                    self.latest[c.id].clock_s if c.id in self.latest else self.window_start_s,
+                ),
             )
             for c in self.cameras.values()
         )
@@ -215,7 +227,7 @@ class DigitalTwin:
         for cam_id, counts in self.window.items():
             cam = self.cameras[cam_id]
             by_zone[cam.zone].extend((cam_id, n, cam.coverage) for n in counts)
-        out = []
+        out: list[Message] = []
         for zone_id, samples in by_zone.items():
             zone = self.zones[zone_id]
             heads = [n / cov for _, n, cov in samples]
@@ -226,8 +238,8 @@ class DigitalTwin:
                     sorted({c for c, _, _ in samples}),
                     heads,
                     mean,
-                    iso(at_clock(self.day, self.window_start_s)),
-                    iso(at_clock(self.day, clock_s)),
+                    at_clock(self.day, self.window_start_s),
+                    at_clock(self.day, clock_s),
                 )
             )
         self.window.clear()
@@ -236,50 +248,58 @@ class DigitalTwin:
 
     def _forecast_message(
         self, state: TwinState, ahead: dict[str, ZoneForecast], warm_s: float
-    ) -> Message:
+    ) -> Forecast:
         rows = []
         for zs in state.zones:
             z, f = self.zones[zs.zone], ahead.get(zs.zone)
-            row: dict[str, Any] = {
-                "zone": z.id,
-                "element_type": z.element_type,
-                "observed": zs.observed,
-                "occupancy_now": zs.occupancy_now,
-                "density_now_per_m2": round(zs.density_now, 4),
-                "los_now": z.los(zs.density_now),
-            }
+            later: dict[str, float | str | None] = {}
             for step, name in zip(FORECAST_STEPS_S, ("5min", "10min", "20min"), strict=True):
                 d = f.at(state.clock_s + step) if f and step <= state.horizon_s else None
-                row[f"density_{name}_per_m2"] = None if d is None else round(d, 4)
-                row[f"los_{name}"] = None if d is None else z.los(d)
-            if z.element_type == "checkpoint":
-                row["mean_wait_s"] = round(zs.wait_s, 2)
-            rows.append(row)
-        return {
-            "schema": TWIN_FORECAST,
-            "id": new_id(),
-            "issued": iso(at_clock(self.day, state.clock_s)),
-            "clock_s": state.clock_s,
-            "horizon_s": state.horizon_s,
-            "warm_start_ms": round(warm_s * 1000, 1),
-            "zones": rows,
-        }
+                later[f"density_{name}_per_m2"] = None if d is None else round(d, 4)
+                later[f"los_{name}"] = None if d is None else z.los(d)
+            rows.append(
+                ForecastZone(
+                    zone=z.id,
+                    element_type=z.element_type,
+                    observed=zs.observed,
+                    occupancy_now=zs.occupancy_now,
+                    density_now_per_m2=round(zs.density_now, 4),
+                    los_now=z.los(zs.density_now),
+                    mean_wait_s=round(zs.wait_s, 2) if z.element_type == "checkpoint" else None,
+                    **later,  # type: ignore[arg-type]
+                )
+            )
+        lag = self.count_lag_s(state.clock_s)
+        return Forecast(
+            id=new_id(),
+            issued=at_clock(self.day, state.clock_s),
+            clock_s=state.clock_s,
+            horizon_s=state.horizon_s,
+            warm_start_ms=round(warm_s * 1000, 1),
+            zones=tuple(rows),
+            count_lag_s=None if lag is None else round(lag, 3),
+            coalesced=self.coalesced,
+        )
 
 
 def _density_message(
-    zone: Zone, cameras: list[str], heads: list[float], mean: float, start: str, end: str
-) -> Message:
+    zone: Zone,
+    cameras: list[str],
+    heads: list[float],
+    mean: float,
+    start: datetime,
+    end: datetime,
+) -> ZoneDensity:
     density = zone.density(mean)
-    return {
-        "schema": ZONE_DENSITY,
-        "id": new_id(),
-        "zone": zone.id,
-        "window_start": start,
-        "window_end": end,
-        "cameras": cameras,
-        "samples": len(heads),
-        "count_mean": round(mean, 2),
-        "density_mean_per_m2": round(density, 4),
-        "density_max_per_m2": round(zone.density(max(heads)), 4),
-        "los": zone.los(density),
-    }
+    return ZoneDensity(
+        id=new_id(),
+        zone=zone.id,
+        window_start=start,
+        window_end=end,
+        cameras=tuple(cameras),
+        samples=len(heads),
+        count_mean=round(mean, 2),
+        density_mean_per_m2=round(density, 4),
+        density_max_per_m2=round(zone.density(max(heads)), 4),
+        los=zone.los(density),
+    )

@@ -206,7 +206,7 @@ class Simulation:
         self, until: float | None = None, progress: Callable[[float], None] | None = None
     ) -> None:
         """Advance to clock time ``until`` (default: ``settings.end_s``)."""
-        end = self.scenario.settings.end_s if until is None else until
+        end = float(self.scenario.settings.end_s if until is None else until)
         if progress is None:
             self.env.advance(end)
         else:

@@ -1,4 +1,4 @@
-"""The ops-room dashboard: a live page of zones, forecasts and alerts (docs/design.md section 4).
+"""The ops-room dashboard: a live web page of zones, forecasts and alerts.
 
 ``serve(bus, scenario)`` is all ``matchday live`` needs: it reads the live topics into a view
 state, serves the page and its event feed on 127.0.0.1, and publishes operators' Acks on the
@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from simulator.scenario.model import Scenario
+from streams.alerts import EscalationPolicy
 from streams.bus import Bus
-from streams.dashboard.alerts import EscalationPolicy
 from streams.dashboard.app import create_app
 from streams.dashboard.auth import Operators, operators_from
 from streams.dashboard.feed import DashboardFeed
 from streams.dashboard.layout import VenueMap, venue_map
 from streams.dashboard.server import DEFAULT_HOST, DashboardServer
 from streams.dashboard.view import DashboardView
+from streams.inbox import Check
+from streams.signing import BusKey
 
 __all__ = [
     "DEFAULT_HOST",
@@ -71,17 +74,25 @@ def serve(
     port: int = 8765,
     tokens: Mapping[str, str] | None = None,
     escalation: EscalationPolicy | None = None,
+    day: datetime | None = None,
+    check: Check | None = None,
+    key: BusKey | None = None,
 ) -> Dashboard:
     """Start the dashboard for ``scenario`` on ``bus`` in the background; returns once it serves.
 
     ``tokens`` maps operator name -> token; without it ``MATCHDAY_OPERATOR_TOKEN`` (and
     ``MATCHDAY_OPERATOR`` for the name) is used, else a token is generated for this run.
+    ``escalation`` should be the twin's (``RuleSet.lifecycle.escalation``), ``day`` the match
+    day's midnight and ``check`` the twin's plausibility check, so page and twin agree;
+    with ``key`` (the deployment's bus key) Acks are signed and unsigned alerts are refused.
     """
     operators = operators_from(tokens)
-    view = DashboardView(scenario, escalation=escalation)
-    feed = DashboardFeed(bus, view).start()
+    view = DashboardView(scenario, escalation=escalation, day=day)
+    verify = key.problem if key is not None else None
+    feed = DashboardFeed(bus, view, check=check, verify=verify).start()
     try:
-        server = DashboardServer(create_app(view, bus, operators), host=host, port=port).start()
+        app = create_app(view, bus, operators, key=key)
+        server = DashboardServer(app, host=host, port=port).start()
     except Exception:
         feed.stop()
         raise

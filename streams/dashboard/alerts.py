@@ -3,60 +3,38 @@
 An incident is a thread of messages sharing ``incident``: an Alert, Updates, a Cancel, and
 operators' Acks. The queue shows one row per incident with its latest content, ordered so the
 thing to look at first is on top: open before closed, escalated first, then severity, urgency
-and onset. Severe and extreme incidents nobody has acknowledged are escalated after a while,
-so a missed alert gets louder instead of scrolling away.
+and onset. Severe and extreme incidents nobody has acknowledged are escalated by the same rule
+and on the same clock (match time) as the twin's (``streams.alerts.EscalationPolicy``), so the
+page never disagrees with the alert thread; it only shows the escalation before the twin's
+Update arrives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-SEVERITY_RANK = {"Extreme": 0, "Severe": 1, "Moderate": 2, "Minor": 3, "Unknown": 4}
-URGENCY_RANK = {"Immediate": 0, "Expected": 1, "Future": 2, "Past": 3, "Unknown": 4}
+from streams.alerts import EscalationPolicy
+from streams.messages import SEVERITIES, URGENCIES, Ack, Alert
+
+__all__ = ["EscalationPolicy", "due_for_escalation", "fold_ack", "fold_content", "queue_order"]
+
+# most severe / urgent first: the reverse of the one CAP order in streams.messages
+SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
+URGENCY_RANK = {name: rank for rank, name in enumerate(reversed(URGENCIES))}
 ASSIGN_PREFIX = "assigned to "  # an Ack whose note starts so assigns the incident
-CONTENT_FIELDS = (
-    "event",
-    "rule",
-    "urgency",
-    "severity",
-    "certainty",
-    "onset",
-    "expires",
-    "headline",
-    "instruction",
-    "zone",
-    "areaDesc",
-    "value",
-    "threshold",
-)
 
 
-@dataclass(frozen=True)
-class EscalationPolicy:
-    """Escalate open incidents of these severities left unacknowledged for ``after_s`` seconds."""
-
-    after_s: float = 120.0
-    severities: tuple[str, ...] = ("Extreme", "Severe")
-
-    def __post_init__(self) -> None:
-        if self.after_s <= 0:
-            raise ValueError(f"escalation after_s must be > 0 seconds, got {self.after_s}")
-        unknown = [s for s in self.severities if s not in SEVERITY_RANK]
-        if unknown:
-            raise ValueError(f"escalation severities must be CAP severities, got {unknown}")
-
-
-def new_incident(message: dict[str, Any], *, received: float) -> dict[str, Any]:
-    """An empty incident row for the thread ``message`` belongs to."""
+def new_incident(message: Alert | Ack, *, received: float, clock_s: float) -> dict[str, Any]:
+    """An empty incident row for the thread ``message`` belongs to, opened at match ``clock_s``."""
     return {
-        "incident": message["incident"],
+        "incident": message.incident,
         "state": "new",
-        "msgType": message["msgType"],
-        "sender": message["sender"],
-        "status": message["status"],
-        "sent": message["sent"],
+        "msgType": message.msg_type,
+        "sender": message.sender,
+        "status": message.status,
+        "sent": message.sent.isoformat(),
         "first_seen": received,
+        "opened_clock_s": clock_s,
         "updated": received,
         "acked_by": None,
         "acked_at": None,
@@ -64,20 +42,44 @@ def new_incident(message: dict[str, Any], *, received: float) -> dict[str, Any]:
         "escalated": False,
         "escalated_at": None,
         "onset_clock_s": None,
-        **{name: None for name in CONTENT_FIELDS},
+        "event": None,
+        "rule": None,
+        "urgency": None,
+        "severity": None,
+        "certainty": None,
+        "onset": None,
+        "expires": None,
+        "headline": None,
+        "instruction": None,
+        "zone": message.zone,
+        "areaDesc": None,
+        "value": None,
+        "threshold": None,
     }
 
 
-def fold_content(incident: dict[str, Any], message: dict[str, Any], *, received: float) -> None:
+def fold_content(incident: dict[str, Any], message: Alert, *, received: float) -> None:
     """Apply an Alert, Update or Cancel to its incident row (latest message wins)."""
-    for name in CONTENT_FIELDS:
-        if name in message:
-            incident[name] = message[name]
-    incident["msgType"] = message["msgType"]
-    incident["sent"] = message["sent"]
-    incident["status"] = message["status"]
-    incident["updated"] = received
-    state = "closed" if message["msgType"] == "Cancel" else message.get("state", "new")
+    incident.update(
+        event=message.event,
+        rule=message.rule,
+        urgency=message.urgency,
+        severity=message.severity,
+        certainty=message.certainty,
+        onset=message.onset.isoformat(),
+        expires=message.expires.isoformat(),
+        headline=message.headline,
+        instruction=message.instruction,
+        zone=message.zone,
+        areaDesc=message.area_desc,
+        value=message.value,
+        threshold=message.threshold,
+        msgType=message.msg_type,
+        sent=message.sent.isoformat(),
+        status=message.status,
+        updated=received,
+    )
+    state = "closed" if message.msg_type == "Cancel" else message.state
     if incident["acked_by"] is not None and state == "new":
         state = "acked"  # an Update re-sent before the twin saw the Ack must not un-ack it
     incident["state"] = state
@@ -85,27 +87,26 @@ def fold_content(incident: dict[str, Any], message: dict[str, Any], *, received:
         incident["escalated"], incident["escalated_at"] = True, received
 
 
-def fold_ack(incident: dict[str, Any], message: dict[str, Any], *, received: float) -> str:
+def fold_ack(incident: dict[str, Any], message: Ack, *, received: float) -> str:
     """Apply an operator's Ack; returns the audit action ("acknowledged" or "assigned ...")."""
-    note = message.get("note", "")
-    incident["acked_by"] = message["sender"]
-    incident["acked_at"] = message["sent"]
+    incident["acked_by"] = message.sender
+    incident["acked_at"] = message.sent.isoformat()
     incident["updated"] = received
     if incident["state"] in ("new", "escalated"):
         incident["state"] = "acked"
-    if note.startswith(ASSIGN_PREFIX):
-        incident["assignee"] = note[len(ASSIGN_PREFIX) :].strip()
+    if message.note.startswith(ASSIGN_PREFIX):
+        incident["assignee"] = message.note[len(ASSIGN_PREFIX) :].strip()
         return f"assigned to {incident['assignee']}"
     return "acknowledged"
 
 
-def due_for_escalation(incident: dict[str, Any], policy: EscalationPolicy, now: float) -> bool:
-    """True when an open, unacknowledged incident of an escalating severity has waited too long."""
-    return (
-        incident["state"] == "new"
-        and not incident["escalated"]
-        and incident["severity"] in policy.severities
-        and now - incident["first_seen"] >= policy.after_s
+def due_for_escalation(incident: dict[str, Any], policy: EscalationPolicy, now_s: float) -> bool:
+    """The twin's escalation rule on the dashboard's row, at match clock ``now_s``."""
+    return not incident["escalated"] and policy.due(
+        state=incident["state"],
+        severity=incident["severity"],
+        opened_s=incident["opened_clock_s"],
+        now_s=now_s,
     )
 
 

@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from streams.bus import Bus
+from streams.bus import Bus, health_of
 from streams.dashboard.auth import Operators
 from streams.dashboard.layout import map_script
 from streams.dashboard.view import DashboardView
-from streams.messages import OPS_ALERT, encode, iso, new_id, utc_now
+from streams.messages import OPS_ALERT, Ack, Alert
+from streams.signing import BusKey
 
 STATIC = Path(__file__).with_name("static")
 HEARTBEAT_S = 15.0
@@ -54,6 +55,7 @@ def create_app(
     *,
     poll_s: float = 0.2,
     escalate_every_s: float = 1.0,
+    key: BusKey | None = None,
 ) -> FastAPI:
     """The FastAPI app over ``view``; acknowledgements are published on ``bus``."""
     stopping = threading.Event()
@@ -100,14 +102,15 @@ def create_app(
         incident: str, body: AckBody, authorization: str | None = Header(None)
     ) -> dict[str, str]:
         who = _operator(operators, authorization)
-        return _publish_ack(view, bus, incident, who, body.note)
+        return _publish_ack(view, bus, incident, who, body.note, key)
 
     @app.post("/api/alerts/{incident}/assign", status_code=202)
     def assign(
         incident: str, body: AssignBody, authorization: str | None = Header(None)
     ) -> dict[str, str]:
         who = _operator(operators, authorization)
-        return _publish_ack(view, bus, incident, who, f"assigned to {body.assignee.strip()}")
+        note = f"assigned to {body.assignee.strip()}"
+        return _publish_ack(view, bus, incident, who, note, key)
 
     return app
 
@@ -116,8 +119,10 @@ def _read_routes(app: FastAPI, view: DashboardView) -> None:
     """The read-only API: anyone who can reach the page may read what it shows."""
 
     @app.get("/healthz")
-    def health() -> dict[str, Any]:
-        return {"ok": True, "scenario": view.scenario_name}
+    def health() -> JSONResponse:
+        bus = view.state()["bus"]
+        body = {"ok": bool(bus["up"]), "scenario": view.scenario_name, "bus": bus}
+        return JSONResponse(body, status_code=200 if bus["up"] else 503)
 
     @app.get("/api/venue")
     def venue() -> dict[str, Any]:
@@ -154,31 +159,25 @@ def _operator(operators: Operators, authorization: str | None) -> str:
 
 
 def _publish_ack(
-    view: DashboardView, bus: Bus, incident_id: str, who: str, note: str
+    view: DashboardView, bus: Bus, incident_id: str, who: str, note: str, key: BusKey | None
 ) -> dict[str, str]:
     incident = view.incident(incident_id)
     if incident is None:
         raise HTTPException(404, f"no alert with incident id {incident_id!r}")
     if incident["state"] == "closed":
         raise HTTPException(409, f"alert {incident_id!r} is closed; nothing to acknowledge")
-    message_id = new_id()
-    message = {
-        "schema": OPS_ALERT,
-        "id": message_id,
-        "identifier": message_id,
-        "sender": who,
-        "sent": iso(utc_now()),
-        "status": incident["status"],
-        "msgType": "Ack",
-        "incident": incident_id,
-        "references": [incident_id],
-        "note": note,
-    }
-    data = encode(message)  # validates: never publish what consumers would refuse
-    bus.send(OPS_ALERT, incident["zone"], data)
-    if bus.flush(timeout_s=5.0):
-        raise HTTPException(503, "the alerts topic did not take the Ack in 5 s; try again")
-    return {"id": message_id, "incident": incident_id, "by": who}
+    ack: Ack | Alert = Ack.of(incident_id, sender=who, status=incident["status"], note=note)
+    if key is not None:  # signed as an operator: consumers can tell it from a forgery
+        ack = key.signed(ack)
+    data = ack.to_json()  # validates: never publish what consumers would refuse
+    if not bus.deliver(OPS_ALERT, incident["zone"], data, timeout_s=5.0):
+        health = health_of(bus)
+        raise HTTPException(
+            503,
+            "the broker did not confirm the Ack within 5 s, so it is NOT recorded"
+            f" ({health.detail or 'broker unreachable'}); acknowledge again once the bus is back",
+        )
+    return {"id": ack.id, "incident": incident_id, "by": who}
 
 
 async def _feed(

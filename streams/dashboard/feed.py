@@ -1,9 +1,12 @@
 """The dashboard's reader: a thread that folds the live topics into the view state.
 
 It subscribes from the beginning of each topic, so a dashboard started (or restarted) mid-match
-rebuilds the current state from the log, and de-duplication by message id in the view makes
-at-least-once delivery harmless. Messages that fail their schema are counted and skipped:
-dead-lettering is the twin's job, and a second copy from every dashboard would only add noise.
+rebuilds the current state from the log. It reads through an ``Inbox``, the same trust boundary
+as the twin: typed values, one store of seen ids (at-least-once delivery is harmless), and a
+record that cannot be used (null, undecodable, schema-valid but impossible) is counted and
+skipped, never fatal, so a bad record read again after a restart cannot stop the page either.
+Dead-lettering is the twin's job: a second copy from every dashboard would only add noise.
+Each pass also records the broker's health in the view (``/healthz``, the page's bus banner).
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from streams.bus import Bus
+from streams.bus import Bus, health_of
 from streams.dashboard.view import DashboardView
-from streams.errors import MessageError
-from streams.messages import OPS_ALERT, TWIN_FORECAST, ZONE_COUNT, ZONE_DENSITY, decode
+from streams.inbox import Check, Inbox, Verify
+from streams.messages import OPS_ALERT, TWIN_FORECAST, ZONE_COUNT, ZONE_DENSITY
 
 TOPICS = (ZONE_COUNT, ZONE_DENSITY, TWIN_FORECAST, OPS_ALERT)
 log = logging.getLogger(__name__)
@@ -23,15 +26,30 @@ log = logging.getLogger(__name__)
 class DashboardFeed:
     """Reads ``TOPICS`` from ``bus`` into ``view`` on a daemon thread until ``stop``."""
 
-    def __init__(self, bus: Bus, view: DashboardView, *, poll_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        view: DashboardView,
+        *,
+        poll_s: float = 0.2,
+        check: Check | None = None,
+        verify: Verify | None = None,
+    ) -> None:
         self.view = view
-        self.refused = 0
+        self.bus = bus
         self.folded = 0
         self._poll_s = poll_s
         bus.create_topics(TOPICS)
-        self._subscription = bus.subscribe(TOPICS, from_beginning=True)
+        self.inbox = Inbox(
+            bus, TOPICS, from_beginning=True, check=check, verify=verify, dead_letters=False
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dashboard-feed", daemon=True)
+
+    @property
+    def refused(self) -> int:
+        """Records skipped because they could not be used."""
+        return self.inbox.stats.dead_lettered
 
     def start(self) -> DashboardFeed:
         self._thread.start()
@@ -45,30 +63,32 @@ class DashboardFeed:
         """
         if self._thread.is_alive():
             raise RuntimeError("drain() is for a feed that is not running; it reads by itself")
+        return self._pass(0.0, 5000)
+
+    def _pass(self, timeout_s: float, max_records: int) -> int:
         new = 0
-        for record in self._subscription.poll(0.0, max_records=5000):
-            new += self._fold(record.topic, record.value)
+        for message in self.inbox.poll(timeout_s, max_records):
+            try:
+                new += self.view.apply(message)
+            except Exception:  # the page must outlive any message: skip it, say so
+                self.inbox.stats.dead_lettered += 1
+                log.exception("dashboard could not fold %s %s", type(message).__name__, message.id)
+        self.folded += new
+        health = health_of(self.bus)
+        self.view.set_bus(health.up, health.detail, health.pending)
         return new
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            for record in self._subscription.poll(self._poll_s):
-                self._fold(record.topic, record.value)
-
-    def _fold(self, topic: str, value: bytes) -> int:
-        try:
-            message = decode(value, expected=topic)
-        except MessageError as exc:
-            self.refused += 1
-            log.warning("dashboard skipped a message on %s: %s", topic, exc)
-            return 0
-        if self.view.apply(message):
-            self.folded += 1
-            return 1
-        return 0
+            try:
+                self._pass(self._poll_s, 500)
+            except Exception:  # a broker error in poll: log, wait, read on
+                log.exception("dashboard reader: poll failed; retrying")
+                self._stop.wait(self._poll_s)
 
     def stop(self) -> None:
         """Stop reading (bounded: the reader wakes at least every ``poll_s``)."""
         self._stop.set()
-        self._thread.join(timeout=5.0)
-        self._subscription.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5.0)
+        self.inbox.close()

@@ -3,8 +3,9 @@
 Messages arrive on bus threads; the web server reads on its event loop. Everything goes
 through one lock, and every change is also recorded as a numbered event, so a page that lost
 its connection asks for "everything after event N" and gets either those events or, when they
-have scrolled out of the buffer, the whole current state again. Messages are folded once: a
-repeated message id (at-least-once delivery) changes nothing.
+have scrolled out of the buffer, the whole current state again. Messages arrive typed and
+de-duplicated from the reader's ``Inbox`` (the one store of seen ids), and times are placed on
+the match's full date-time (``seconds_since`` the match day's midnight).
 """
 
 from __future__ import annotations
@@ -12,27 +13,28 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from simulator.scenario.model import Scenario
 from simulator.venue.los import fruin_los
+from streams.alerts import EscalationPolicy
 from streams.dashboard import alerts
 from streams.dashboard.layout import VenueMap, venue_map
 from streams.dashboard.trends import Trends
 from streams.messages import (
-    OPS_ALERT,
-    TWIN_FORECAST,
-    ZONE_COUNT,
-    ZONE_DENSITY,
+    Ack,
+    Alert,
+    Forecast,
     Message,
-    clock_seconds,
-    parse_time,
+    ZoneCount,
+    ZoneDensity,
+    seconds_since,
 )
 
 EVENT_BUFFER = 5000  # events kept for reconnecting pages
-SEEN_IDS = 50_000  # message ids remembered for de-duplication
 AUDIT_KEPT = 1000
 
 
@@ -43,18 +45,18 @@ class DashboardView:
         self,
         scenario: Scenario,
         *,
-        escalation: alerts.EscalationPolicy | None = None,
+        escalation: EscalationPolicy | None = None,
+        day: datetime | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.map: VenueMap = venue_map(scenario.venue)
         self.scenario_name = scenario.name
-        self._day_start_s = scenario.settings.start_s
-        self._escalation = escalation or alerts.EscalationPolicy()
+        self.day = day  # midnight of the match day; None: that of the first message's date
+        self._escalation = escalation or EscalationPolicy()
         self._clock = clock
         self._lock = threading.Lock()
         self._seq = 0
         self._events: deque[tuple[int, dict[str, Any]]] = deque(maxlen=EVENT_BUFFER)
-        self._seen: OrderedDict[str, None] = OrderedDict()
         places, links = self.map.places, self.map.links  # los_scale None: no floor, not graded
         self._scales = {p.id: p.los_scale for p in places} | {k.id: k.los_scale for k in links}
         self._floors = {p.id: p.floor_m2 or None for p in places}
@@ -65,33 +67,33 @@ class DashboardView:
         self.incidents: dict[str, dict[str, Any]] = {}
         self.audit: deque[dict[str, Any]] = deque(maxlen=AUDIT_KEPT)
         self.trends = Trends()
+        self.lag: dict[str, Any] = {"count_lag_s": None, "coalesced": 0}
+        self.bus: dict[str, Any] = {"up": True, "detail": "", "pending": 0}
 
     # -- folding messages -------------------------------------------------------------------
 
     def apply(self, message: Message) -> bool:
-        """Fold one validated message in; False when it was a repeat or of no interest here."""
-        handlers: dict[str, Callable[[Message, float], None]] = {
-            ZONE_COUNT: self._on_count,
-            ZONE_DENSITY: self._on_density,
-            TWIN_FORECAST: self._on_forecast,
-            OPS_ALERT: self._on_alert,
-        }
-        handler = handlers.get(message.get("schema", ""))
-        if handler is None:
-            return False
+        """Fold one validated, first-seen message in; False when it is of no interest here."""
         with self._lock:
-            if message["id"] in self._seen:
+            received = self._clock()
+            if isinstance(message, ZoneCount):
+                self._on_count(message, received)
+            elif isinstance(message, ZoneDensity):
+                self._on_density(message, received)
+            elif isinstance(message, Forecast):
+                self._on_forecast(message, received)
+            elif isinstance(message, Alert | Ack):
+                self._on_alert(message, received)
+            else:
                 return False
-            self._seen[message["id"]] = None
-            if len(self._seen) > SEEN_IDS:
-                self._seen.popitem(last=False)
-            handler(message, self._clock())
         return True
 
-    def _clock_of(self, text: str) -> float:
-        moment = clock_seconds(parse_time(text), day_start_s=self._day_start_s)
-        self.clock_s = moment if self.clock_s is None else max(self.clock_s, moment)
-        return moment
+    def _clock_of(self, moment: datetime) -> float:
+        if self.day is None:
+            self.day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        at = seconds_since(self.day, moment)
+        self.clock_s = at if self.clock_s is None else max(self.clock_s, at)
+        return at
 
     def _zone(self, zone: str) -> dict[str, Any]:
         if zone not in self.zones:
@@ -116,109 +118,117 @@ class DashboardView:
             return ""
         return fruin_los(density, scale)  # type: ignore[arg-type]
 
-    def _on_count(self, message: Message, received: float) -> None:
-        at = self._clock_of(message["event_time"])
-        density = message.get("density_per_m2")
-        floor = self._floors.get(message["zone"])
+    def _on_count(self, message: ZoneCount, received: float) -> None:
+        at = self._clock_of(message.event_time)
+        density = message.density_per_m2
+        floor = self._floors.get(message.zone)
         if density is None and floor:
-            density = message["count"] / floor
-        zone = self._zone(message["zone"])
+            density = message.count / floor
+        zone = self._zone(message.zone)
         if _newer(zone, at):
             zone.update(
                 density_per_m2=density,
-                occupancy=message["count"],
-                los=self._los(message["zone"], density),
+                occupancy=message.count,
+                los=self._los(message.zone, density),
                 source="camera",
                 updated_clock_s=at,
             )
         camera = {
-            "camera": message["camera"],
-            "zone": message["zone"],
-            "event_time": message["event_time"],
+            "camera": message.camera,
+            "zone": message.zone,
+            "event_time": message.event_time.isoformat(),
             "clock_s": at,  # the camera's own clock: the page flags one far from the others
             "received": received,
-            "model": message["model"],
-            "confidence": message["confidence"],
+            "model": message.model,
+            "confidence": message.confidence,
         }
-        self.cameras[message["camera"]] = camera
+        self.cameras[message.camera] = camera
         self._emit({"kind": "zone", "zone": dict(zone)})
         self._emit({"kind": "camera", "camera": camera})
         if density is not None:
-            self._emit_trend(message["zone"], "observed", at, density)
+            self._emit_trend(message.zone, "observed", at, density)
 
-    def _on_density(self, message: Message, received: float) -> None:
-        at = self._clock_of(message["window_end"])
-        zone = self._zone(message["zone"])
-        density = message["density_mean_per_m2"]
+    def _on_density(self, message: ZoneDensity, received: float) -> None:
+        at = self._clock_of(message.window_end)
+        zone = self._zone(message.zone)
+        density = message.density_mean_per_m2
         if _newer(zone, at):
             zone.update(
                 density_per_m2=density,
-                occupancy=round(message["count_mean"]),
-                los=message["los"],
+                occupancy=round(message.count_mean),
+                los=message.los,
                 source="cameras",
                 updated_clock_s=at,
             )
         self._emit({"kind": "zone", "zone": dict(zone)})
-        self._emit_trend(message["zone"], "observed", at, density)
+        self._emit_trend(message.zone, "observed", at, density)
 
-    def _on_forecast(self, message: Message, received: float) -> None:
-        at = float(message["clock_s"])
-        self.clock_s = at if self.clock_s is None else max(self.clock_s, at)
+    def _on_forecast(self, message: Forecast, received: float) -> None:
+        at = self._clock_of(message.issued)
         points: dict[str, dict[str, Any]] = {}
-        for row in message["zones"]:
-            zone = self._zone(row["zone"])
+        for row in message.zones:
+            zone = self._zone(row.zone)
             if _newer(zone, at):  # the twin's state has assimilated every earlier count
                 zone.update(
-                    density_per_m2=row["density_now_per_m2"],
-                    occupancy=row["occupancy_now"],
-                    los=row["los_now"],
+                    density_per_m2=row.density_now_per_m2,
+                    occupancy=row.occupancy_now,
+                    los=row.los_now,
                     source="twin",
                     updated_clock_s=at,
                 )
             zone.update(
-                los_5min=row["los_5min"],
-                los_10min=row["los_10min"],
-                los_20min=row["los_20min"],
-                density_10min_per_m2=row["density_10min_per_m2"],
-                mean_wait_s=row.get("mean_wait_s"),
+                los_5min=row.los_5min,
+                los_10min=row.los_10min,
+                los_20min=row.los_20min,
+                density_10min_per_m2=row.density_10min_per_m2,
+                mean_wait_s=row.mean_wait_s,
             )
-            points[row["zone"]] = self.trends.add_forecast(row, at)
-        zones = [dict(self.zones[row["zone"]]) for row in message["zones"]]
-        self._emit({"kind": "forecast", "zones": zones, "points": points})
+            points[row.zone] = self.trends.add_forecast(row.to_dict(), at)
+        zones = [dict(self.zones[row.zone]) for row in message.zones]
+        self.lag = {"count_lag_s": message.count_lag_s, "coalesced": message.coalesced}
+        self._emit({"kind": "forecast", "zones": zones, "points": points, "lag": self.lag})
 
-    def _on_alert(self, message: Message, received: float) -> None:
-        key = message["incident"]
-        incident = self.incidents.get(key)
+    def _on_alert(self, message: Alert | Ack, received: float) -> None:
+        incident = self.incidents.get(message.incident)
         if incident is None:
-            incident = self.incidents[key] = alerts.new_incident(message, received=received)
-        if message["msgType"] == "Ack":
+            opened = self._clock_of(message.sent)
+            incident = alerts.new_incident(message, received=received, clock_s=opened)
+            self.incidents[message.incident] = incident
+        if isinstance(message, Ack):
             action = alerts.fold_ack(incident, message, received=received)
-            self._audit(message["sender"], action, incident, message.get("note", ""))
+            self._audit(message.sender, action, incident, message.note)
         else:
             before = (incident["state"], incident["severity"])
             alerts.fold_content(incident, message, received=received)
-            if message.get("onset"):
-                incident["onset_clock_s"] = self._clock_of(message["onset"])
-            self._clock_of(message["sent"])
+            incident["onset_clock_s"] = seconds_since(self._day(message.sent), message.onset)
+            self._clock_of(message.sent)
             if before != (incident["state"], incident["severity"]):
-                self._audit(message["sender"], _content_action(message, incident), incident, "")
+                self._audit(message.sender, _content_action(message, incident), incident, "")
         self._emit({"kind": "alert", "alert": dict(incident)})
+
+    def _day(self, moment: datetime) -> datetime:
+        if self.day is None:
+            self._clock_of(moment)
+        assert self.day is not None
+        return self.day
 
     # -- escalation, audit and the change feed ----------------------------------------------
 
     def escalate_due(self) -> list[str]:
-        """Escalate every incident the policy says is overdue; returns their ids."""
+        """Escalate every incident the policy says is overdue at the match clock; their ids."""
         with self._lock:
-            now = self._clock()
+            now_s = self.clock_s
+            if now_s is None:
+                return []
             due = [
                 incident
                 for incident in self.incidents.values()
-                if alerts.due_for_escalation(incident, self._escalation, now)
+                if alerts.due_for_escalation(incident, self._escalation, now_s)
             ]
             for incident in due:
-                incident["escalated"], incident["escalated_at"] = True, now
-                waited = now - incident["first_seen"]
-                note = f"unacknowledged for {waited:.0f} s"
+                incident["escalated"], incident["escalated_at"] = True, self._clock()
+                waited = now_s - incident["opened_clock_s"]
+                note = f"unacknowledged for {waited:.0f} s of match time"
                 self._audit("dashboard", "escalated", incident, note)
                 self._emit({"kind": "alert", "alert": dict(incident)})
             return [incident["incident"] for incident in due]
@@ -271,6 +281,8 @@ class DashboardView:
                     "cameras": [dict(c) for c in self.cameras.values()],
                     "audit": list(self.audit),
                     "trends": self.trends.payload(),
+                    "lag": dict(self.lag),
+                    "bus": dict(self.bus),
                     "escalation": {
                         "after_s": self._escalation.after_s,
                         "severities": list(self._escalation.severities),
@@ -281,6 +293,14 @@ class DashboardView:
     def alert_queue(self) -> list[dict[str, Any]]:
         """Incidents in queue order (caller holds the lock or accepts a racy copy)."""
         return [dict(i) for i in sorted(self.incidents.values(), key=alerts.queue_order)]
+
+    def set_bus(self, up: bool, detail: str, pending: int) -> None:
+        """Record the broker's health; a change is sent to every page as a ``bus`` event."""
+        with self._lock:
+            changed = self.bus["up"] != up or self.bus["detail"] != detail
+            self.bus = {"up": up, "detail": detail, "pending": pending}
+            if changed:
+                self._emit({"kind": "bus", "bus": dict(self.bus)})
 
     def incident(self, incident_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -293,10 +313,10 @@ def _newer(zone: dict[str, Any], at: float) -> bool:
     return zone["updated_clock_s"] is None or at >= zone["updated_clock_s"]
 
 
-def _content_action(message: Message, incident: dict[str, Any]) -> str:
-    if message["msgType"] == "Alert":
+def _content_action(message: Alert, incident: dict[str, Any]) -> str:
+    if message.msg_type == "Alert":
         return f"raised ({incident['severity']})"
-    if message["msgType"] == "Cancel":
+    if message.msg_type == "Cancel":
         return "closed"
     return f"updated to {incident['state']} ({incident['severity']})"
 

@@ -10,7 +10,7 @@ from streams.dashboard import DashboardFeed, DashboardView, create_app, operator
 from streams.errors import ConfigError
 from streams.messages import OPS_ALERT, decode, encode
 
-from .conftest import XSS, alert, count, forecast
+from .conftest import MATCH_DAY, XSS, alert, count, forecast
 
 TOKEN = "test-token-0123456789"
 T = 20 * 3600.0
@@ -19,7 +19,7 @@ T = 20 * 3600.0
 @pytest.fixture
 def setup(scenario):
     bus = InProcessBus()
-    view = DashboardView(scenario)
+    view = DashboardView(scenario, day=MATCH_DAY)
     feed = DashboardFeed(bus, view)
     app = create_app(view, bus, operators_from({"amina": TOKEN}))
     with TestClient(app) as client:

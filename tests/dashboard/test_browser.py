@@ -102,6 +102,8 @@ def test_alert_appears_is_acknowledged_and_markup_is_escaped(scenario, tmp_path)
             raised = alert("plaza_n", t + 14 * 60)
             send(alert(XSS, t + 14 * 60, severity="Moderate", headline=XSS))
             send(raised)
+            # escalation runs on the match clock: a later count moves it past the 2 s policy
+            send(count("plaza_n", t + 14 * 60 + 10, 2900))
             card = page.locator(f"#alerts li[data-incident='{raised['incident']}']")
             card.wait_for(timeout=10_000)
             assert card.get_attribute("data-state") == "new"

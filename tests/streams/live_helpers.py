@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.model import Scenario
-from streams.messages import ZONE_COUNT, Message, at_clock, iso, new_id
+from streams.messages import ZONE_COUNT, Json, ZoneCount, at_clock, iso, new_id, validate
 
 DATA = Path(__file__).parent / "data"
 ARENA = DATA / "arena.yaml"
@@ -22,8 +22,8 @@ def arena() -> Scenario:
 
 def count(
     camera: str, zone: str, n: int, clock_s: float, *, confidence: float = 1.0, **extra: Any
-) -> Message:
-    """A valid zone.count.v1 at match clock ``clock_s``."""
+) -> Json:
+    """A valid zone.count.v1 at match clock ``clock_s``, as the JSON object on the wire."""
     return {
         "schema": ZONE_COUNT,
         "id": new_id(),
@@ -35,3 +35,8 @@ def count(
         "confidence": confidence,
         **extra,
     }
+
+
+def zone_count(camera: str, zone: str, n: int, clock_s: float, **kw: Any) -> ZoneCount:
+    """The same count as the typed value a stage receives from its inbox."""
+    return ZoneCount.from_dict(validate(count(camera, zone, n, clock_s, **kw)))

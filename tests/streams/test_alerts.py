@@ -5,7 +5,7 @@ from __future__ import annotations
 from live_helpers import DAY
 
 from streams.alerts import AlertBook, Lifecycle
-from streams.messages import validate
+from streams.messages import Ack, validate
 from streams.rules import Finding
 
 LC = Lifecycle(band=0.85, clear_after_s=60, escalate_after_s=180)
@@ -28,7 +28,7 @@ def run(book: AlertBook, steps: list[tuple[float, list[Finding]]]) -> list[dict]
     out = []
     for t, findings in steps:
         for m in book.update(findings, t):
-            out.append(validate(m))
+            out.append(validate(m.to_dict()))
     return out
 
 
@@ -79,20 +79,56 @@ def test_unacknowledged_severe_alert_escalates_once_and_ack_stops_it() -> None:
     msgs = run(book, [(t, [finding(1.5)]) for t in range(0, 400, 30)])
     assert [m["state"] for m in msgs] == ["new", "escalated"]
     assert msgs[1]["urgency"] == "Immediate"
-    ack = {"msgType": "Ack", "references": [msgs[0]["incident"]]}
+    ack = Ack.of(msgs[0]["incident"], sender="amina", status="Actual")
     acked = book.acknowledge(ack, 400)
-    assert [(m["msgType"], m["state"]) for m in acked] == [("Update", "acked")]
+    assert [(m.msg_type, m.state) for m in acked] == [("Update", "acked")]
     assert book.acknowledge(ack, 401) == []  # a duplicate Ack changes nothing
 
 
 def test_acked_alert_does_not_escalate() -> None:
     book = AlertBook(LC, DAY)
     first = run(book, [(0, [finding(1.5)])])
-    book.acknowledge({"msgType": "Ack", "references": [first[0]["incident"]]}, 10)
+    book.acknowledge(Ack.of(first[0]["incident"], sender="amina", status="Actual"), 10)
     later = run(book, [(t, [finding(1.5)]) for t in range(30, 600, 30)])
     assert later == []
 
 
 def test_ack_for_unknown_incident_is_ignored() -> None:
     book = AlertBook(LC, DAY)
-    assert book.acknowledge({"msgType": "Ack", "references": ["nope"]}, 0) == []
+    assert book.acknowledge(Ack.of("nope", sender="amina", status="Actual"), 0) == []
+
+
+def test_twin_and_dashboard_escalate_by_one_policy_on_the_match_clock() -> None:
+    """The dashboard folds the twin's thread and escalates at the same match second."""
+    from streams.alerts import EscalationPolicy
+    from streams.dashboard import alerts as board
+
+    assert LC.escalation == EscalationPolicy(after_s=180)
+    book = AlertBook(LC, DAY)
+    (opened,) = book.update([finding(1.5)], 1000)
+    row = board.new_incident(opened, received=0.0, clock_s=1000)
+    board.fold_content(row, opened, received=0.0)
+    for now in (1000, 1179):
+        assert not board.due_for_escalation(row, LC.escalation, now)
+        assert book.update([finding(1.5)], now) == []
+    (escalated,) = book.update([finding(1.5)], 1180)
+    assert escalated.state == "escalated"
+    assert board.due_for_escalation(row, LC.escalation, 1180)  # same second, same rule
+
+
+def test_one_severity_order_for_rules_book_and_queue() -> None:
+    from streams.dashboard.alerts import SEVERITY_RANK
+    from streams.messages import SEVERITIES
+    from streams.rules import SEVERITIES as RULE_SEVERITIES
+
+    assert RULE_SEVERITIES is SEVERITIES
+    assert sorted(SEVERITIES, key=SEVERITY_RANK.__getitem__) == list(reversed(SEVERITIES))
+
+
+def test_a_forecast_alert_expires_after_its_onset() -> None:
+    from dataclasses import replace
+
+    ahead = replace(finding(1.5), onset_s=1200.0)  # predicted 20 min after it is sent
+    (alert,) = AlertBook(LC, DAY).update([ahead], 0)
+    assert alert.onset < alert.expires
+    assert (alert.expires - alert.onset).total_seconds() == LC.expires_s

@@ -43,8 +43,8 @@ def test_frames_are_counted_by_the_model_into_valid_messages(model) -> None:  # 
     messages = replay.counts(EVENING_S + 15)
     assert len(messages) == len(cams) and replay.frames == len(cams)
     for m in messages:
-        validate(m)
-        assert m["model"] == model.name and m["count"] >= 0
+        validate(m.to_dict())
+        assert m.model == model.name and m.count >= 0
     replay.silent.add(cams[0].id)
     assert len(replay.counts(EVENING_S + 30)) == len(cams) - 1
 
@@ -71,7 +71,7 @@ def test_frames_to_alert_on_kafka_read_by_a_plain_consumer(kafka_broker: str, mo
     replay = FrameReplay(sc, cams, model, day=DAY, start_s=start, seed=2)
     publisher = Publisher(bus)
     for m in replay.counts(start + 50):
-        publisher.publish(m, key=m["camera"])
+        publisher.publish(m, key=m.camera)
     assert bus.flush(10) == 0
     deadline = time.monotonic() + 30
     while len(twin.latest) < len(cams) and time.monotonic() < deadline:
@@ -79,7 +79,7 @@ def test_frames_to_alert_on_kafka_read_by_a_plain_consumer(kafka_broker: str, mo
     assert len(twin.latest) == len(cams), "every frame count reached the twin over Kafka"
     report = service.cycle(start + 60)
     assert report.assimilated == len(cams)
-    alerts = {m["id"]: m for m in report.messages if m["schema"] == OPS_ALERT}
+    alerts = {m.id: m for m in report.messages if m.schema == OPS_ALERT}
     assert alerts, "the stadium's egress crowding raises alerts at 22:43"
     bus.flush(10)
     consumer = KafkaConsumer(bootstrap_servers=kafka_broker, auto_offset_reset="earliest")

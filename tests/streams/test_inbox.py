@@ -24,7 +24,7 @@ def test_bad_messages_go_to_dead_letter_and_the_pipeline_keeps_going() -> None:
     bus.send(ZONE_COUNT, "cam1", json.dumps(count("cam1", "plaza", -5, 75_600)).encode())
     publisher.publish(count("cam1", "plaza", 2, 75_615), key="cam1")
     got = inbox.poll()
-    assert [m["count"] for m in got] == [1, 2]
+    assert [m.count for m in got] == [1, 2]
     assert inbox.stats.dead_lettered == 3
     letters = [decode(r.value, expected=DEAD_LETTER) for r in bus.topic(DEAD_LETTER)]
     reasons = [letter["reason"] for letter in letters]

@@ -24,8 +24,10 @@ from streams.messages import (
     OPS_ALERT,
     TOPICS,
     ZONE_COUNT,
+    Alert,
     Message,
     decode,
+    iso,
     new_id,
 )
 from streams.ruleset import RuleSet
@@ -78,8 +80,8 @@ def test_malformed_and_oversized_go_to_dead_letter_and_the_pipeline_keeps_going(
     mine: list[Message] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and len(mine) < 2:
-        mine += [m for m in inbox.poll(0.5) if m["camera"] == f"cam_{tag}"]
-    assert [m["count"] for m in mine] == [1, 2]
+        mine += [m for m in inbox.poll(0.5) if m.camera == f"cam_{tag}"]
+    assert [m.count for m in mine] == [1, 2]
     bus.flush(10)
     letters = plain_consumer(kafka_broker, DEAD_LETTER)
     found: list[dict] = []
@@ -125,9 +127,9 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         bus.flush(10)
         read_until(lambda: [], lambda _: False, 0.3)
         service.pump(t, timeout_s=1.0)
-        sent += [m for m in service.cycle(t).messages if m["schema"] == OPS_ALERT]
+        sent += [m for m in service.cycle(t).messages if isinstance(m, Alert)]
     assert service.counts.stats.duplicates >= 6
-    opened = [m for m in sent if m["msgType"] == "Alert" and m["zone"] == "plaza"]
+    opened = [m for m in sent if m.msg_type == "Alert" and m.zone == "plaza"]
     assert len(opened) == 1
     first = opened[0]
     ack = {
@@ -135,11 +137,11 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         "id": new_id(),
         "identifier": "",
         "sender": "operator 7",
-        "sent": first["sent"],
+        "sent": iso(first.sent),
         "status": "Actual",
         "msgType": "Ack",
-        "incident": first["incident"],
-        "references": [first["incident"]],
+        "incident": first.incident,
+        "references": [first.incident],
     }
     ack["identifier"] = ack["id"]
     for _ in range(2):  # the Ack delivered twice
@@ -151,8 +153,8 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         answers += service.pump(EVENING_S + 200, timeout_s=0.5)
     read_until(lambda: [], lambda _: False, 1.0)
     answers += service.pump(EVENING_S + 200, timeout_s=0.5)
-    assert [(m["msgType"], m["state"], m["incident"]) for m in answers] == [
-        ("Update", "acked", first["incident"])
+    assert [(m.msg_type, m.state, m.incident) for m in answers] == [
+        ("Update", "acked", first.incident)
     ]
     service.close()
     bus.close()
@@ -170,10 +172,10 @@ def test_end_to_end_counts_to_alert_read_by_a_plain_kafka_consumer(kafka_broker:
         and getattr(service.twin.latest.get(f"plaza_{tag}"), "count", None) != 4200
     ):  # earlier tests' counts are on the topic too
         service.pump(t, timeout_s=0.5)
-    alerts = [m for m in service.cycle(t).messages if m["schema"] == OPS_ALERT]
+    alerts = [m for m in service.cycle(t).messages if isinstance(m, Alert)]
     bus.flush(10)
-    ids = {m["id"] for m in alerts}
-    assert any(m["rule"] == "density_now" and m["severity"] == "Extreme" for m in alerts)
+    ids = {m.id for m in alerts}
+    assert any(m.rule == "density_now" and m.severity == "Extreme" for m in alerts)
     consumer = plain_consumer(kafka_broker, OPS_ALERT)
     seen: dict[str, dict] = {}
     deadline = time.monotonic() + 20
@@ -193,25 +195,44 @@ def test_end_to_end_counts_to_alert_read_by_a_plain_kafka_consumer(kafka_broker:
 
 
 def test_consumer_group_of_identical_workers_joins_in_seconds(kafka_broker: str) -> None:
+    """Two workers of one group: the group settles (every partition owned by one of them) in
+    seconds, then every record published is read by exactly the group, none lost.
+
+    Publishing only once the group has settled keeps the check the same under load: a
+    rebalance still in progress when records arrive is what made one run in five miss half of
+    them (partitions revoked mid-read); how long settling takes is still asserted.
+    """
     bus = kafka_bus(kafka_broker)
+    bus.create_topics([ZONE_COUNT])
     tag = new_id()
     group = f"workers-{tag}"
     started = time.monotonic()
     workers = [bus.subscribe([ZONE_COUNT], group=group) for _ in range(2)]
+    partitions = workers[0].consumer.partitions_for_topic(ZONE_COUNT) or set()
+    got: list[Record] = []
+
+    def owned() -> set[int]:
+        return {tp.partition for w in workers for tp in w.consumer.assignment()}
+
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and not (partitions and owned() == partitions):
+        for w in workers:
+            got += w.poll(0.3)
+    join_s = time.monotonic() - started
+    assert partitions and owned() == partitions, f"group never settled: {owned()}"
+    assert all(w.consumer.assignment() for w in workers), "both workers share the partitions"
+    assert join_s < 30, f"group join took {join_s:.1f} s"
     for i in range(20):
         Publisher(bus).publish(count(f"cam_{tag}_{i % 4}", "plaza", i, EVENING_S), key=f"c{i % 4}")
     bus.flush(10)
-    got: list[Record] = []
     deadline = time.monotonic() + 40
     while (
         time.monotonic() < deadline and len({r.value for r in got if tag.encode() in r.value}) < 20
     ):
         for w in workers:
             got += w.poll(0.3)
-    join_s = time.monotonic() - started
     mine = [r for r in got if tag.encode() in r.value]
     assert len({r.value for r in mine}) == 20
-    assert join_s < 30, f"group join and read took {join_s:.1f} s"
     for w in workers:
         w.close()
     bus.close()

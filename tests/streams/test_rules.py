@@ -10,7 +10,15 @@ from live_helpers import arena
 from simulator.venue.los import density_at_level
 from streams.cameras import cameras_from, demo_cameras, load_cameras
 from streams.errors import ConfigError
-from streams.rules import RULES, CameraHealth, Finding, TwinState, ZoneState, register_rule
+from streams.rules import (
+    RULES,
+    CameraHealth,
+    Finding,
+    Param,
+    TwinState,
+    ZoneState,
+    register_rule,
+)
 from streams.ruleset import RuleSet, load_ruleset, ruleset_from
 
 E_WALKWAY = density_at_level("E", "walkway")
@@ -70,9 +78,9 @@ def test_checkpoint_wait_platform_and_stale_camera() -> None:
 
 
 def test_a_registered_rule_is_usable_from_yaml() -> None:
-    @register_rule("test_queue_length")
+    @register_rule("test_queue_length", limit=Param.number(100))
     def queue_length(st: TwinState, params: dict, band: float) -> list[Finding]:
-        limit = float(params.get("limit", 100))
+        limit = float(params["limit"])
         return [
             Finding(
                 "test_queue_length",
@@ -92,6 +100,8 @@ def test_a_registered_rule_is_usable_from_yaml() -> None:
         rs = ruleset_from({"rules": [{"rule": "test_queue_length", "limit": 50}]})
         (f,) = rs.evaluate(state(zone(occupancy_now=60)))
         assert f.rule == "test_queue_length" and f.raised
+        default = ruleset_from({"rules": [{"rule": "test_queue_length"}]})
+        assert default.rules == (("test_queue_length", {"limit": 100}),)  # default filled in
     finally:
         del RULES["test_queue_length"]
 
@@ -118,6 +128,44 @@ def test_rules_yaml_loads_and_bad_files_name_the_field(tmp_path: Path) -> None:
         assert str(info.value).startswith(f"{bad}: ") and where in str(info.value), text
     with pytest.raises(ConfigError, match=r"\(file\)"):
         load_ruleset(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a misspelt key: the file, the field and the closest known key
+        ("rules: [{rule: density_now, levl: F}]", ["rules[0].levl", "did you mean 'level'"]),
+        # an unknown level: every valid level listed
+        ("rules: [{rule: density_now, level: Z}]", ["rules[0].level", "A, B, C, D, E, F", "'Z'"]),
+        ("rules: [{rule: density_forecast, level: 3}]", ["rules[0].level", "Fruin level"]),
+        ("rules: [{rule: checkpoint_wait, limit_s: -5}]", ["rules[0].limit_s", "a number >= 0"]),
+        ("rules: [{rule: checkpoint_wait, limit_s: .nan}]", ["rules[0].limit_s", ">= 0"]),
+        ("rules: [{rule: camera_stale, after_s: yes}]", ["rules[0].after_s", "a number >= 0"]),
+        ("rules: [{rule: platform_crowding, modes: tram}]", ["rules[0].modes", "list of names"]),
+        ("rules: [{rule: density_nwo}]", ["rules[0].rule", "did you mean 'density_now'"]),
+        ("lifecycle: {escalate_after: 60}", ["lifecycle.escalate_after", "'escalate_after_s'"]),
+        ("lifecycle: {clear_after_s: .inf}", ["lifecycle.clear_after_s", "a number >= 0"]),
+        ("lifecycle: {status: Real}", ["lifecycle.status", "Actual, Exercise"]),
+    ],
+)
+def test_rule_parameters_are_checked_when_the_file_is_loaded(
+    tmp_path: Path, text: str, names: list[str]
+) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(text + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_ruleset(bad)
+    message = str(info.value)
+    assert message.startswith(f"{bad}: "), message
+    for name in names:
+        assert name in message, (name, message)
+
+
+def test_the_default_rule_set_is_what_the_declared_defaults_give() -> None:
+    explicit = ruleset_from({"rules": [{"rule": name} for name, _ in RuleSet().rules]})
+    assert explicit.rules == RuleSet().rules
+    for name, params in RuleSet().rules:  # every default passes its own declaration
+        assert ruleset_from({"rules": [{"rule": name, **params}]}).rules[0] == (name, params)
 
 
 def test_default_ruleset_runs_every_rule() -> None:

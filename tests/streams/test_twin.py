@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from live_helpers import DAY, EVENING_S, arena, count
+from live_helpers import DAY, EVENING_S, arena
+from live_helpers import zone_count as count
 
 from streams.alerts import Lifecycle
 from streams.cameras import Camera
-from streams.messages import validate
+from streams.messages import from_dict, validate
 from streams.ruleset import RuleSet
 from streams.twin import DigitalTwin, TwinSettings
 
@@ -28,7 +29,10 @@ def make_twin(scenario, **kw) -> DigitalTwin:  # type: ignore[no-untyped-def]
 
 
 def by_schema(messages, schema):  # type: ignore[no-untyped-def]
-    return [validate(m) for m in messages if m["schema"] == schema]
+    """The messages of ``schema`` as they go on the wire (checked to round-trip)."""
+    out = [validate(m.to_dict()) for m in messages if m.schema == schema]
+    assert [from_dict(d) for d in out] == [m for m in messages if m.schema == schema]
+    return out
 
 
 def test_a_surge_seen_by_a_camera_raises_an_alert_then_clears(scenario) -> None:  # type: ignore[no-untyped-def]
