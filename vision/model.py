@@ -21,6 +21,33 @@ def default_providers() -> list[str]:
     return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
 
 
+def check_input(spec: ModelSpec, inputs: list[ort.NodeArg]) -> str:
+    """The image input's name, after checking it fits the YAML: [N, 3, H, W] float32.
+
+    Done at load so a model with the wrong channels or size fails naming the YAML, not on the
+    first frame of a live camera.
+    """
+    found = [(i.name, i.shape, i.type) for i in inputs]
+    if len(inputs) != 1 or len(inputs[0].shape) != 4:
+        raise ModelError(f"{spec.file}: onnx: expected one image input [1, 3, H, W], found {found}")
+    shape, kind = inputs[0].shape, inputs[0].type
+    want = {1: 3, 2: spec.input.height, 3: spec.input.width}
+    for axis, value in want.items():
+        dim = shape[axis]
+        if isinstance(dim, int) and dim != value:
+            name = ("channels", "input.height", "input.width")[axis - 1]
+            raise ModelError(
+                f"{spec.file}: {name}: the ONNX input {inputs[0].name!r} has shape {shape}, "
+                f"expected {value} on axis {axis} (3 colour channels, then the YAML's "
+                f"input.height and input.width); fix the YAML or re-export the model"
+            )
+    if isinstance(shape[0], int) and shape[0] != 1:
+        raise ModelError(f"{spec.file}: onnx: expected batch size 1 or dynamic, found {shape}")
+    if kind != "tensor(float)":
+        raise ModelError(f"{spec.file}: onnx: expected a float32 image input, found {kind}")
+    return str(inputs[0].name)
+
+
 class CountingModel:
     """Runs one model on frames. Build it with ``CountingModel.from_yaml("default")``."""
 
@@ -43,13 +70,8 @@ class CountingModel:
             raise ModelError(
                 f"{spec.file}: onnx: {path} cannot be loaded by onnxruntime ({exc})"
             ) from exc
-        inputs = self.session.get_inputs()
-        if len(inputs) != 1 or len(inputs[0].shape) != 4:
-            raise ModelError(
-                f"{spec.file}: onnx: expected one image input [1, 3, H, W], found "
-                f"{[i.shape for i in inputs]}"
-            )
-        self.input_name = inputs[0].name
+        self.input_name = check_input(spec, self.session.get_inputs())
+        self.batch_dim = self.session.get_inputs()[0].shape[0]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.adapter.check([list(o.shape) for o in self.session.get_outputs()])
 
