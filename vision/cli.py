@@ -133,7 +133,8 @@ def _run_count(
             writer.release()
     s = cam.stats
     typer.echo(
-        f"frames {frames}, corrupt skipped {s.corrupt}, dropped for fps {s.skipped_for_fps}, "
+        f"frames {frames}, bad frames skipped {s.corrupt} (oversized {s.oversized}), "
+        f"dropped for fps {s.skipped_for_fps}, "
         f"reconnects {s.reconnects}; "
         + ", ".join(f"{z} in {v[0]} out {v[1]}" for z, v in totals.items()),
         err=quiet,

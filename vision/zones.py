@@ -27,7 +27,14 @@ import yaml
 
 from vision.detections import DensityMap, Detections, Prediction
 from vision.errors import ZoneError
-from vision.geometry import Homography, points_in_polygon, polygon_area, segments_cross, side_of
+from vision.geometry import (
+    Homography,
+    crossing_edges,
+    points_in_polygon,
+    polygon_area,
+    segments_cross,
+    side_of,
+)
 from vision.tracks import NearestTracker
 
 
@@ -244,6 +251,14 @@ def _parse_zone(raw: object, file: str, i: int, homography: Homography | None) -
             "unknown key"
         )
     polygon = _points(raw["polygon"], file, f"{where}.polygon", 3)
+    crossed = crossing_edges(polygon)
+    if crossed is not None:
+        i, j = crossed
+        raise ZoneError(
+            f"{file}: {where}.polygon: expected a simple polygon (edges that do not cross), found "
+            f"edge {i} ({polygon[i].tolist()} -> {polygon[(i + 1) % len(polygon)].tolist()}) "
+            f"crossing edge {j}; list the corners in order around the zone"
+        )
     area = raw.get("area_m2")
     if area is not None and (
         isinstance(area, bool) or not isinstance(area, int | float) or area <= 0
