@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +18,12 @@ from vision.errors import VisionError
 from vision.evaluate import evaluate, load_labels
 from vision.model import CountingModel
 from vision.pipeline import count_stream
+from vision.publish_cli import parse_start, publish
+from vision.wire import zone_count_message
 from vision.zones import ZoneCount, ZoneCounter, ZoneLayout, load_layout
 
 app = typer.Typer(help="Count people in camera streams with ONNX models.", no_args_is_help=True)
+app.command()(publish)
 
 ModelOpt = Annotated[
     str,
@@ -59,7 +63,12 @@ def count(
     ] = None,
     model: ModelOpt = "default",
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write one JSON line per frame and zone.")
+        Path | None,
+        typer.Option("--out", help="Write one zone.count.v1 JSON line per frame and zone."),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Files: ISO date-time of the first frame (default now)."),
     ] = None,
     fps: Annotated[
         float | None, typer.Option("--fps", help="Target frames per second (others dropped).")
@@ -77,10 +86,13 @@ def count(
     """Count people per zone, live, one JSON line per frame and zone."""
     try:
         layout: ZoneLayout | None = load_layout(zones) if zones else None
-        cam = CameraSource(source, target_fps=fps, max_frames=max_frames)
+        origin = parse_start(start)
+        cam = CameraSource(
+            source, target_fps=fps, max_frames=max_frames, start_time_s=origin.timestamp()
+        )
         net = CountingModel.from_yaml(model, threads=threads)
         counter = ZoneCounter(layout) if layout else None
-        _run_count(cam, net, counter, out, save_video, show, quiet)
+        _run_count(cam, net, counter, out, save_video, show, quiet, origin.tzinfo)
     except VisionError as exc:
         _fail(exc)
 
@@ -93,6 +105,7 @@ def _run_count(
     save_video: Path | None,
     show: bool,
     quiet: bool,
+    tz: object,
 ) -> None:
     sink = out.open("w") if out else None
     writer = None
@@ -106,11 +119,12 @@ def _run_count(
                 t[0] += c.crossings_in
                 t[1] += c.crossings_out
                 if sink:
-                    sink.write(json.dumps(c.to_dict(), sort_keys=True) + "\n")
+                    message = zone_count_message(c, tz=tz, zones_in_view=len(step.counts))  # type: ignore[arg-type]
+                    sink.write(json.dumps(message, sort_keys=True) + "\n")
             if not quiet:
+                when = datetime.fromtimestamp(step.frame.time_s, tz).strftime("%H:%M:%S.%f")[:-5]  # type: ignore[arg-type]
                 typer.echo(
-                    f"{step.frame.camera} #{step.frame.index} t={step.frame.time_s:.1f}s  "
-                    f"{_summary(step.counts)}"
+                    f"{step.frame.camera} #{step.frame.index} {when}  {_summary(step.counts)}"
                 )
             if save_video or show:
                 layout = counter.layout if counter else ZoneLayout(cam.camera, ())
