@@ -17,6 +17,8 @@ Reads top to bottom: camera -> model -> zones -> message (``vision.wire``) -> si
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -68,8 +70,9 @@ class JsonLinesSink:
 
     def commit(self, timeout_s: float) -> bool:
         self.stream.flush()
-        if self.stream is not sys.stdout and hasattr(self.stream, "fileno"):
-            os.fsync(self.stream.fileno())
+        if isinstance(self.stream, io.FileIO | io.TextIOWrapper) and self.stream is not sys.stdout:
+            with contextlib.suppress(OSError, io.UnsupportedOperation):  # pipes cannot fsync
+                os.fsync(self.stream.fileno())
         return True
 
     def close(self) -> None:
