@@ -16,7 +16,7 @@ from vision.annotate import annotate
 from vision.camera import CameraSource
 from vision.errors import VisionError
 from vision.evaluate import evaluate, load_labels
-from vision.model import CountingModel
+from vision.fusion import Model, load_model
 from vision.pipeline import count_stream
 from vision.publish_cli import parse_start, publish
 from vision.wire import zone_count_message
@@ -29,7 +29,7 @@ ModelOpt = Annotated[
     str,
     typer.Option(
         "--model",
-        help="A model in vision/models (default, yolov3-tiny-608, density_synthetic) or a .yaml",
+        help="A model in vision/models (default, tiled, auto, csrnet, ...) or a .yaml",
     ),
 ]
 ThreadsOpt = Annotated[int, typer.Option("--threads", help="onnxruntime intra-op threads.")]
@@ -90,7 +90,7 @@ def count(
         cam = CameraSource(
             source, target_fps=fps, max_frames=max_frames, start_time_s=origin.timestamp()
         )
-        net = CountingModel.from_yaml(model, threads=threads)
+        net = load_model(model, threads=threads)
         counter = ZoneCounter(layout) if layout else None
         _run_count(cam, net, counter, out, save_video, show, quiet, origin.tzinfo)
     except VisionError as exc:
@@ -99,7 +99,7 @@ def count(
 
 def _run_count(
     cam: CameraSource,
-    net: CountingModel,
+    net: Model,
     counter: ZoneCounter | None,
     out: Path | None,
     save_video: Path | None,
@@ -182,7 +182,7 @@ def eval_(
     """Mean absolute error and MAPE of the model's count against hand-labelled frames."""
     try:
         lab = load_labels(labels)
-        net = CountingModel.from_yaml(model, threads=threads)
+        net = load_model(model, threads=threads)
         counter = ZoneCounter(load_layout(zones)) if zones else None
 
         def frame_count(image: object) -> float:
@@ -204,4 +204,9 @@ def eval_(
             f"{net.name}: {len(result.frames)} frames, MAE {result.mae:.3f}, MAPE "
             f"{result.mape_percent:.1f}%, bias {result.bias:+.3f}"
         )
+        for b in result.bands():
+            typer.echo(
+                f"  {b.band:6s} {b.frames:3d} frames (mean {b.mean_truth:.1f} people): "
+                f"MAE {b.mae:.2f}, MAPE {b.mape_percent:.1f}%"
+            )
     sys.stdout.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import onnxruntime as ort
@@ -13,6 +14,18 @@ from vision.errors import ModelError
 from vision.preprocess import prepare
 from vision.spec import ModelSpec, load_spec
 from vision.weights import darknet_onnx
+
+
+class PeopleModel(Protocol):
+    """What the pipeline needs of a model: a name and boxes or a density map per image.
+
+    ``CountingModel`` is one; ``vision.fusion`` builds tiled and detector/density ones on it.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def predict(self, image: np.ndarray) -> Prediction: ...
 
 
 def default_providers() -> list[str]:

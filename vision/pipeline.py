@@ -10,7 +10,7 @@ import numpy as np
 from vision.camera import CameraSource
 from vision.detections import Prediction
 from vision.frame import Frame
-from vision.model import CountingModel
+from vision.model import PeopleModel
 from vision.zones import Zone, ZoneCount, ZoneCounter, ZoneLayout
 
 
@@ -44,7 +44,7 @@ class WholeFrame:
         return self._by_size[key]
 
 
-def count_frame(frame: Frame, model: CountingModel, counter: ZoneCounter | WholeFrame) -> Step:
+def count_frame(frame: Frame, model: PeopleModel, counter: ZoneCounter | WholeFrame) -> Step:
     """One frame through the model and the zones."""
     zones = counter.counter_for(frame) if isinstance(counter, WholeFrame) else counter
     prediction = model.predict(frame.image)
@@ -53,7 +53,7 @@ def count_frame(frame: Frame, model: CountingModel, counter: ZoneCounter | Whole
 
 
 def count_stream(
-    source: CameraSource, model: CountingModel, counter: ZoneCounter | None = None
+    source: CameraSource, model: PeopleModel, counter: ZoneCounter | None = None
 ) -> Iterator[Step]:
     """Yield each frame with its prediction and zone counts (whole frame when no zones)."""
     zones: ZoneCounter | WholeFrame = counter if counter is not None else WholeFrame()

@@ -33,7 +33,7 @@ from typing import IO, Any, Protocol
 from streams.errors import BusError, MessageError
 from vision.camera import CameraSource
 from vision.errors import PublishError, SourceError, StreamDroppedError
-from vision.model import CountingModel
+from vision.model import PeopleModel
 from vision.pipeline import count_frame
 from vision.wire import zone_count_message
 from vision.zones import ZoneCounter, ZoneLayout
@@ -162,7 +162,7 @@ class CountingWorker:
     def __init__(
         self,
         open_source: Callable[[], CameraSource],
-        model: CountingModel,
+        model: PeopleModel,
         layout: ZoneLayout,
         sink: CountSink,
         *,

@@ -115,7 +115,7 @@ def _publish(  # type: ignore[no-untyped-def]
     threads, kafka_idempotence, kafka_retries,
 ):  # fmt: skip
     from vision.camera import CameraSource
-    from vision.model import CountingModel
+    from vision.fusion import load_model
     from vision.publish import BusSink, CountingWorker, JsonLinesSink, WorkerSettings
     from vision.zones import load_layout
 
@@ -127,7 +127,7 @@ def _publish(  # type: ignore[no-untyped-def]
     probe = CameraSource(source, camera=layout.camera)
     if start is not None and probe.live:
         raise SourceError(f"--start: {source} is a live source, stamped with the wall clock")
-    net = CountingModel.from_yaml(model, threads=threads)
+    net = load_model(model, threads=threads)
     if kafka:
         sink = BusSink(_bus(kafka, layout.camera, kafka_idempotence, kafka_retries))
     else:
