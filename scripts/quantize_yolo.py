@@ -64,6 +64,19 @@ class VtestFrames(CalibrationDataReader):
         return next(self._it, None)
 
 
+def dynamic_batch(path: Path) -> None:
+    """Make the batch axis symbolic, so several cameras' frames run in one call.
+
+    The graph has no reshape that fixes the batch (convolutions, pools, concat, resize by
+    scales), so only the declared shapes need it; stale intermediate shapes are dropped.
+    """
+    model = onnx.load(path)
+    for value in [*model.graph.input, *model.graph.output]:
+        value.type.tensor_type.shape.dim[0].dim_param = "N"
+    del model.graph.value_info[:]
+    onnx.save(model, path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--weights", type=Path, required=True, help="yolov3-tiny.weights")
@@ -90,6 +103,7 @@ def main() -> None:
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
         )
+    dynamic_batch(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes, sha256 {sha256_of(args.out)})")
 
 

@@ -92,3 +92,14 @@ def test_any_multiple_of_32_runs(vtest_path: Path, size: int) -> None:
     frame = next(iter(CameraSource(vtest_path, max_frames=1)))
     model = CountingModel.from_yaml("default", input_size=size)
     assert 2 <= len(model.predict(frame.image)) <= 5
+
+
+def test_a_batch_of_cameras_counts_like_one_call_each(
+    vtest_path: Path, default_model: CountingModel
+) -> None:
+    images = [f.image for f in CameraSource(vtest_path, max_frames=31)][::10]
+    assert default_model.batches and len(images) == 4
+    together = default_model.predict_batch(images)
+    for image, batched in zip(images, together, strict=True):
+        alone = default_model.predict(image)
+        assert len(alone) == len(batched) and np.allclose(alone.xyxy, batched.xyxy, atol=1e-3)

@@ -46,8 +46,16 @@ def test_eval_reports_each_band_on_synthetic_frames(tmp_path: Path) -> None:
     labels.write_text("frames: " + json.dumps(truth).replace('"', "") + "\n")
     result = CliRunner().invoke(
         app,
-        ["vision", "eval", str(folder), "--labels", str(labels), "--model", "density_synthetic"]
-        + ["--json"],
+        [
+            "vision",
+            "eval",
+            str(folder),
+            "--labels",
+            str(labels),
+            "--model",
+            "density_synthetic",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
