@@ -3,8 +3,9 @@
 - ``TiledModel``: the detector on overlapping tiles. People in a tile fill more of the network's
   input, so smaller (more distant) people are found; boxes from all tiles are merged by NMS.
 - ``FusedModel``: the density-map model's count where either model sees at least
-  ``switch_at`` people in the frame, the detector's otherwise. Detectors count sparse scenes well and miss
-  most people in packed ones; density maps do the opposite (they invent people in empty scenes).
+  ``switch_at`` people in the frame, the detector's otherwise. Detectors count sparse scenes
+  well and miss most people in packed ones; density maps do the opposite (they invent people
+  in empty scenes).
 
 Both are chosen by name like any model (``--model tiled``, ``--model auto``) from a YAML with a
 single ``tiled:`` or ``fusion:`` key; ``load_model`` reads either kind, or a plain model YAML.
