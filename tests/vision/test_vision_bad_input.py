@@ -96,3 +96,15 @@ def test_concave_zone_is_accepted() -> None:
     ell = [[0, 0], [10, 0], [10, 4], [4, 4], [4, 10], [0, 10]]
     layout = parse_layout({"zones": [{"id": "l", "polygon": ell}]}, "f.yaml")
     assert len(layout.zones) == 1
+
+
+def test_a_tiny_frame_from_a_live_camera_is_skipped_without_reconnecting() -> None:
+    from vision import ArrayCapture
+
+    images = [np.zeros((64, 64, 3), np.uint8), np.zeros((4, 4, 3), np.uint8)]
+    images.append(np.zeros((64, 64, 3), np.uint8))
+    source = CameraSource(
+        "rtsp://127.0.0.1:1/cam", opener=lambda _: ArrayCapture(images), max_frames=2
+    )
+    assert [f.index for f in source] == [0, 2]
+    assert (source.stats.corrupt, source.stats.reconnects) == (1, 0)
