@@ -40,7 +40,11 @@ from vision.tracks import NearestTracker
 
 @dataclass(frozen=True)
 class ZoneCount:
-    """One zone's count at one frame: the message the live twin consumes."""
+    """One zone's count at one frame, inside Python.
+
+    ``time_s`` is Unix seconds (see ``Frame``). What goes on the wire, and into ``vision count``
+    JSON lines, is ``vision.wire.zone_count_message(count)``: the ``zone.count.v1`` message.
+    """
 
     camera: str
     zone: str
@@ -54,6 +58,7 @@ class ZoneCount:
     frame: int = -1
 
     def to_dict(self) -> dict[str, object]:
+        """The fields as a plain dict (Python names; not the wire format)."""
         return {
             "camera": self.camera,
             "zone": self.zone,
