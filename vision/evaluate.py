@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from vision.camera import CameraSource
 from vision.errors import LabelError
+from vision.yamlio import read_yaml
 
 BANDS = (("sparse", 15.0), ("medium", 100.0), ("dense", float("inf")))  # (name, most people)
 
@@ -100,9 +100,7 @@ class EvalResult:
 
 def load_labels(path: str | Path) -> Labels:
     path = Path(path)
-    if not path.exists():
-        raise LabelError(f"{path}: labels file not found")
-    data = yaml.safe_load(path.read_text())
+    data = read_yaml(path, LabelError, "labels file")
     if not isinstance(data, dict) or not isinstance(data.get("frames"), dict) or not data["frames"]:
         raise LabelError(
             f"{path}: frames: expected a mapping of frame index -> person count, found {data!r:.80}"

@@ -16,13 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from vision.detections import Detections, Prediction
 from vision.errors import ModelError
 from vision.model import CountingModel, PeopleModel
 from vision.nms import nms
 from vision.spec import resolve_model_path
+from vision.yamlio import read_yaml
 
 Model = PeopleModel
 
@@ -95,10 +95,7 @@ def _number(file: Path, where: str, raw: dict, key: str, lo: float, hi: float) -
 def load_model(name_or_path: str | Path, *, threads: int = 1) -> Model:
     """A plain model YAML, a ``tiled:`` one or a ``fusion:`` one, by name or path."""
     path = resolve_model_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{path}: not valid YAML ({exc})") from exc
+    data = read_yaml(path, ModelError, "model YAML")
     if isinstance(data, dict) and set(data) == {"tiled"} and isinstance(data["tiled"], dict):
         t = data["tiled"]
         base = CountingModel.from_yaml(str(t.get("model", "default")), threads=threads)

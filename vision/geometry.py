@@ -36,12 +36,13 @@ def crossing_edges(polygon: np.ndarray) -> tuple[int, int] | None:
     """
     m = len(polygon)
     a, b = polygon, np.roll(polygon, -1, axis=0)
-    for i in range(m):
-        for j in range(i + 2, m):
-            if i == 0 and j == m - 1:
-                continue  # adjacent through the closing vertex
-            if segments_cross(a[i : i + 1], b[i : i + 1], a[j], b[j])[0]:
-                return i, j
+    for i in range(m - 2):
+        j = np.arange(i + 2, m if i > 0 else m - 1)  # skip neighbours, incl. via the closing vertex
+        if len(j) == 0:
+            continue
+        hits = segments_cross(a[j], b[j], a[i], b[i])  # edges j as steps across edge i
+        if hits.any():
+            return i, int(j[np.argmax(hits)])
     return None
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import yaml
 
 from vision.detections import DensityMap, Detections, Prediction
 from vision.errors import ZoneError
@@ -36,6 +35,9 @@ from vision.geometry import (
     side_of,
 )
 from vision.tracks import NearestTracker
+from vision.yamlio import read_yaml
+
+MAX_POLYGON_POINTS = 1000
 
 
 @dataclass(frozen=True)
@@ -187,13 +189,7 @@ def _points(raw: object, file: str, field_name: str, minimum: int) -> np.ndarray
 
 def load_layout(path: str | Path) -> ZoneLayout:
     path = Path(path)
-    if not path.exists():
-        raise ZoneError(f"{path}: zones file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ZoneError(f"{path}: not valid YAML ({exc})") from exc
-    return parse_layout(data, str(path))
+    return parse_layout(read_yaml(path, ZoneError, "zones file"), str(path))
 
 
 def parse_layout(data: object, file: str) -> ZoneLayout:
@@ -256,6 +252,11 @@ def _parse_zone(raw: object, file: str, i: int, homography: Homography | None) -
             "unknown key"
         )
     polygon = _points(raw["polygon"], file, f"{where}.polygon", 3)
+    if len(polygon) > MAX_POLYGON_POINTS:
+        raise ZoneError(
+            f"{file}: {where}.polygon: expected at most {MAX_POLYGON_POINTS} corners, found "
+            f"{len(polygon)}; simplify the outline"
+        )
     crossed = crossing_edges(polygon)
     if crossed is not None:
         i, j = crossed

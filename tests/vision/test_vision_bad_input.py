@@ -108,3 +108,29 @@ def test_a_tiny_frame_from_a_live_camera_is_skipped_without_reconnecting() -> No
     )
     assert [f.index for f in source] == [0, 2]
     assert (source.stats.corrupt, source.stats.reconnects) == (1, 0)
+
+
+def test_alias_bomb_and_oversized_files_are_refused_quickly(tmp_path: Path) -> None:
+    from vision import ModelError
+    from vision.fusion import load_model
+    from vision.zones import load_layout
+
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [[1, 2], [3, 4], [5, 6]]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
+    bomb.write_text("\n".join(lines) + "\nzones: [{id: z, polygon: *a11}]\n")
+    with pytest.raises(ZoneError, match=r"bomb\.yaml: .*aliases \(\*a0\) are not allowed"):
+        load_layout(bomb)
+    with pytest.raises(ModelError, match=r"bomb\.yaml: .*aliases"):
+        load_model(bomb)
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * 1_100_000 + "\n")
+    with pytest.raises(ZoneError, match=r"big\.yaml: zones file is 1,100,003 bytes"):
+        load_layout(big)
+
+
+def test_a_polygon_with_too_many_corners_is_refused() -> None:
+    t = np.linspace(0, 2 * np.pi, 5000, endpoint=False)
+    circle = np.c_[np.cos(t), np.sin(t)].tolist()
+    with pytest.raises(ZoneError, match=r"zones\[0\]\.polygon: expected at most 1000 corners"):
+        parse_layout({"zones": [{"id": "z", "polygon": circle}]}, "f.yaml")
