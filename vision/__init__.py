@@ -1,7 +1,8 @@
 """Count people in camera streams with ONNX models, per zone, in people per square metre.
 
 Camera -> ``Frame`` -> ``CountingModel`` (onnxruntime + an adapter) -> ``Detections`` or
-``DensityMap`` -> ``ZoneCounter`` -> ``ZoneCount`` messages. ``SyntheticCamera`` renders crowds
+``DensityMap`` -> ``ZoneCounter`` -> ``ZoneCount`` -> ``zone.count.v1`` (``vision.wire``, sent
+by the counting worker in ``vision.publish``). ``SyntheticCamera`` renders crowds
 with exact ground truth. Errors: see ``vision.errors``.
 """
 
@@ -15,6 +16,7 @@ from vision.errors import (
     AdapterMismatchError,
     LabelError,
     ModelError,
+    PublishError,
     SourceError,
     StreamDroppedError,
     VisionError,
@@ -22,7 +24,7 @@ from vision.errors import (
 )
 from vision.frame import Frame
 from vision.geometry import Homography
-from vision.model import CountingModel
+from vision.model import CountingModel, PeopleModel
 from vision.spec import ModelSpec
 from vision.synthetic import SyntheticCamera, SyntheticTruth
 from vision.zones import GateLine, Zone, ZoneCount, ZoneCounter, ZoneLayout, load_layout
@@ -44,7 +46,9 @@ __all__ = [
     "LabelError",
     "ModelError",
     "ModelSpec",
+    "PeopleModel",
     "Prediction",
+    "PublishError",
     "SourceError",
     "SourceStats",
     "StreamDroppedError",

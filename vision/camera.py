@@ -17,22 +17,28 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vision.capture import Capture, ImageFolderCapture
+from vision.capture import MAX_FRAME_PIXELS, Capture, ImageFolderCapture
 from vision.errors import SourceError, StreamDroppedError
 from vision.frame import Frame
 
 STREAM_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
 MAX_CONSECUTIVE_CORRUPT = 25  # a file with this many bad frames in a row is treated as ended
+MIN_FRAME_SIDE = 8  # smaller frames cannot be letterboxed meaningfully: skipped as bad
 
 
 @dataclass
 class SourceStats:
-    """Running counts for camera-health displays: what was read, kept, dropped and why."""
+    """Running counts for camera-health displays: what was read, kept, dropped and why.
+
+    ``corrupt`` counts every bad frame skipped (undecodable, too small, or larger than
+    ``MAX_FRAME_PIXELS``); ``oversized`` is the part of it that was too large.
+    """
 
     read: int = 0
     delivered: int = 0
     skipped_for_fps: int = 0
     corrupt: int = 0
+    oversized: int = 0
     reconnects: int = 0
 
 
@@ -125,6 +131,10 @@ class CameraSource:
         while self.max_frames is None or self.stats.delivered < self.max_frames:
             ok, image = cap.read()
             index += 1
+            if ok and _is_image(image) and not _fits(image):  # decoded, but unusable: skip
+                self.stats.oversized += _pixels(image) > MAX_FRAME_PIXELS
+                self.stats.corrupt += 1
+                continue
             if not ok or not _is_image(image):
                 if self.live:
                     cap = self._reconnect(cap)
@@ -132,6 +142,7 @@ class CameraSource:
                 if not self._file_has_more(cap, index):
                     return
                 self.stats.corrupt += 1
+                self.stats.oversized += bool(getattr(cap, "last_oversized", False))
                 bad_run += 1
                 if bad_run >= MAX_CONSECUTIVE_CORRUPT:
                     return
@@ -153,8 +164,11 @@ class CameraSource:
             yield Frame(camera=self.camera, index=index, time_s=float(t), image=_bgr(image))
 
     def _file_has_more(self, cap: Capture, index: int) -> bool:
+        """Whether a failed read at ``index`` was a bad frame rather than the end of the file."""
         total = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        return total > 0 and index < total - 1
+        if isinstance(cap, ImageFolderCapture):  # exact: every image is a frame
+            return index < total
+        return total > 0 and index < total - 1  # a video's frame count can be one too many
 
     def _reconnect(self, cap: Capture) -> Capture:
         """Reopen a dropped stream with exponential backoff; give up after ``max_reconnects``."""
@@ -213,6 +227,15 @@ def _is_image(image: object) -> bool:
         and image.shape[0] > 0
         and image.shape[1] > 0
     )
+
+
+def _pixels(image: np.ndarray) -> int:
+    return int(image.shape[0]) * int(image.shape[1])
+
+
+def _fits(image: np.ndarray) -> bool:
+    """Neither larger than ``MAX_FRAME_PIXELS`` nor smaller than ``MIN_FRAME_SIDE`` a side."""
+    return _pixels(image) <= MAX_FRAME_PIXELS and min(image.shape[:2]) >= MIN_FRAME_SIDE
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:

@@ -7,14 +7,17 @@ synthetic camera (it can be told to fail reads, to rehearse corrupt frames and d
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import cv2
 import numpy as np
+from PIL import Image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+MAX_FRAME_PIXELS = 36_000_000  # above 8K UHD (33.2 MP): skipped, never decoded
 
 
 class Capture(Protocol):
@@ -29,13 +32,36 @@ class Capture(Protocol):
     def release(self) -> None: ...
 
 
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the file's header without decoding it; None when unreadable.
+
+    Pillow refuses headers past its own bomb limit (far above ``MAX_FRAME_PIXELS``); those come
+    back as the limit plus one so the caller skips them as oversized.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return int(im.size[0]), int(im.size[1])
+    except Image.DecompressionBombError:
+        return MAX_FRAME_PIXELS + 1, 1
+    except Exception:  # Pillow raises many types on bad files; all mean "cannot read this"
+        return None
+
+
 class ImageFolderCapture:
-    """Reads a folder of images in name order; an unreadable image is returned as a failed read."""
+    """Reads a folder of images in name order; a bad image is returned as a failed read.
+
+    Bad means: unreadable, not decodable, or larger than ``MAX_FRAME_PIXELS`` (checked from the
+    header first, so a 1-gigapixel PNG costs nothing). ``skipped`` lists them with the reason.
+    """
 
     def __init__(self, folder: Path, fps: float = 1.0) -> None:
         self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         self.fps = fps
         self.pos = 0
+        self.skipped: list[tuple[Path, str]] = []
+        self.last_oversized = False  # whether the last failed read was an over-large image
 
     def isOpened(self) -> bool:
         return bool(self.paths)
@@ -43,8 +69,20 @@ class ImageFolderCapture:
     def read(self) -> tuple[bool, np.ndarray | None]:
         if self.pos >= len(self.paths):
             return False, None
-        image = cv2.imread(str(self.paths[self.pos]), cv2.IMREAD_COLOR)
+        path = self.paths[self.pos]
         self.pos += 1
+        size = image_size(path)
+        self.last_oversized = size is not None and size[0] * size[1] > MAX_FRAME_PIXELS
+        if size is None or self.last_oversized:
+            why = "unreadable" if size is None else f"over {MAX_FRAME_PIXELS:,} pixels"
+            self.skipped.append((path, why))
+            return False, None
+        try:
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        except (cv2.error, MemoryError):
+            image = None
+        if image is None:
+            self.skipped.append((path, "not decodable"))
         return (image is not None), image
 
     def get(self, prop: int) -> float:

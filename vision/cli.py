@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,17 +16,20 @@ from vision.annotate import annotate
 from vision.camera import CameraSource
 from vision.errors import VisionError
 from vision.evaluate import evaluate, load_labels
-from vision.model import CountingModel
+from vision.fusion import Model, load_model
 from vision.pipeline import count_stream
+from vision.publish_cli import parse_start, publish
+from vision.wire import zone_count_message
 from vision.zones import ZoneCount, ZoneCounter, ZoneLayout, load_layout
 
 app = typer.Typer(help="Count people in camera streams with ONNX models.", no_args_is_help=True)
+app.command()(publish)
 
 ModelOpt = Annotated[
     str,
     typer.Option(
         "--model",
-        help="A model in vision/models (default, yolov3-tiny-608, density_synthetic) or a .yaml",
+        help="A model in vision/models (default, tiled, auto, csrnet, ...) or a .yaml",
     ),
 ]
 ThreadsOpt = Annotated[int, typer.Option("--threads", help="onnxruntime intra-op threads.")]
@@ -59,7 +63,12 @@ def count(
     ] = None,
     model: ModelOpt = "default",
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write one JSON line per frame and zone.")
+        Path | None,
+        typer.Option("--out", help="Write one zone.count.v1 JSON line per frame and zone."),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Files: ISO date-time of the first frame (default now)."),
     ] = None,
     fps: Annotated[
         float | None, typer.Option("--fps", help="Target frames per second (others dropped).")
@@ -77,22 +86,26 @@ def count(
     """Count people per zone, live, one JSON line per frame and zone."""
     try:
         layout: ZoneLayout | None = load_layout(zones) if zones else None
-        cam = CameraSource(source, target_fps=fps, max_frames=max_frames)
-        net = CountingModel.from_yaml(model, threads=threads)
+        origin = parse_start(start)
+        cam = CameraSource(
+            source, target_fps=fps, max_frames=max_frames, start_time_s=origin.timestamp()
+        )
+        net = load_model(model, threads=threads)
         counter = ZoneCounter(layout) if layout else None
-        _run_count(cam, net, counter, out, save_video, show, quiet)
+        _run_count(cam, net, counter, out, save_video, show, quiet, origin.tzinfo)
     except VisionError as exc:
         _fail(exc)
 
 
 def _run_count(
     cam: CameraSource,
-    net: CountingModel,
+    net: Model,
     counter: ZoneCounter | None,
     out: Path | None,
     save_video: Path | None,
     show: bool,
     quiet: bool,
+    tz: object,
 ) -> None:
     sink = out.open("w") if out else None
     writer = None
@@ -106,11 +119,12 @@ def _run_count(
                 t[0] += c.crossings_in
                 t[1] += c.crossings_out
                 if sink:
-                    sink.write(json.dumps(c.to_dict(), sort_keys=True) + "\n")
+                    message = zone_count_message(c, tz=tz, zones_in_view=len(step.counts))  # type: ignore[arg-type]
+                    sink.write(json.dumps(message, sort_keys=True) + "\n")
             if not quiet:
+                when = datetime.fromtimestamp(step.frame.time_s, tz).strftime("%H:%M:%S.%f")[:-5]  # type: ignore[arg-type]
                 typer.echo(
-                    f"{step.frame.camera} #{step.frame.index} t={step.frame.time_s:.1f}s  "
-                    f"{_summary(step.counts)}"
+                    f"{step.frame.camera} #{step.frame.index} {when}  {_summary(step.counts)}"
                 )
             if save_video or show:
                 layout = counter.layout if counter else ZoneLayout(cam.camera, ())
@@ -133,7 +147,8 @@ def _run_count(
             writer.release()
     s = cam.stats
     typer.echo(
-        f"frames {frames}, corrupt skipped {s.corrupt}, dropped for fps {s.skipped_for_fps}, "
+        f"frames {frames}, bad frames skipped {s.corrupt} (oversized {s.oversized}), "
+        f"dropped for fps {s.skipped_for_fps}, "
         f"reconnects {s.reconnects}; "
         + ", ".join(f"{z} in {v[0]} out {v[1]}" for z, v in totals.items()),
         err=quiet,
@@ -167,7 +182,7 @@ def eval_(
     """Mean absolute error and MAPE of the model's count against hand-labelled frames."""
     try:
         lab = load_labels(labels)
-        net = CountingModel.from_yaml(model, threads=threads)
+        net = load_model(model, threads=threads)
         counter = ZoneCounter(load_layout(zones)) if zones else None
 
         def frame_count(image: object) -> float:
@@ -189,4 +204,9 @@ def eval_(
             f"{net.name}: {len(result.frames)} frames, MAE {result.mae:.3f}, MAPE "
             f"{result.mape_percent:.1f}%, bias {result.bias:+.3f}"
         )
+        for b in result.bands():
+            typer.echo(
+                f"  {b.band:6s} {b.frames:3d} frames (mean {b.mean_truth:.1f} people): "
+                f"MAE {b.mae:.2f}, MAPE {b.mape_percent:.1f}%"
+            )
     sys.stdout.flush()

@@ -6,7 +6,8 @@
     ├── ModelError                 a model YAML, its ONNX file or its weights are unusable
     │   └── AdapterMismatchError   the model's outputs do not have the shape its adapter expects
     ├── ZoneError                  a zones file is invalid (polygon, homography, line)
-    └── LabelError                 a hand-label file for evaluation is invalid
+    ├── LabelError                 a hand-label file for evaluation is invalid
+    └── PublishError               the counting worker could not deliver its counts
 
 Every message names the file (or URL), the field and what would fix it.
 """
@@ -42,8 +43,5 @@ class LabelError(VisionError):
     """A labelled-frames file is invalid."""
 
 
-def field_error(
-    cls: type[VisionError], file: str, field: str, expected: str, found: object
-) -> VisionError:
-    """Build an error in the one format used across vision: file, field, expected, found."""
-    return cls(f"{file}: {field}: expected {expected}, found {found!r}")
+class PublishError(VisionError):
+    """The bus did not confirm the worker's counts in time (progress was not advanced)."""

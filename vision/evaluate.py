@@ -1,4 +1,8 @@
-"""Count error against hand-labelled frames: MAE and MAPE, per frame rows for the report."""
+"""Count error against hand-labelled frames: MAE and MAPE, overall and per density band.
+
+Bands go by the true count of a frame, because that is what decides which model counts well:
+``sparse`` up to 15 people, ``medium`` 16 to 100, ``dense`` above 100 (``BANDS``).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from vision.camera import CameraSource
 from vision.errors import LabelError
+from vision.yamlio import read_yaml
+
+BANDS = (("sparse", 15.0), ("medium", 100.0), ("dense", float("inf")))  # (name, most people)
+
+
+def band_of(count: float) -> str:
+    """The band a frame with ``count`` people (truth) belongs to."""
+    return next(name for name, most in BANDS if count <= most)
+
+
+@dataclass(frozen=True)
+class BandError:
+    """One density band's error: frames, MAE (people), MAPE (%) and mean true count."""
+
+    band: str
+    frames: int
+    mae: float
+    mape_percent: float
+    mean_truth: float
 
 
 @dataclass(frozen=True)
@@ -39,9 +61,33 @@ class EvalResult:
     def bias(self) -> float:
         return float(np.mean(np.subtract(self.predicted, self.truth)))
 
+    def bands(self) -> tuple[BandError, ...]:
+        """MAE and MAPE per band (bands with no labelled frame are left out)."""
+        out = []
+        t, p = np.asarray(self.truth), np.asarray(self.predicted)
+        names = np.array([band_of(x) for x in t])
+        for name, _most in BANDS:
+            m = names == name
+            if m.any():
+                sub = EvalResult((), tuple(t[m]), tuple(p[m]))
+                out.append(
+                    BandError(name, int(m.sum()), sub.mae, sub.mape_percent, float(t[m].mean()))
+                )
+        return tuple(out)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "frames": len(self.frames),
+            "bands": [
+                {
+                    "band": b.band,
+                    "frames": b.frames,
+                    "mae": round(b.mae, 4),
+                    "mape_percent": round(b.mape_percent, 2),
+                    "mean_truth": round(b.mean_truth, 2),
+                }
+                for b in self.bands()
+            ],
             "mae": round(self.mae, 4),
             "mape_percent": round(self.mape_percent, 2),
             "bias": round(self.bias, 4),
@@ -54,9 +100,7 @@ class EvalResult:
 
 def load_labels(path: str | Path) -> Labels:
     path = Path(path)
-    if not path.exists():
-        raise LabelError(f"{path}: labels file not found")
-    data = yaml.safe_load(path.read_text())
+    data = read_yaml(path, LabelError, "labels file")
     if not isinstance(data, dict) or not isinstance(data.get("frames"), dict) or not data["frames"]:
         raise LabelError(
             f"{path}: frames: expected a mapping of frame index -> person count, found {data!r:.80}"

@@ -28,6 +28,24 @@ def polygon_area(polygon: np.ndarray) -> float:
     return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
 
 
+def crossing_edges(polygon: np.ndarray) -> tuple[int, int] | None:
+    """The first pair of non-adjacent edges that cross (edge i runs from vertex i to i+1).
+
+    None for a simple polygon. The shoelace area of a self-intersecting ("bow-tie") polygon is
+    not the area it seems to enclose, so such zones are refused rather than mis-measured.
+    """
+    m = len(polygon)
+    a, b = polygon, np.roll(polygon, -1, axis=0)
+    for i in range(m - 2):
+        j = np.arange(i + 2, m if i > 0 else m - 1)  # skip neighbours, incl. via the closing vertex
+        if len(j) == 0:
+            continue
+        hits = segments_cross(a[j], b[j], a[i], b[i])  # edges j as steps across edge i
+        if hits.any():
+            return i, int(j[np.argmax(hits)])
+    return None
+
+
 def side_of(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Sign of the cross product: which side of the directed line a->b each point of ``p`` is on."""
     return np.sign((b[0] - a[0]) * (p[..., 1] - a[1]) - (b[1] - a[1]) * (p[..., 0] - a[0]))

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vision.errors import ModelError
+from vision.yamlio import read_yaml
 
 MODELS_DIR = Path(__file__).parent / "models"
 TOP_KEYS = {
@@ -99,11 +98,7 @@ def resolve_model_path(name_or_path: str | Path) -> Path:
 
 def load_spec(name_or_path: str | Path) -> ModelSpec:
     path = resolve_model_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{path}: not valid YAML ({exc})") from exc
-    return parse_spec(data, path)
+    return parse_spec(read_yaml(path, ModelError, "model YAML"), path)
 
 
 def _err(path: Path, field_name: str, expected: str, found: object) -> ModelError:

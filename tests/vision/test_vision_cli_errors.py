@@ -68,5 +68,5 @@ def test_count_on_image_folder_writes_json_lines(tmp_path: Path) -> None:
     assert code == 0, text
     lines = out.read_text().splitlines()
     assert len(lines) == 3 and all(
-        '"count": 2.0' in line and '"zone": "frame"' in line for line in lines
+        '"count": 2,' in line and '"zone": "frame"' in line for line in lines
     )

@@ -35,7 +35,8 @@ def test_zone_count_and_frame_are_frozen() -> None:
 
 
 def test_error_tree() -> None:
-    for cls in (vision.SourceError, vision.ModelError, vision.ZoneError, vision.LabelError):
+    errors = (vision.SourceError, vision.ModelError, vision.ZoneError, vision.LabelError)
+    for cls in (*errors, vision.PublishError):
         assert issubclass(cls, vision.VisionError)
     assert issubclass(vision.StreamDroppedError, vision.SourceError)
     assert issubclass(vision.AdapterMismatchError, vision.ModelError)

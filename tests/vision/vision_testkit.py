@@ -11,7 +11,9 @@ from onnx import TensorProto, helper, numpy_helper
 DATA = Path(__file__).resolve().parents[1] / "data" / "vision"
 
 
-def constant_model(path: Path, outputs: list[np.ndarray], size: tuple[int, int] = (64, 64)) -> Path:
+def constant_model(
+    path: Path, outputs: list[np.ndarray], size: tuple[int, int] = (64, 64), channels: int = 3
+) -> Path:
     """An ONNX graph that ignores its image (times zero) and returns ``outputs`` exactly."""
     nodes = [
         helper.make_node("ReduceMean", ["images"], ["m"], keepdims=0),
@@ -26,7 +28,11 @@ def constant_model(path: Path, outputs: list[np.ndarray], size: tuple[int, int] 
     graph = helper.make_graph(
         nodes,
         "constant",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, size[1], size[0]])],
+        [
+            helper.make_tensor_value_info(
+                "images", TensorProto.FLOAT, [1, channels, size[1], size[0]]
+            )
+        ],
         outs,
         initializer=inits,
     )
