@@ -433,11 +433,5 @@ class KafkaSubscription:
         with contextlib.suppress(KafkaError):
             self.consumer.commit()
 
-    def lag(self) -> int:
-        """Records on the assigned partitions not read yet."""
-        partitions = sorted(self.consumer.assignment())
-        ends = self._log_ends(partitions)
-        return sum(max(0, (ends.get(tp) or 0) - self.consumer.position(tp)) for tp in partitions)
-
     def close(self) -> None:
         self.consumer.close(autocommit=False)

@@ -36,3 +36,17 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
     assert first[1].endswith("&& python -m pytest")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert first[1] in ci  # CI runs the README's test command verbatim
+
+
+def test_readme_simpy_process_runs_beside_the_engine(capsys) -> None:  # type: ignore[no-untyped-def]
+    """The README's researcher example runs as printed, and the same seed counts the same."""
+    (code,) = _blocks("python")
+    first: dict = {}
+    exec(compile(code, "README.md", "exec"), first)
+    printed = capsys.readouterr().out
+    assert printed.startswith("12 counts, the last (")
+    again: dict = {}
+    exec(compile(code, "README.md", "exec"), again)
+    assert again["north_forecourt"] == first["north_forecourt"]
+    assert [t for t, _ in first["north_forecourt"]] == [19 * 3600 + 600 * k for k in range(12)]
+    assert first["sim"].now == 21 * 3600
