@@ -18,6 +18,7 @@ from simulator.venue.elements import venue_elements
 from simulator.venue.los import LEVELS, density_at_level
 from streams.bus import InProcessBus
 from streams.dashboard import DashboardServer, DashboardView, create_app, operators_from
+from streams.messages import from_dict
 
 from .conftest import alert, count, forecast
 from .test_browser import ARGS, _chromium
@@ -59,6 +60,10 @@ class Clock:
 
 def _fill(view: DashboardView, clock: Clock, scenario) -> None:
     """Forecasts on every graded zone, 83 cameras (four with problems), twelve alerts."""
+
+    def put(message: dict) -> None:  # the typed value, as the dashboard's reader passes it
+        assert view.apply(from_dict(message, validated=True))
+
     graded = [e for e in venue_elements(scenario.venue) if e.floor_m2 > 0]
     rows = []
     for i, e in enumerate(graded):
@@ -74,21 +79,21 @@ def _fill(view: DashboardView, clock: Clock, scenario) -> None:
     zones = [e.id for e in graded]
     cameras = [f"cam_{i:03d}" for i in range(CAMERAS)]
     for cam in sorted(OFFLINE):  # silent for five minutes by the time the page looks
-        view.apply(count(zones[int(cam[-3:])], T, 40, camera=cam))
+        put(count(zones[int(cam[-3:])], T, 40, camera=cam))
     clock.now += 260
     for cam in sorted(STALE):  # silent for 40 s
-        view.apply(count(zones[int(cam[-3:])], T + 240, 40, camera=cam))
+        put(count(zones[int(cam[-3:])], T + 240, 40, camera=cam))
     clock.now += 40
     for step in range(3):
         for cam in cameras:
             if cam in OFFLINE | STALE:
                 continue
             behind = 600 if cam in DRIFTING else 0  # its clock runs ten minutes behind
-            view.apply(count(zones[int(cam[-3:])], T + 300 + 15 * step - behind, 50, camera=cam))
-        view.apply(forecast(T + 300 + 15 * step, rows))
+            put(count(zones[int(cam[-3:])], T + 300 + 15 * step - behind, 50, camera=cam))
+        put(forecast(T + 300 + 15 * step, rows))
     for i in range(12):
         severity = ("Extreme", "Severe", "Moderate", "Minor")[i % 4]
-        view.apply(alert(zones[i * 5], T + 300, severity=severity))
+        put(alert(zones[i * 5], T + 300, severity=severity))
 
 
 def _check_screen(page) -> None:

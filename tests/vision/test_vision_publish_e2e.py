@@ -45,16 +45,17 @@ def publish(video: Path, zones: Path, broker: str, progress: Path) -> subprocess
     return subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, cwd=ROOT)
 
 
-def received(service: TwinService) -> int:
-    """Counts the twin's inbox has taken off the bus: applied, or superseded by a newer one of
-    the same camera in the same poll (coalesced: the twin keeps up by applying the latest)."""
-    stats = service.counts.stats
-    return stats.accepted + stats.coalesced
+LAST_FRAME_S = EVENING_S + 5.5  # the clip's last kept frame on the match clock
 
 
-def pump_until(service: TwinService, n: int, seconds: float) -> None:
+def pump_until_last_frame(service: TwinService, camera: str, seconds: float) -> None:
+    """Pump until the twin has applied the camera's last frame (the topic is shared with other
+    tests on the session's broker; earlier counts of one camera may be coalesced, latest wins)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and received(service) < n:
+    while time.monotonic() < deadline:
+        latest = service.twin.latest.get(camera)
+        if latest is not None and latest.clock_s >= LAST_FRAME_S - 1e-6:
+            return
         service.pump(EVENING_S + 30, timeout_s=0.5)
 
 
@@ -88,11 +89,10 @@ def test_video_to_worker_to_broker_to_twin_to_alert(
     assert run.returncode == 0, run.stderr[-3000:]
     assert f"messages {FRAMES}" in run.stderr
     assert json.loads(progress.read_text())["frame"] == 5 * (FRAMES - 1)  # 10 fps video, 2 kept
-    pump_until(service, FRAMES, 30)
+    pump_until_last_frame(service, camera, 30)
     seen = service.twin.window[camera]
-    assert received(service) == FRAMES and service.counts.stats.dead_lettered == 0
     assert seen and all(2 <= n <= 10 for n in seen), seen  # vtest: 3-9 walkers
-    assert service.twin.latest[camera].clock_s == pytest.approx(EVENING_S + 5.5)  # the time base
+    assert service.twin.latest[camera].clock_s == pytest.approx(LAST_FRAME_S)  # the time base
 
     report = service.cycle(EVENING_S + 30)
     alerts = [m for m in report.messages if isinstance(m, Alert) and m.zone == "plaza"]
