@@ -1,17 +1,28 @@
-"""The alert book: turns rule findings into CAP-style alert threads without flapping.
+"""The alert book: turns rule findings into CAP 1.2 alert threads an operator can follow.
 
-Lifecycle of one incident (one rule on one zone), in twin clock seconds:
+One incident per condition and zone: the key is the finding's ``thread`` (``density_forecast``
+and ``density_now`` at one Fruin level share one) and zone. Its lifecycle, in twin clock
+seconds:
 
 * a *raised* finding with no open incident opens one: ``Alert``, state ``new``;
-* while the rule keeps returning findings (raised, or near: inside the hysteresis band) the
-  incident stays open; a severity increase is an ``Update`` at once, a decrease only once the
-  lower severity has held for ``clear_after_s``;
+* each cycle the book takes the strongest finding per incident (severity, then urgency: a
+  zone that is at the level *now* outranks one predicted to get there); findings inside the
+  hysteresis band count, so the incident does not flap at the threshold;
+* a stronger finding is an ``Update`` at once: a forecast that comes true escalates its own
+  alert (urgency Immediate, onset the moment it was seen), never a Cancel and a new Alert;
+  a weaker one only once it has held for ``clear_after_s``;
+* an open incident is re-issued (``Update``) ``refresh_before_s`` before its newest message
+  expires, and before the predicted onset would outlive it, so no alert an operator holds
+  expires while its condition is still open or still ahead; every message expires
+  ``expires_s`` after its onset;
 * no finding at all for ``clear_after_s``: ``Cancel``, state ``closed``;
 * a Severe or Extreme incident still ``new`` (nobody acknowledged) ``escalate_after_s`` after it
   opened: ``Update``, state ``escalated``, urgency Immediate;
-* an operator's ``Ack`` (msgType Ack, references = [incident]): ``Update``, state ``acked``.
+* an operator's ``Ack`` (msgType Ack, references the acknowledged message): ``Update``, state
+  ``acked``.
 
-Every message of a thread carries the incident id and references the previous message.
+Every message of a thread carries the incident id and references (CAP ``sender,identifier,
+sent``) the thread's first Alert and the message before it.
 
 The clock is the match clock (the twin's ``clock_s``), for the twin and the dashboard alike:
 ``EscalationPolicy`` is the one escalation rule both apply, and ``SEVERITIES`` (in
@@ -24,7 +35,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from streams.messages import SEVERITIES, Ack, Alert, at_clock, new_id
+from streams.messages import (
+    RESTRICTION,
+    SEVERITIES,
+    URGENCIES,
+    Ack,
+    Alert,
+    Reference,
+    at_clock,
+    new_id,
+)
 from streams.rules import Finding
 
 ESCALATING = ("Severe", "Extreme")
@@ -51,14 +71,24 @@ class EscalationPolicy:
 
 @dataclass(frozen=True)
 class Lifecycle:
-    """Hysteresis and escalation settings (``lifecycle:`` in the rules YAML)."""
+    """Hysteresis, escalation and CAP settings (``lifecycle:`` in the rules YAML)."""
 
     band: float = 0.85  # findings down to band x threshold keep an incident open
     clear_after_s: float = 60.0
     escalate_after_s: float = 180.0
     expires_s: float = 900.0
+    refresh_before_s: float = 120.0  # re-issue an open alert this long before it expires
     sender: str = "matchday-twin"
-    status: str = "Actual"
+    status: str = "Actual"  # the live command sets Exercise for a replay or demo
+    scope: str = "Restricted"
+    restriction: str = RESTRICTION
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.refresh_before_s < self.expires_s:
+            raise ValueError(
+                f"lifecycle refresh_before_s ({self.refresh_before_s}) must be >= 0 and below "
+                f"expires_s ({self.expires_s}), or an alert would be re-issued every cycle"
+            )
 
     @property
     def escalation(self) -> EscalationPolicy:
@@ -66,22 +96,34 @@ class Lifecycle:
         return EscalationPolicy(after_s=self.escalate_after_s)
 
 
+def rank(f: Finding) -> tuple[int, int]:
+    """How strong a finding is: severity, then urgency (now beats predicted)."""
+    return SEVERITIES.index(f.severity), URGENCIES.index(f.urgency)
+
+
 @dataclass
 class Incident:
     """An open alert thread (mutable bookkeeping inside the book, never sent as is)."""
 
     incident: str
-    last_id: str
-    finding: Finding
+    first: Reference  # the thread's Alert
+    last: Reference  # the thread's newest message
+    finding: Finding  # what the newest message says
     opened_s: float
     last_seen_s: float
     state: str = "new"
     lower_since_s: float | None = None
     ids: list[str] = field(default_factory=list)
+    expires_s: float = 0.0  # match clock the newest message expires
+    now_since_s: float | None = None  # when the condition was first seen holding now
+
+    @property
+    def last_id(self) -> str:
+        return self.last.identifier
 
 
 class AlertBook:
-    """Open incidents by (rule, zone); ``update`` and ``acknowledge`` return messages to send."""
+    """Open incidents by (thread, zone); ``update`` and ``acknowledge`` return messages to send."""
 
     def __init__(
         self, lifecycle: Lifecycle, day: datetime, labels: Mapping[str, str] | None = None
@@ -94,28 +136,41 @@ class AlertBook:
 
     def update(self, findings: Sequence[Finding], clock_s: float) -> list[Alert]:
         """Apply one evaluation's findings at ``clock_s``."""
-        out: list[Alert] = []
-        seen = set()
+        strongest: dict[tuple[str, str], Finding] = {}
+        raised: dict[tuple[str, str], Finding] = {}
         for f in findings:
-            key = (f.rule, f.zone)
-            seen.add(key)
+            for best in (strongest, raised) if f.raised else (strongest,):
+                held = best.get(f.key)
+                if held is None or (rank(f), f.raised) > (rank(held), held.raised):
+                    best[f.key] = f
+        out: list[Alert] = []
+        for key, f in strongest.items():
             incident = self.open.get(key)
             if incident is None:
-                if f.raised:
-                    out.append(self._open(f, clock_s))
+                if key in raised:
+                    out.append(self._open(raised[key], clock_s))
                 continue
             incident.last_seen_s = clock_s
-            out.extend(self._maybe_change_severity(incident, f, clock_s))
+            out.extend(self._follow(incident, f, clock_s))
         for key, incident in list(self.open.items()):
-            if key not in seen and clock_s - incident.last_seen_s >= self.lifecycle.clear_after_s:
+            if (
+                key not in strongest
+                and clock_s - incident.last_seen_s >= self.lifecycle.clear_after_s
+            ):
                 out.append(self._message(incident, "Cancel", clock_s, state="closed"))
                 del self.open[key]
         out.extend(self._escalate(clock_s))
+        sent = {m.incident for m in out}
+        out.extend(
+            self._message(inc, "Update", clock_s)
+            for inc in self.open.values()
+            if inc.incident not in sent and self._expiring(inc, clock_s)
+        )
         return out
 
     def acknowledge(self, ack: Ack, clock_s: float) -> list[Alert]:
         """Handle an operator's Ack; unknown or closed incidents are ignored (already over)."""
-        refs = set(ack.references) | {ack.incident}
+        refs = {r.identifier for r in ack.references} | {ack.incident}
         for incident in self.open.values():
             if incident.incident in refs or refs & set(incident.ids):
                 if incident.state == "acked":
@@ -125,26 +180,47 @@ class AlertBook:
 
     def _open(self, f: Finding, clock_s: float) -> Alert:
         ident = self.new_id()
-        incident = Incident(ident, ident, f, clock_s, clock_s)
-        self.open[(f.rule, f.zone)] = incident
+        ref = Reference.to(self.lifecycle.sender, ident, at_clock(self.day, clock_s))
+        incident = Incident(ident, ref, ref, f, clock_s, clock_s)
+        self.open[f.key] = incident
+        self._adopt(incident, f, clock_s)
         return self._message(incident, "Alert", clock_s, state="new", first=True)
 
-    def _maybe_change_severity(self, inc: Incident, f: Finding, clock_s: float) -> list[Alert]:
-        old = SEVERITIES.index(inc.finding.severity)
-        new = SEVERITIES.index(f.severity)
+    def _adopt(self, inc: Incident, f: Finding, clock_s: float) -> None:
+        """Make ``f`` what the incident says; note when a condition started holding now."""
+        if f.onset_s is None and (inc.now_since_s is None or inc.finding.onset_s is not None):
+            inc.now_since_s = clock_s
+        elif f.onset_s is not None:
+            inc.now_since_s = None
+        inc.finding, inc.lower_since_s = f, None
+
+    def _follow(self, inc: Incident, f: Finding, clock_s: float) -> list[Alert]:
+        """Update at once on a stronger finding, on a weaker one only once it has held."""
+        old, new = rank(inc.finding), rank(f)
         if new > old:
-            inc.finding, inc.lower_since_s = f, None
+            self._adopt(inc, f, clock_s)
             state = "escalated" if self._escalation_due(inc, clock_s) else ""
             return [self._message(inc, "Update", clock_s, state=state)]
         if new == old:
-            inc.finding, inc.lower_since_s = f, None
+            self._adopt(inc, f, clock_s)
             return []
         if inc.lower_since_s is None:
             inc.lower_since_s = clock_s
         if clock_s - inc.lower_since_s >= self.lifecycle.clear_after_s:
-            inc.finding, inc.lower_since_s = f, None
+            self._adopt(inc, f, clock_s)
             return [self._message(inc, "Update", clock_s)]
         return []
+
+    def _onset_s(self, inc: Incident, clock_s: float) -> float:
+        f = inc.finding
+        if f.onset_s is not None:
+            return f.onset_s
+        return inc.now_since_s if inc.now_since_s is not None else clock_s
+
+    def _expiring(self, inc: Incident, clock_s: float) -> bool:
+        """The newest message would expire before the condition is over or has come."""
+        needed = max(clock_s, self._onset_s(inc, clock_s)) + self.lifecycle.refresh_before_s
+        return needed >= inc.expires_s
 
     def _escalation_due(self, inc: Incident, clock_s: float) -> bool:
         return self.lifecycle.escalation.due(
@@ -163,16 +239,19 @@ class AlertBook:
     ) -> Alert:
         """Build the CAP message for ``inc`` and advance the thread."""
         f, lc = inc.finding, self.lifecycle
+        sent = at_clock(self.day, clock_s)
         ident = inc.incident if first else self.new_id()
-        references = () if first else (inc.last_id,)
+        references = () if first else tuple(dict.fromkeys((inc.first, inc.last)))
         inc.state = state or inc.state
-        inc.last_id = ident
+        inc.last = Reference.to(lc.sender, ident, sent)
         inc.ids.append(ident)
-        onset = f.onset_s if f.onset_s is not None else clock_s
+        onset = self._onset_s(inc, clock_s)
+        # CAP: an alert expires after its onset (a forecast's onset can be 20 min ahead)
+        inc.expires_s = max(clock_s, onset) + lc.expires_s
         return Alert(
             id=ident,
             sender=lc.sender,
-            sent=at_clock(self.day, clock_s),
+            sent=sent,
             status=lc.status,
             msg_type=msg_type,
             incident=inc.incident,
@@ -181,10 +260,9 @@ class AlertBook:
             rule=f.rule,
             urgency="Immediate" if inc.state == "escalated" else f.urgency,
             severity=f.severity,
-            certainty=f.certainty,
+            certainty=f.cap_certainty,
             onset=at_clock(self.day, onset),
-            # CAP: an alert expires after its onset (a forecast's onset can be 20 min ahead)
-            expires=at_clock(self.day, max(clock_s, onset) + lc.expires_s),
+            expires=at_clock(self.day, inc.expires_s),
             headline=f.headline[:256],
             instruction=f.instruction[:1000],
             zone=f.zone,
@@ -192,4 +270,7 @@ class AlertBook:
             state=inc.state,
             value=round(float(f.value), 4),
             threshold=round(float(f.threshold), 4),
+            scope=lc.scope,
+            restriction=lc.restriction,
+            category=f.category,
         )

@@ -160,3 +160,23 @@ def at_clock(day: datetime, clock_s: float) -> datetime:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+CAP_NAME_FORBIDDEN = " \t\r\n,<&"  # CAP 1.2: no spaces, commas or restricted characters
+
+
+def cap_name(text: str) -> str:
+    """``text`` as a CAP identifier or sender: forbidden characters (CAP 1.2 3.2.1) become '_'."""
+    return "".join("_" if c in CAP_NAME_FORBIDDEN else c for c in text) or "_"
+
+
+def cap_time(moment: datetime) -> str:
+    """A CAP 1.2 date-time: whole seconds, a numeric offset, and UTC written ``-00:00``.
+
+    The OASIS schema's pattern allows no fraction and no ``Z``; CAP 1.2 3.3.2 asks for
+    ``-00:00`` for UTC.
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"time {moment} has no timezone; CAP times carry an offset")
+    text = moment.replace(microsecond=0).isoformat()
+    return text[:-6] + "-00:00" if text.endswith("+00:00") else text

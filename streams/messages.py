@@ -32,6 +32,8 @@ from streams.codec import (
     ZONE_DENSITY,
     Json,
     at_clock,
+    cap_name,
+    cap_time,
     clock_seconds,
     decode,
     encode,
@@ -61,9 +63,12 @@ __all__ = [
     "Forecast",
     "ForecastZone",
     "Message",
+    "Reference",
     "ZoneCount",
     "ZoneDensity",
     "at_clock",
+    "cap_name",
+    "cap_time",
     "clock_seconds",
     "dead_letter",
     "decode",
@@ -81,11 +86,55 @@ __all__ = [
 # dashboard's queue all use.
 SEVERITIES = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
 URGENCIES = ("Unknown", "Past", "Future", "Expected", "Immediate")
+CERTAINTIES = ("Unknown", "Unlikely", "Possible", "Likely", "Observed")
+SCOPES = ("Public", "Restricted", "Private")
+CATEGORIES = (
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+    "CBRNE", "Other",
+)  # fmt: skip
+# who an ops-room message is for (CAP scope Restricted asks for a restriction text)
+RESTRICTION = "venue operations room and stewards"
 
 
 def _drop_none(data: Json, *names: str) -> Json:
     """``data`` without the optional fields ``names`` that are None (the schema omits them)."""
     return {k: v for k, v in data.items() if not (k in names and v is None)}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One CAP 1.2 reference: the sender, identifier and sent time of an earlier message.
+
+    On the wire (JSON array items, and the XML ``references`` list joined by spaces) it is
+    ``sender,identifier,sent`` with the CAP forms of each part (``cap_name``, ``cap_time``).
+    """
+
+    sender: str
+    identifier: str
+    sent: datetime
+
+    @classmethod
+    def to(cls, sender: str, identifier: str, sent: datetime) -> Reference:
+        """The reference to a message, in its CAP form (so it reads back equal from the wire)."""
+        return cls(cap_name(sender), cap_name(identifier), sent.replace(microsecond=0))
+
+    def cap(self) -> str:
+        """The CAP text ``sender,identifier,sent``."""
+        return f"{cap_name(self.sender)},{cap_name(self.identifier)},{cap_time(self.sent)}"
+
+    @classmethod
+    def parse(cls, text: str) -> Reference:
+        """Inverse of ``cap``; MessageError names what is wrong."""
+        parts = text.split(",")
+        if len(parts) != 3 or not all(parts):
+            raise MessageError(
+                f"field 'references': {text[:80]!r} is not 'sender,identifier,sent' (CAP 1.2)"
+            )
+        return cls(parts[0], parts[1], parse_time(parts[2], field="references"))
+
+
+def _references(items: Any) -> tuple[Reference, ...]:
+    return tuple(Reference.parse(item) for item in items)
 
 
 class _Wire:
@@ -290,7 +339,12 @@ class Forecast(_Wire):
 
 @dataclass(frozen=True)
 class Alert(_Wire):
-    """One message of an incident thread: ``msg_type`` Alert, Update or Cancel (CAP 1.2)."""
+    """One message of an incident thread: ``msg_type`` Alert, Update or Cancel (CAP 1.2).
+
+    Carries every field OASIS CAP 1.2 requires (identifier, sender, sent, status, msgType,
+    scope; category, event, urgency, severity, certainty; areaDesc); ``streams.cap_xml``
+    renders it as CAP XML. ``references`` are the earlier messages this one follows.
+    """
 
     schema: ClassVar[str] = OPS_ALERT
     id: str
@@ -299,7 +353,7 @@ class Alert(_Wire):
     status: str
     msg_type: str
     incident: str
-    references: tuple[str, ...]
+    references: tuple[Reference, ...]
     event: str
     rule: str
     urgency: str
@@ -316,6 +370,14 @@ class Alert(_Wire):
     threshold: float | None = None
     note: str = ""
     signature: str | None = None
+    scope: str = "Restricted"
+    restriction: str | None = RESTRICTION
+    category: tuple[str, ...] = ("Safety",)
+
+    @property
+    def reference(self) -> Reference:
+        """How a later message (an Update, an operator's Ack) references this one."""
+        return Reference.to(self.sender, self.id, self.sent)
 
     def to_dict(self) -> Json:
         data = {
@@ -326,8 +388,11 @@ class Alert(_Wire):
             "sent": iso(self.sent),
             "status": self.status,
             "msgType": self.msg_type,
+            "scope": self.scope,
+            "restriction": self.restriction,
             "incident": self.incident,
-            "references": list(self.references),
+            "references": [r.cap() for r in self.references],
+            "category": list(self.category),
             "event": self.event,
             "rule": self.rule,
             "urgency": self.urgency,
@@ -345,7 +410,7 @@ class Alert(_Wire):
             "note": self.note or None,
             "signature": self.signature,
         }
-        return _drop_none(data, "note", "signature")
+        return _drop_none(data, "note", "signature", "restriction")
 
     @classmethod
     def from_dict(cls, d: Json) -> Alert:
@@ -356,7 +421,7 @@ class Alert(_Wire):
             status=d["status"],
             msg_type=d["msgType"],
             incident=d["incident"],
-            references=tuple(d["references"]),
+            references=_references(d["references"]),
             event=d["event"],
             rule=d["rule"],
             urgency=d["urgency"],
@@ -373,12 +438,18 @@ class Alert(_Wire):
             threshold=d.get("threshold"),
             note=d.get("note", ""),
             signature=d.get("signature"),
+            scope=d["scope"],
+            restriction=d.get("restriction"),
+            category=tuple(d["category"]),
         )
 
 
 @dataclass(frozen=True)
 class Ack(_Wire):
-    """An operator's acknowledgement of an incident (ops.alert.v1, msgType Ack)."""
+    """An operator's acknowledgement of an incident (ops.alert.v1, msgType Ack).
+
+    ``references`` names the message acknowledged (CAP: an Ack references what it acks).
+    """
 
     schema: ClassVar[str] = OPS_ALERT
     msg_type: ClassVar[str] = "Ack"
@@ -387,10 +458,16 @@ class Ack(_Wire):
     sent: datetime
     status: str
     incident: str
-    references: tuple[str, ...]
+    references: tuple[Reference, ...]
     note: str = ""
     zone: str | None = None
     signature: str | None = None
+    scope: str = "Restricted"
+    restriction: str | None = RESTRICTION
+
+    @property
+    def reference(self) -> Reference:
+        return Reference.to(self.sender, self.id, self.sent)
 
     def to_dict(self) -> Json:
         data = {
@@ -401,13 +478,15 @@ class Ack(_Wire):
             "sent": iso(self.sent),
             "status": self.status,
             "msgType": "Ack",
+            "scope": self.scope,
+            "restriction": self.restriction,
             "incident": self.incident,
-            "references": list(self.references),
+            "references": [r.cap() for r in self.references],
             "note": self.note,
             "zone": self.zone,
             "signature": self.signature,
         }
-        return _drop_none(data, "zone", "signature")
+        return _drop_none(data, "zone", "signature", "restriction")
 
     @classmethod
     def from_dict(cls, d: Json) -> Ack:
@@ -417,17 +496,29 @@ class Ack(_Wire):
             sent=parse_time(d["sent"], field="sent"),
             status=d["status"],
             incident=d["incident"],
-            references=tuple(d["references"]),
+            references=_references(d["references"]),
             note=d.get("note", ""),
             zone=d.get("zone"),
             signature=d.get("signature"),
+            scope=d["scope"],
+            restriction=d.get("restriction"),
         )
 
     @classmethod
-    def of(cls, incident: str, *, sender: str, status: str, note: str = "", **kw: Any) -> Ack:
-        """A fresh Ack of ``incident`` sent now."""
+    def of(
+        cls,
+        incident: str,
+        acked: Reference,
+        *,
+        sender: str,
+        status: str,
+        note: str = "",
+        **kw: Any,
+    ) -> Ack:
+        """A fresh Ack of ``incident``, sent now, referencing the message ``acked``."""
         ident = new_id()
-        return cls(ident, sender, utc_now(), status, incident, (incident,), note, **kw)
+        sent = utc_now().replace(microsecond=0)
+        return cls(ident, sender, sent, status, incident, (acked,), note, **kw)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.venue.los import LEVELS, LosScale, density_at_level
+from streams.instructions import crowding_instruction, queue_instruction
 from streams.messages import SEVERITIES
 
-__all__ = ["RULES", "SEVERITIES", "CameraHealth", "Finding", "Param", "TwinState", "ZoneState"]
+__all__ = [
+    "RULES",
+    "SEVERITIES",
+    "CameraHealth",
+    "Finding",
+    "Param",
+    "TwinState",
+    "ZoneState",
+    "certainty_of",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class ZoneState:
     wait_s: float = 0.0  # checkpoints: forecast mean queue wait over the horizon
     mode: str = ""  # origins: tram | rail | bus | car | walk
     observed: bool = False
+    place: str = ""  # gate | concourse | forecourt | stairs | exit | platform | pavement
 
 
 @dataclass(frozen=True)
@@ -67,11 +78,30 @@ class TwinState:
     horizon_s: float
     zones: tuple[ZoneState, ...]
     cameras: tuple[CameraHealth, ...] = ()
+    phase: str = ""  # ingress | match | egress (streams.instructions.MatchPhases); "" unknown
+
+
+def certainty_of(observed: bool, probability: float | None) -> str:
+    """CAP certainty: Observed only where a camera sees it, else from the probability.
+
+    ``probability`` is the chance the condition holds (an ensemble's share of members);
+    above 50% is Likely, else Possible (CAP 1.2: Likely p > ~50%, Possible p <= ~50%). A
+    single model run states no probability, so it claims no more than Possible.
+    """
+    if observed:
+        return "Observed"
+    return "Likely" if probability is not None and probability > 0.5 else "Possible"
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule's verdict on one zone; the alert book turns findings into CAP messages."""
+    """One rule's verdict on one zone; the alert book turns findings into CAP messages.
+
+    ``thread`` groups rules that speak of one condition (``density_forecast`` and
+    ``density_now`` at the same level): the book keeps one incident per thread and zone, so
+    a forecast that comes true escalates its alert instead of cancelling it for a new one.
+    ``certainty`` left empty is derived from ``observed`` and ``probability``.
+    """
 
     rule: str
     zone: str
@@ -83,8 +113,22 @@ class Finding:
     instruction: str
     event: str = "Crowd density"
     urgency: str = "Immediate"
-    certainty: str = "Observed"
+    certainty: str = ""
     onset_s: float | None = None  # None = now
+    observed: bool = False  # a fresh camera count stands behind the value
+    probability: float | None = None  # chance the condition holds, 0..1 (ensemble)
+    thread: str = ""  # "" = the rule's own name
+    category: tuple[str, ...] = ("Safety",)  # CAP info/category
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The incident this finding belongs to: (thread, zone)."""
+        return (self.thread or self.rule, self.zone)
+
+    @property
+    def cap_certainty(self) -> str:
+        """The CAP certainty of this finding."""
+        return self.certainty or certainty_of(self.observed, self.probability)
 
 
 @dataclass(frozen=True)
@@ -161,6 +205,7 @@ def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> lis
         limit = _threshold(z, level)
         if z.floor_m2 <= 0 or z.element_type == "origin" or z.density_now < limit * band:
             continue
+        seen = "" if z.observed else " (estimated: no camera)"
         out.append(
             Finding(
                 "density_now",
@@ -169,8 +214,10 @@ def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> lis
                 z.density_now,
                 limit,
                 _level_severity(z.density_now, z, level),
-                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now",
-                f"Hold inflow to {z.label}; open relief routes and deploy stewards.",
+                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now{seen}",
+                crowding_instruction(z.place, state.phase, z.label, ahead_min=None),
+                observed=z.observed,
+                thread=f"density:{level}",
             )
         )
     return out
@@ -185,11 +232,13 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
         limit = _threshold(z, level)
         if z.floor_m2 <= 0 or z.element_type == "origin" or z.density_now >= limit:
             continue  # already there: density_now speaks for it
-        crossing = next(((t, d) for t, d in z.forecast if d >= limit * band), None)
-        if crossing is None:
+        near = next((t for t, d in z.forecast if d >= limit * band), None)
+        if near is None:
             continue
         peak = max(d for _, d in z.forecast)
-        minutes = (crossing[0] - state.clock_s) / 60
+        # onset: when the level itself is predicted (the band's edge for a near finding)
+        onset = next((t for t, d in z.forecast if d >= limit), near)
+        minutes = (onset - state.clock_s) / 60
         out.append(
             Finding(
                 "density_forecast",
@@ -200,10 +249,10 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
                 "Severe" if minutes <= 5 else "Moderate",
                 f"{z.label}: LoS {level} predicted in {minutes:.0f} min "
                 f"(peak {peak:.2f} persons/m²)",
-                f"Meter arrivals towards {z.label} now; prepare to divert to other gates.",
+                crowding_instruction(z.place, state.phase, z.label, ahead_min=minutes),
                 urgency="Expected",
-                certainty="Likely",
-                onset_s=crossing[0],
+                onset_s=onset,
+                thread=f"density:{level}",
             )
         )
     return out
@@ -222,10 +271,9 @@ def checkpoint_wait(state: TwinState, params: Mapping[str, Any], band: float) ->
             limit,
             "Severe" if z.wait_s >= 2 * limit else "Moderate",
             f"{z.label}: queue wait {z.wait_s / 60:.0f} min (limit {limit / 60:.0f})",
-            f"Open more lanes at {z.label} or redirect fans to neighbouring gates.",
+            queue_instruction(state.phase, z.label),
             event="Queue wait",
             urgency="Expected",
-            certainty="Likely",
         )
         for z in state.zones
         if z.element_type == "checkpoint" and z.wait_s >= limit * band
@@ -255,8 +303,10 @@ def platform_crowding(state: TwinState, params: Mapping[str, Any], band: float) 
                 limit,
                 "Severe" if z.density_now >= density_at_level("E", "queuing") else "Moderate",
                 f"{z.label}: platform at {z.density_now:.2f} persons/m²",
-                f"Hold fans before {z.label}; ask the operator for extra vehicles.",
+                crowding_instruction(z.place or "platform", state.phase, z.label, ahead_min=None),
                 event="Platform overcrowding",
+                observed=z.observed,
+                category=("Safety", "Transport"),
             )
         )
     return out
@@ -282,7 +332,8 @@ def camera_stale(state: TwinState, params: Mapping[str, Any], band: float) -> li
                 f"Camera {cam.camera} ({cam.zone}) silent for {age:.0f} s",
                 f"Check camera {cam.camera}; the twin is using the model for {cam.zone}.",
                 event="Camera stale",
-                certainty="Observed",
+                certainty="Observed",  # the silence itself is observed
+                category=("Infra",),
             )
         )
     return out

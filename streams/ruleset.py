@@ -6,7 +6,8 @@ rules:
   - {rule: checkpoint_wait, limit_s: 600}
   - {rule: platform_crowding, level: D}
   - {rule: camera_stale, after_s: 30}
-lifecycle: {band: 0.85, clear_after_s: 60, escalate_after_s: 180, expires_s: 900}
+lifecycle: {band: 0.85, clear_after_s: 60, escalate_after_s: 180, expires_s: 900,
+            refresh_before_s: 120, status: Actual, scope: Restricted}
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from streams.errors import ConfigError
 from streams.rules import PARAMS, RULES, Finding, TwinState, defaults
 
 CAP_STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
+CAP_SCOPES = ("Public", "Restricted", "Private")
+TEXT_SETTINGS = ("sender", "status", "scope", "restriction")
 DEFAULT_RULES: tuple[tuple[str, Mapping[str, Any]], ...] = tuple(
     (name, defaults(name))
     for name in (
@@ -120,7 +123,7 @@ def _lifecycle(data: Any, file: str) -> Lifecycle:
             raise ConfigError(
                 file, f"lifecycle.{key}", f"a lifecycle setting ({hint})", "an unknown key"
             )
-        numeric = key not in ("sender", "status")
+        numeric = key not in TEXT_SETTINGS
         bad = isinstance(value, bool) or not isinstance(value, int | float)
         if numeric and (bad or not 0 <= value < math.inf):
             raise ConfigError(file, f"lifecycle.{key}", "a number >= 0", repr(value)[:80])
@@ -133,7 +136,14 @@ def _lifecycle(data: Any, file: str) -> Lifecycle:
                 f"a CAP status, one of {', '.join(CAP_STATUSES)}",
                 repr(value)[:80],
             )
+        if key == "scope" and value not in CAP_SCOPES:
+            raise ConfigError(
+                file, "lifecycle.scope", f"a CAP scope, one of {', '.join(CAP_SCOPES)}", repr(value)
+            )
     band = data.get("band", Lifecycle.band)
     if not 0 < band <= 1:
         raise ConfigError(file, "lifecycle.band", "a number in (0, 1]", repr(band))
-    return Lifecycle(**data)
+    try:
+        return Lifecycle(**data)
+    except ValueError as exc:
+        raise ConfigError(file, "lifecycle.refresh_before_s", "below expires_s", str(exc)) from exc

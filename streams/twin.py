@@ -25,6 +25,7 @@ from simulator import Simulation, SimulatorError, Snapshot
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
+from streams.instructions import match_phases
 from streams.messages import (
     Ack,
     Alert,
@@ -88,6 +89,7 @@ class DigitalTwin:
         self.day = day
         self.cameras = {c.id: c for c in cameras}
         self.zones = venue_zones(scenario)
+        self.phases = match_phases(scenario)  # ingress / match / egress, for instructions
         self.book = AlertBook(rules.lifecycle, day, {z.id: z.label for z in self.zones.values()})
         self.sim = Simulation(scenario, seed=self.settings.seed)
         self.sim.run(until=start_s)
@@ -204,6 +206,7 @@ class DigitalTwin:
                     f.max_wait_s if f else 0.0,
                     z.mode,
                     z.id in observed,
+                    z.place,
                 )
             )
         # while the bus is down (or just back) silence is the bus's, not the cameras'
@@ -219,7 +222,8 @@ class DigitalTwin:
             )
             for c in self.cameras.values()
         )
-        return TwinState(clock_s, self.settings.horizon_s, tuple(zones), cameras)
+        phase = self.phases.phase(clock_s)
+        return TwinState(clock_s, self.settings.horizon_s, tuple(zones), cameras, phase)
 
     def _densities(self, clock_s: float) -> list[Message]:
         """zone.density.v1 per observed zone over the window since the last cycle."""

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from simulator.scenario.model import Scenario
 from simulator.venue.elements import venue_elements
 from simulator.venue.los import LosScale, fruin_los
+from streams.instructions import zone_places
 
 FORECAST_STEPS_S = (300.0, 600.0, 1200.0)  # the +5/+10/+20 min columns of twin.forecast.v1
 
@@ -29,6 +30,7 @@ class Zone:
     floor_m2: float  # 0 = no floor area (a car park without an apron)
     los_scale: LosScale
     mode: str = ""
+    place: str = ""  # the kind of place (streams.instructions): what an operator can do there
 
     def density(self, occupancy: float) -> float:
         return occupancy / self.floor_m2 if self.floor_m2 > 0 else 0.0
@@ -40,8 +42,11 @@ class Zone:
 def venue_zones(scenario: Scenario) -> dict[str, Zone]:
     """Every zone of ``scenario`` by id, in the venue vocabulary's order and with its scale."""
     modes = {o.id: o.mode for o in scenario.venue.origins}
+    places = zone_places(scenario)
     return {
-        e.id: Zone(e.id, e.kind, e.name, e.floor_m2, e.los_scale, modes.get(e.id, ""))
+        e.id: Zone(
+            e.id, e.kind, e.name, e.floor_m2, e.los_scale, modes.get(e.id, ""), places.get(e.id, "")
+        )
         for e in venue_elements(scenario.venue)
         if e.kind not in ("sector", "exit")
     }

@@ -55,11 +55,19 @@ def new_incident(message: Alert | Ack, *, received: float, clock_s: float) -> di
         "areaDesc": None,
         "value": None,
         "threshold": None,
+        "scope": message.scope,
+        "category": [],
+        "messages": 0,
+        "last_message": message.reference.cap(),  # CAP sender,identifier,sent of the newest
     }
 
 
 def fold_content(incident: dict[str, Any], message: Alert, *, received: float) -> None:
-    """Apply an Alert, Update or Cancel to its incident row (latest message wins)."""
+    """Apply an Alert, Update or Cancel to its incident row (latest message wins).
+
+    The row is the incident, not the message: an Update (a forecast come true, a severity
+    change, a re-issue before expiry) changes this row in place.
+    """
     incident.update(
         event=message.event,
         rule=message.rule,
@@ -77,7 +85,11 @@ def fold_content(incident: dict[str, Any], message: Alert, *, received: float) -
         msgType=message.msg_type,
         sent=message.sent.isoformat(),
         status=message.status,
+        scope=message.scope,
+        category=list(message.category),
         updated=received,
+        messages=incident.get("messages", 0) + 1,  # an Update changes this row, never adds one
+        last_message=message.reference.cap(),
     )
     state = "closed" if message.msg_type == "Cancel" else message.state
     if incident["acked_by"] is not None and state == "new":

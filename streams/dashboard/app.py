@@ -26,7 +26,7 @@ from streams.bus import Bus, health_of
 from streams.dashboard.auth import Operators
 from streams.dashboard.layout import map_script
 from streams.dashboard.view import DashboardView
-from streams.messages import OPS_ALERT, Ack, Alert
+from streams.messages import OPS_ALERT, Ack, Alert, Reference
 from streams.signing import BusKey
 
 STATIC = Path(__file__).with_name("static")
@@ -166,7 +166,8 @@ def _publish_ack(
         raise HTTPException(404, f"no alert with incident id {incident_id!r}")
     if incident["state"] == "closed":
         raise HTTPException(409, f"alert {incident_id!r} is closed; nothing to acknowledge")
-    ack: Ack | Alert = Ack.of(incident_id, sender=who, status=incident["status"], note=note)
+    acked = Reference.parse(incident["last_message"])  # CAP: an Ack references what it acks
+    ack: Ack | Alert = Ack.of(incident_id, acked, sender=who, status=incident["status"], note=note)
     if key is not None:  # signed as an operator: consumers can tell it from a forgery
         ack = key.signed(ack)
     data = ack.to_json()  # validates: never publish what consumers would refuse

@@ -146,7 +146,10 @@ def alert(
         "status": "Actual",
         "msgType": msg_type,
         "incident": incident,
-        "references": [] if incident == identifier else [incident],
+        "scope": "Restricted",
+        # CAP: sender,identifier,sent of the thread's Alert (sent at the same clock in tests)
+        "references": [] if incident == identifier else [f"twin,{incident},{at(clock_s)}"],
+        "category": ["Safety"],
         "event": "Crowd density",
         "rule": "density_forecast",
         "urgency": urgency,

@@ -86,11 +86,43 @@ def test_ack_and_assign_publish_ack_messages(setup):
     )
     acks = [decode(r.value) for r in bus.topic(OPS_ALERT)][1:]
     assert [a["msgType"] for a in acks] == ["Ack", "Ack"]
-    assert acks[0]["sender"] == "amina" and acks[0]["references"] == [raised["incident"]]
+    # CAP: the Ack references the message it acknowledges as sender,identifier,sent
+    acked = f"{raised['sender']},{raised['identifier']},{raised['sent']}"
+    assert acks[0]["sender"] == "amina" and acks[0]["references"] == [acked]
     feed.drain()
     row = client.get("/api/state").json()["alerts"][0]
     assert (row["state"], row["acked_by"], row["assignee"]) == ("acked", "amina", "steward team N")
     assert client.post("/api/alerts/nope/ack", json={}, headers=auth).status_code == 404
+
+
+def test_an_update_changes_the_alert_row_in_place(setup):
+    """A forecast alert that comes true arrives as an Update of the same incident: the queue
+    keeps one row and shows its newest content; the Cancel closes that row."""
+    bus, feed, client = setup
+    raised = alert("plaza_n", T, severity="Moderate", headline="Plaza N: LoS E in 7 min")
+    send(bus, raised)
+    feed.drain()
+    assert len(client.get("/api/state").json()["alerts"]) == 1
+    came_true = alert(
+        "plaza_n",
+        T + 420,
+        msg_type="Update",
+        incident=raised["incident"],
+        urgency="Immediate",
+        headline="Plaza N: 1.60 persons/m² now",
+    )
+    came_true["rule"] = "density_now"
+    send(bus, came_true)
+    feed.drain()
+    (row,) = client.get("/api/state").json()["alerts"]
+    assert row["incident"] == raised["incident"] and row["msgType"] == "Update"
+    assert (row["severity"], row["urgency"], row["rule"]) == ("Severe", "Immediate", "density_now")
+    assert row["headline"] == "Plaza N: 1.60 persons/m² now" and row["messages"] == 2
+    assert row["last_message"] == f"twin,{came_true['identifier']},{came_true['sent']}"
+    send(bus, alert("plaza_n", T + 900, msg_type="Cancel", incident=raised["incident"]))
+    feed.drain()
+    (row,) = client.get("/api/state").json()["alerts"]
+    assert row["state"] == "closed" and row["messages"] == 3
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", f"Basic {TOKEN}"])

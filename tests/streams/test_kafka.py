@@ -140,8 +140,9 @@ def test_duplicate_deliveries_do_not_duplicate_alerts(kafka_broker: str) -> None
         "sent": iso(first.sent),
         "status": "Actual",
         "msgType": "Ack",
+        "scope": "Restricted",
         "incident": first.incident,
-        "references": [first.incident],
+        "references": [first.reference.cap()],
     }
     ack["identifier"] = ack["id"]
     for _ in range(2):  # the Ack delivered twice

@@ -114,12 +114,17 @@ def test_ack_needs_a_reference_and_alert_needs_its_fields() -> None:
         "sent": "2030-07-21T21:00:00+01:00",
         "status": "Actual",
         "msgType": "Ack",
+        "scope": "Restricted",
         "incident": "i1",
-        "references": ["i1"],
+        "references": ["matchday-twin,i1,2030-07-21T20:58:00+01:00"],
     }
     assert validate(ack) is ack
     with pytest.raises(MessageError, match=re.escape("references")):
         validate(ack | {"references": []})
+    with pytest.raises(MessageError, match=re.escape("references/0")):  # CAP: not a bare id
+        validate(ack | {"references": ["i1"]})
+    with pytest.raises(MessageError, match=re.escape("scope")):
+        validate({k: v for k, v in ack.items() if k != "scope"})
     with pytest.raises(MessageError, match=re.escape("must contain [")):
         validate(ack | {"msgType": "Alert"})
 
@@ -146,6 +151,7 @@ def test_every_message_type_round_trips_through_its_json() -> None:
         DeadLetter,
         Forecast,
         ForecastZone,
+        Reference,
         ZoneDensity,
         at_clock,
         from_json,
@@ -162,7 +168,7 @@ def test_every_message_type_round_trips_through_its_json() -> None:
             "Immediate", "Severe", "Observed", t, t, "Plaza full", "Hold inflow", "plaza",
             "Plaza", "new", 1.5, 1.4,
         ),
-        Ack.of("a1", sender="amina", status="Actual", note="on it"),
+        Ack.of("a1", Reference("twin", "a1", t), sender="amina", status="Actual", note="on it"),
         DeadLetter.of("zone.count.v1", "cam1", b"\xff" * 10, "broken"),
     ]  # fmt: skip
     for value in values:

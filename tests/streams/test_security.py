@@ -90,12 +90,12 @@ def test_signatures_tell_the_twin_from_an_operator_and_catch_forgeries() -> None
     alert = KEY.signed(_alert())
     assert alert.signature and alert.signature.startswith("hmac-sha256:twin:")
     assert KEY.problem(json.loads(alert.to_json())) is None
-    ack = KEY.signed(Ack.of("a1", sender="amina", status="Actual"))
+    ack = KEY.signed(Ack.of("a1", _alert().reference, sender="amina", status="Actual"))
     assert ack.signature and ack.signature.startswith("hmac-sha256:operator:")
     assert KEY.problem(ack.to_dict()) is None
     forged_sender = ack.to_dict() | {"sender": "chief"}  # altered after signing
     assert "does not match" in str(KEY.problem(forged_sender))
-    as_twin = Ack.of("a1", sender="x", status="Actual").to_dict()
+    as_twin = Ack.of("a1", _alert().reference, sender="x", status="Actual").to_dict()
     as_twin["signature"] = KEY.sign(alert.to_dict())  # a twin signature on an Ack
     assert "needs 'operator'" in str(KEY.problem(as_twin))
     other = BusKey(b"somebody-elses-key-0123456789")
@@ -124,12 +124,12 @@ def test_forged_acks_are_dead_lettered_and_genuine_ones_answered() -> None:
     surge = next(a for a in alerts if a.rule == "density_now")
     published = [json.loads(r.value) for r in bus.topic(OPS_ALERT)]
     assert all(KEY.problem(m) is None for m in published)  # the twin signs what it sends
-    forged = Ack.of(surge.incident, sender="amina", status="Actual")
+    forged = Ack.of(surge.incident, surge.reference, sender="amina", status="Actual")
     bus.send(OPS_ALERT, "plaza", forged.to_json())  # unsigned: anyone could have sent it
     assert service.pump(EVENING_S + 70) == []
     letters = [DeadLetter.from_json(r.value) for r in bus.topic(DEAD_LETTER)]
     assert any("signature" in letter.reason for letter in letters)
-    genuine = KEY.signed(Ack.of(surge.incident, sender="amina", status="Actual"))
+    genuine = KEY.signed(Ack.of(surge.incident, surge.reference, sender="amina", status="Actual"))
     bus.send(OPS_ALERT, "plaza", genuine.to_json())
     (answer,) = service.pump(EVENING_S + 80)
     assert answer.state == "acked" and answer.signature
