@@ -47,6 +47,10 @@ SUBCOMMANDS: dict[str, SubCommand] = {
         "streams.cli",
         "Watch counts flow into the digital twin and see its alerts (Ctrl-C to stop).",
     ),
+    "cap-export": SubCommand(
+        "streams.cli",
+        "Write alerts as OASIS CAP 1.2 XML files, each validated against the OASIS schema.",
+    ),
     "vision": SubCommand(
         "vision.cli", "Count people in camera streams with ONNX models.", group=True
     ),

@@ -212,3 +212,113 @@ def test_public_api_is_exported() -> None:
 
     for name in streams.__all__:
         assert hasattr(streams, name), name
+
+
+# --- certainty and instructions that fit the place and the phase -------------------------------
+
+STADIUM = Path(__file__).parents[2] / "scenarios" / "stade_mohammed_v.yaml"
+
+
+def test_certainty_is_observed_only_under_a_camera_else_from_the_probability() -> None:
+    from dataclasses import replace
+
+    from streams.rules import certainty_of
+
+    (seen,) = RULES["density_now"](state(zone(density_now=1.5, observed=True)), {}, 0.85)
+    (model,) = RULES["density_now"](state(zone(density_now=1.5)), {}, 0.85)
+    assert (seen.cap_certainty, model.cap_certainty) == ("Observed", "Possible")
+    assert "estimated" in model.headline and "estimated" not in seen.headline
+    ahead = zone(density_now=0.3, observed=True, forecast=((1300.0, 1.5),))
+    (f,) = RULES["density_forecast"](state(ahead), {}, 0.85)
+    assert f.cap_certainty == "Possible"  # a camera sees now, nobody sees the future
+    assert replace(f, probability=0.7).cap_certainty == "Likely"
+    assert replace(f, probability=0.5).cap_certainty == "Possible"
+    assert certainty_of(True, 0.1) == "Observed" and certainty_of(False, None) == "Possible"
+    (stale,) = RULES["camera_stale"](
+        state(cameras=(CameraHealth("c1", "plaza", 0.0),)), {"after_s": 30}, 0.85
+    )
+    assert stale.cap_certainty == "Observed" and stale.category == ("Infra",)
+
+
+def test_places_come_from_the_venue_structure() -> None:
+    from simulator.scenario.loader import load_scenario
+    from streams.instructions import PLACES, zone_places
+    from streams.zones import venue_zones
+
+    stadium = load_scenario(STADIUM)
+    places = zone_places(stadium)
+    expected = {
+        "gate_e1": "gate",
+        "to_e1": "gate",  # the walkway into a gate holds its queue
+        "conc_e_lower": "concourse",
+        "conc_e_upper": "concourse",  # up the stairs from a concourse
+        "forecourt_e": "forecourt",
+        "stairs_e_up": "stairs",
+        "exit_e": "exit",
+        "vom_east_lower_n": "exit",
+        "tram_t1": "platform",
+        "app_t1": "pavement",
+        "walk_in": "pavement",
+    }
+    assert {z: places[z] for z in expected} == expected
+    zones = venue_zones(stadium)
+    assert all(z.place in PLACES for z in zones.values())  # every zone has a kind of place
+    assert {z.place for z in venue_zones(arena()).values()} >= {"forecourt", "concourse", "gate"}
+
+
+def test_phases_come_from_the_scenario_clock() -> None:
+    from simulator.scenario.loader import load_scenario
+    from streams.instructions import MatchPhases, match_phases
+
+    phases = match_phases(load_scenario(STADIUM))  # kick-off 21:00, whistle 22:50
+    assert phases == MatchPhases(kickoff_s=21 * 3600, release_s=22 * 3600 + 50 * 60)
+    got = [phases.phase(h * 3600 + m * 60) for h, m in ((19, 30), (22, 0), (22, 59), (24, 10))]
+    assert got == ["ingress", "match", "egress", "egress"]  # 00:10 is 24:10 on the match clock
+    assert MatchPhases(None, None).phase(0) == ""
+
+
+def pavement(density: float, *, forecast: tuple[tuple[float, float], ...] = ()) -> ZoneState:
+    return zone(
+        zone="app_t1",
+        element_type="link",
+        label="Tram T1 approach",
+        floor_m2=3600.0,
+        density_now=density,
+        forecast=forecast,
+        place="pavement",
+    )
+
+
+def test_an_egress_pavement_is_told_to_keep_moving_not_to_meter_arrivals() -> None:
+    """The issue's case: an egress pavement at 22:59 was told to meter arrivals and divert to
+    other gates. After the whistle it is kept moving outward; before kick-off it is metered."""
+    from dataclasses import replace
+
+    at_2259 = replace(state(pavement(1.5)), clock_s=22 * 3600 + 59 * 60, phase="egress")
+    (now,) = RULES["density_now"](at_2259, {}, 0.85)
+    ahead_zone = pavement(0.5, forecast=((at_2259.clock_s + 420, 1.5),))
+    (ahead,) = RULES["density_forecast"](replace(at_2259, zones=(ahead_zone,)), {}, 0.85)
+    for f in (now, ahead):
+        assert "moving outward" in f.instruction and "Tram T1 approach" in f.instruction
+        assert "Meter arrivals" not in f.instruction and "gates" not in f.instruction
+    assert ahead.instruction.startswith("Act before it builds (about 7 min)")
+    (ingress,) = RULES["density_now"](replace(at_2259, phase="ingress"), {}, 0.85)
+    assert ingress.instruction.startswith("Meter arrivals on Tram T1 approach")
+
+
+def test_instructions_depend_on_the_kind_of_place_and_the_phase() -> None:
+    from streams.instructions import ACTIONS, PHASES, PLACES, crowding_instruction
+
+    for phase in PHASES:
+        texts = {crowding_instruction(p, phase, "X", ahead_min=None) for p in PLACES}
+        assert len(texts) == len(PLACES), phase  # each kind of place gets its own action
+    for place in PLACES:
+        assert len({ACTIONS[place][phase] for phase in PHASES}) == len(PHASES), place
+    stairs = crowding_instruction("stairs", "egress", "North stairs", ahead_min=None)
+    assert "head of the stairs" in stairs
+    gate = zone(zone="gate", element_type="checkpoint", los_scale="queuing", wait_s=1300.0)
+    for phase, words in (("ingress", "redirect fans"), ("egress", "Stop entry")):
+        (f,) = RULES["checkpoint_wait"](
+            TwinState(1000.0, 1200.0, (gate,), phase=phase), {"limit_s": 600}, 0.85
+        )
+        assert words in f.instruction, phase

@@ -49,6 +49,9 @@ def test_a_surge_seen_by_a_camera_raises_an_alert_then_clears(scenario) -> None:
     alerts = by_schema(report.messages, "ops.alert.v1")
     surge = [a for a in alerts if a["rule"] == "density_now" and a["zone"] == "plaza"]
     assert [(a["msgType"], a["severity"]) for a in surge] == [("Alert", "Severe")]
+    # 20:30 is ingress and the plaza is outside the gate: meter arrivals, open every gate
+    assert surge[0]["instruction"].startswith("Meter arrivals into plaza")
+    assert surge[0]["certainty"] == "Observed" and surge[0]["scope"] == "Restricted"
     assert surge[0]["value"] == pytest.approx(1.5) and surge[0]["onset"].startswith(
         "2030-07-21T20:31"
     )
