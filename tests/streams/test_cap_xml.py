@@ -120,7 +120,7 @@ def test_the_schema_check_refuses_what_is_not_cap() -> None:
     bad_time = good.replace(b"+01:00</sent>", b"Z</sent>")
     assert problems(bad_time)
     assert problems(b"<alert") and problems(b"<alert xmlns='urn:other'/>")
-    with pytest.raises(MessageError, match="CAP 1.2 XML"):
+    with pytest.raises(MessageError, match=r"CAP 1\.2 XML"):
         checked_cap_xml(replace(alert, category=("Sport",)))
 
 
