@@ -117,6 +117,20 @@ def test_alert_appears_is_acknowledged_and_markup_is_escaped(scenario, tmp_path)
             assert XSS in page.inner_text("#alerts")  # shown as text ...
             assert page.locator("#alerts img, #map img").count() == 0  # ... never as markup
             assert "amina acknowledged" in page.inner_text("#audit")
+            # the forecast comes true: an Update of the same incident changes the same card
+            came_true = alert(
+                "plaza_n",
+                t + 14 * 60 + 20,
+                msg_type="Update",
+                incident=raised["incident"],
+                urgency="Immediate",
+                headline="Plaza N: 1.60 persons/m² now",
+            )
+            send(came_true)
+            card.locator(".updates").wait_for(timeout=10_000)
+            assert page.locator(f"#alerts li[data-incident='{raised['incident']}']").count() == 1
+            assert "1.60 persons/m² now" in card.inner_text()
+            assert card.locator(".updates").text_content() == "updated 1×"  # shown upper-case
             page.wait_for_timeout(500)
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
             assert dialogs == []

@@ -171,7 +171,10 @@ function alertCard(a) {
   if (a.escalated && a.state !== "acked" && a.state !== "closed") li.classList.add("escalated");
   const head = el("div", { class: "alert-head" });
   head.append(el("span", { class: "badge" }, a.severity || "Unknown"), el("span", { class: "urgency" }, a.urgency || ""),
-    el("span", { class: "state" }, a.escalated && a.state === "new" ? "ESCALATED" : a.state));
+    el("span", { class: "state" }, a.escalated && a.state === "new" ? "ESCALATED" : a.state),
+    el("span", { class: "certainty" }, a.certainty || ""));
+  // one row per incident: an Update (a forecast come true, a new severity) changes this row
+  if (a.messages > 1) head.append(el("span", { class: "updates", title: `latest: ${a.msgType}` }, `updated ${a.messages - 1}×`));
   li.append(head, el("div", { class: "headline" }, a.headline || a.event || a.incident));
   const meta = el("div", { class: "meta" });
   meta.append(el("span", { class: "zone" }, a.zone ? nameOf(a.zone) : "zone ?"), el("span", { class: "ttt" }, timeToThreshold(a)));
