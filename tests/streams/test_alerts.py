@@ -265,12 +265,11 @@ def test_a_long_incident_is_reissued_before_it_expires() -> None:
     """40 minutes at LoS E: Updates keep the alert in force, one per expiry period, not more."""
     lc = Lifecycle(clear_after_s=60, escalate_after_s=180, expires_s=600, refresh_before_s=120)
     book = AlertBook(lc, DAY)
-    book.acknowledge  # noqa: B018 (the Ack path is tested above; here nobody acks)
     msgs = []
     for t in range(0, 2400, 60):
         msgs += book.update([finding(1.3)], t)
         (inc,) = book.open.values()
-        assert inc.expires_s > t + lc.refresh_before_s - 60  # never held an expired alert
+        assert inc.expires_s > t + lc.refresh_before_s  # in force for a while yet, always
     kinds = [(m.msg_type, m.state) for m in msgs]
     reissued = [k for k in kinds if k == ("Update", "escalated")]
     assert kinds[0] == ("Alert", "new") and len(reissued) >= 4  # escalated, then re-issued

@@ -147,6 +147,11 @@ def test_rules_yaml_loads_and_bad_files_name_the_field(tmp_path: Path) -> None:
         ("lifecycle: {escalate_after: 60}", ["lifecycle.escalate_after", "'escalate_after_s'"]),
         ("lifecycle: {clear_after_s: .inf}", ["lifecycle.clear_after_s", "a number >= 0"]),
         ("lifecycle: {status: Real}", ["lifecycle.status", "Actual, Exercise"]),
+        ("lifecycle: {scope: Everyone}", ["lifecycle.scope", "Public, Restricted, Private"]),
+        (
+            "lifecycle: {expires_s: 300, refresh_before_s: 300}",
+            ["lifecycle.refresh_before_s", "below expires_s"],
+        ),
     ],
 )
 def test_rule_parameters_are_checked_when_the_file_is_loaded(
