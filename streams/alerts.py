@@ -136,27 +136,21 @@ class AlertBook:
 
     def update(self, findings: Sequence[Finding], clock_s: float) -> list[Alert]:
         """Apply one evaluation's findings at ``clock_s``."""
-        strongest: dict[tuple[str, str], Finding] = {}
-        raised: dict[tuple[str, str], Finding] = {}
+        by_key: dict[tuple[str, str], list[Finding]] = {}
         for f in findings:
-            for best in (strongest, raised) if f.raised else (strongest,):
-                held = best.get(f.key)
-                if held is None or (rank(f), f.raised) > (rank(held), held.raised):
-                    best[f.key] = f
+            by_key.setdefault(f.key, []).append(f)
         out: list[Alert] = []
-        for key, f in strongest.items():
+        for key, found in by_key.items():
             incident = self.open.get(key)
             if incident is None:
-                if key in raised:
-                    out.append(self._open(raised[key], clock_s))
+                raised = [f for f in found if f.raised]
+                if raised:
+                    out.append(self._open(max(raised, key=rank), clock_s))
                 continue
             incident.last_seen_s = clock_s
-            out.extend(self._follow(incident, f, clock_s))
+            out.extend(self._follow(incident, self._strongest(incident, found), clock_s))
         for key, incident in list(self.open.items()):
-            if (
-                key not in strongest
-                and clock_s - incident.last_seen_s >= self.lifecycle.clear_after_s
-            ):
+            if key not in by_key and clock_s - incident.last_seen_s >= self.lifecycle.clear_after_s:
                 out.append(self._message(incident, "Cancel", clock_s, state="closed"))
                 del self.open[key]
         out.extend(self._escalate(clock_s))
@@ -185,6 +179,20 @@ class AlertBook:
         self.open[f.key] = incident
         self._adopt(incident, f, clock_s)
         return self._message(incident, "Alert", clock_s, state="new", first=True)
+
+    @staticmethod
+    def _strongest(inc: Incident, found: list[Finding]) -> Finding:
+        """The finding an open incident follows this cycle.
+
+        Raised findings compete on rank; a near one (inside the hysteresis band) can hold
+        the incident where it is or lower it, never raise it: a zone just under the level
+        keeps its "now" alert, but is not declared at the level because it is close.
+        """
+        current = rank(inc.finding)
+        usable = [f for f in found if f.raised or rank(f) <= current]
+        if not usable:  # only near findings above the incident's level: it holds as it is
+            return inc.finding
+        return max(usable, key=lambda f: (rank(f), f.raised))
 
     def _adopt(self, inc: Incident, f: Finding, clock_s: float) -> None:
         """Make ``f`` what the incident says; note when a condition started holding now."""

@@ -306,3 +306,27 @@ def test_a_dip_below_the_level_with_the_forecast_raised_keeps_one_thread() -> No
         dip = replace(now, raised=False, value=1.0)  # in the band
         msgs += book.update([dip, replace(ahead, onset_s=t + 180.0)], t)
     assert [m.msg_type for m in msgs if m.msg_type in ("Alert", "Cancel")] == ["Alert"]
+
+
+def test_a_zone_just_under_the_level_is_not_declared_at_it() -> None:
+    """A forecast alert stays a forecast while the zone is only inside the band: the near
+    "now" finding keeps alerts alive, it does not escalate them."""
+    from dataclasses import replace
+
+    book = AlertBook(LC, DAY)
+    ahead = Finding(
+        "density_forecast", "plaza", True, 1.3, 1.1, "Severe", "in 3 min", "x",
+        urgency="Expected", onset_s=180.0, thread="density:E",
+    )  # fmt: skip
+    near_now = replace(finding(1.0), raised=False, thread="density:E")
+    msgs = book.update([ahead], 0)
+    for t in range(60, 300, 60):
+        msgs += book.update([near_now, replace(ahead, onset_s=t + 120.0)], t)
+    assert [m.rule for m in msgs] == ["density_forecast"] * len(msgs)
+    assert all(m.urgency == "Expected" or m.state == "escalated" for m in msgs)
+    (came_true,) = book.update([replace(near_now, raised=True, value=1.2)], 300)
+    assert (came_true.msg_type, came_true.rule, came_true.urgency) == (
+        "Update",
+        "density_now",
+        "Immediate",
+    )
