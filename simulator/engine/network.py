@@ -22,6 +22,7 @@ from simulator.engine.place import BINS
 from simulator.errors import SimulatorError
 from simulator.scenario.model import FlowCaps, Link, Scenario
 from simulator.venue.elements import venue_elements
+from simulator.venue.walk_across import walk_across_m
 
 # IMO MSC.1/Circ.1533 free speeds: level 1.2, stairs down 1.0, up 0.8 m/s -> factors on level.
 # Ramps walk as level floor: the Green Guide (2018) plans ramps with level walkways (82/m/min).
@@ -149,7 +150,7 @@ def place_tables(
     capacity = [math.inf] * n_nodes
     walk = [0.0] * n_nodes
     speeds: list[list[float] | None] = [None] * n_nodes
-    crossing = {a.id: a.crossing_m for a in venue.areas}
+    crossing = walk_across_m(venue)
     for i, element in enumerate(elements[:n_nodes]):
         floor = element.floor_m2
         if floor <= 0 or element.kind in ("sector", "exit"):

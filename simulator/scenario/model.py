@@ -76,8 +76,9 @@ class Area:
     """An open space (plaza, concourse, fan zone) with a floor area and a Fruin scale.
 
     It holds at most jam density x ``area_m2`` people, and crossing it takes ``walk_m`` metres
-    at its density-dependent speed (``None``: the side of a square of that floor,
-    ``sqrt(area_m2)``; 0 where the links already include the crossing).
+    at its density-dependent speed (``None``: derived from the map positions and the floor, or
+    ``sqrt(area_m2)`` without positions: ``simulator.venue.walk_across``; 0 where the links
+    already include the crossing).
     """
 
     id: str
@@ -86,11 +87,6 @@ class Area:
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
     walk_m: float | None = None
-
-    @property
-    def crossing_m(self) -> float:
-        """The walking distance across the area."""
-        return self.area_m2**0.5 if self.walk_m is None else self.walk_m
 
 
 @dataclass(frozen=True)
