@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.engine.network import Network
-from simulator.engine.party import TIME_COLUMNS, Party
+from simulator.engine.party import N_TIMES, TIME_COLUMNS, Party
 from simulator.engine.world import SAMPLE_COLUMNS, World
 
 TIMESERIES_SCHEMA = pa.schema(
@@ -80,7 +80,7 @@ def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> p
     sector = np.array([ids[p.sector] if p.sector >= 0 else "" for p in parties], dtype=object)
     origin = np.array([ids[p.origin] for p in parties], dtype=object)
     gate = np.array([gate_ids[p.gate] if p.gate >= 0 else "" for p in parties], dtype=object)
-    times = np.array([p.times for p in parties], dtype=float).reshape(len(parties), 6)
+    times = np.array([p.times for p in parties], dtype=float).reshape(len(parties), N_TIMES)
     cols: dict[str, object] = {
         "fan": first[reps] + offset,
         "party": np.array([p.id for p in parties], dtype=np.int64)[reps],
