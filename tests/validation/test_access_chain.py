@@ -20,6 +20,7 @@ from validation_venues import crowd, link, scenario
 
 from simulator import Scenario, Simulation
 from simulator.errors import ScenarioError
+from simulator.results.capacity import ground_capacity
 
 pytestmark = pytest.mark.validation
 
@@ -276,3 +277,19 @@ def test_a_route_round_the_perimeter_is_an_error_that_names_the_fix() -> None:
         )
     text = str(err.value)
     assert "venue.sectors[0]" in text and "perimeter" in text and "'o' to 'g'" in text
+
+
+@pytest.mark.parametrize(
+    ("perimeter", "ticket", "entry_h"),
+    # a 6 s arch passes 600 /h, a 5.45 s turnstile 660 /h (capped at the Green Guide 660)
+    [((4, 6.0), (8, 5.45), 4 * 600.0), ((8, 6.0), (4, 5.45), 4 * 660.0)],
+    ids=["perimeter-bottleneck", "ticket-bottleneck"],
+)
+def test_the_green_guide_entry_figure_of_a_chain_is_its_least_stage(
+    perimeter, ticket, entry_h
+) -> None:
+    sc = chain(perimeter=perimeter, ticket=ticket, spread_min=5)
+    stands, ground = ground_capacity(scenario=sc)
+    assert ground["entry"] == pytest.approx(entry_h)
+    (stand,) = stands
+    assert stand.entry.persons == pytest.approx(entry_h)  # one stand behind the one gate
