@@ -14,6 +14,7 @@ from scenario_helpers import paths
 
 from simulator import Simulation
 from simulator.errors import Problem
+from simulator.results.report import render_report
 from simulator.scenario.loader import load_scenario_text
 
 Doc = dict[str, Any]
@@ -84,6 +85,16 @@ def test_the_chain_validates_and_screens_fans_with_a_gate_at_both_stages(
     # every fan passes the perimeter; the east stand's at gate_a, the west stand (no gate) too
     assert stats["perimeter"].served == stats["gate_a"].served == result.summary.fans.seated
     assert set(result.summary.stages) == {"perimeter", "ticket"}
+    html = render_report(
+        scenario=sc, summary=result.summary, timeseries=result.timeseries, fans=result.fans, seed=2
+    )
+    table = html[
+        html.index('<table id="stages">') : html.index("</table>", html.index('id="stages"'))
+    ]
+    perimeter = result.summary.stages["perimeter"]
+    assert 'id="stage-perimeter"' in table and 'id="stage-ticket"' in table
+    assert f"<td>{perimeter.served:,}</td>" in table and "<td>3,600</td>" in table  # 6 x 3600/6
+    assert "perimeter screening per fan" in html
 
 
 def test_a_misspelt_stage_is_named(chain_doc: Doc, problems_of: Check) -> None:
