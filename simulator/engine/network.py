@@ -185,6 +185,10 @@ class Network:
         self.n_nodes = len(self.elements) - len(venue.links)
         self.index = {e.id: i for i, e in enumerate(self.elements)}
         self.bank_of_node = {self.index[c.id]: i for i, c in enumerate(venue.checkpoints)}
+        # perimeter checkpoints screen every ingress route through them, pinned to a gate or not
+        self.perimeter = frozenset(
+            self.index[c.id] for c in venue.checkpoints if c.stage == "perimeter"
+        )
         self.graph = self._graph(scenario)
         self._paths: dict[tuple[int, int], list[int]] = {}
         self._routes: dict[tuple[int, int, int, str], tuple[Step, ...]] = {}
@@ -229,8 +233,9 @@ class Network:
     def route(self, source: int, via: int, target: int, serve: str) -> tuple[Step, ...]:
         """Steps from ``source`` (through checkpoint node ``via`` if >= 0) to ``target``.
 
-        ``serve``: "via" = screening only at ``via``; "all" = at every checkpoint passed;
-        "none" = walk through checkpoints (egress).
+        ``serve``: "via" = screening at ``via`` and at the perimeter checkpoints passed (the
+        access chain of a fan with a gate); "all" = at every checkpoint passed; "none" = walk
+        through checkpoints (egress).
         """
         key = (source, via, target, serve)
         cached = self._routes.get(key)
@@ -243,7 +248,7 @@ class Network:
         steps: list[Step] = []
         for k, node in enumerate(nodes):
             bank = self.bank_of_node.get(node, -1)
-            if serve == "none" or (serve == "via" and node != via):
+            if serve == "none" or (serve == "via" and node != via and node not in self.perimeter):
                 bank = -1
             if k + 1 < len(nodes):
                 edge = self.graph[node][nodes[k + 1]]

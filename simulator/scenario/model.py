@@ -25,6 +25,9 @@ LinkKind = Literal["walkway", "stairs_up", "stairs_down", "ramp", "escalator", "
 DistributionKind = Literal["deterministic", "exponential", "uniform", "triangular", "lognormal"]
 RouteChoice = Literal["assigned", "least_delay"]
 FlowCaps = Literal["experimental", "green_guide"]
+# Where a checkpoint sits in a venue's access chain: ``perimeter`` (the outer security search,
+# screening everyone whose route passes it) before ``ticket`` (the gate a sector's tickets name).
+CheckpointStage = Literal["perimeter", "ticket"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class Checkpoint:
     """A bank of identical lanes (turnstiles, walk-through metal detectors) with a queue in front.
 
     A share of fans (``secondary_share``) goes on to a secondary search with its own time.
+    ``stage`` places it in the access chain: a ``perimeter`` checkpoint screens every fan whose
+    route passes it, before the ``ticket`` checkpoint (the gate) that screens the fans sent to it.
     """
 
     id: str
@@ -104,11 +109,12 @@ class Checkpoint:
     secondary_service: Distribution | None = None
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
+    stage: CheckpointStage = "ticket"
 
 
 @dataclass(frozen=True)
 class Sector:
-    """A block of seats in a stand; ``gate`` is the checkpoint its tickets are assigned to."""
+    """A block of seats in a stand; ``gate`` is the ticket checkpoint its tickets name."""
 
     id: str
     seats: int
