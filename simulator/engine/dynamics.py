@@ -22,10 +22,10 @@ from simulator.engine.party import (
     EGRESS,
     INGRESS,
     LEFT,
+    PERIMETER_QUEUE,
     QUEUE,
     RELEASE,
     SEATED,
-    SERVICE,
     SOURCE,
     Party,
 )
@@ -67,6 +67,11 @@ class Dynamics(PlaceDynamics):
             scenario.ingress.route_choice == "least_delay"
         )
         self._plan_places()
+        # where each bank writes a party's queue time (its service start is the next slot)
+        self.queue_slot = [
+            PERIMETER_QUEUE if cp.stage == "perimeter" else QUEUE
+            for cp in scenario.venue.checkpoints
+        ]
         self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
         self.guarded: list[bool] | None = None  # exits (2 * link + d) whose heads ask ``blocks``
         context = RunContext(
@@ -335,9 +340,11 @@ class Dynamics(PlaceDynamics):
 
     # -- checkpoints -----------------------------------------------------------------------
     def join_queue(self, party: Party, bank_index: int) -> None:
+        """Queue a party at the next checkpoint of its access chain (its own stage's times)."""
         w = self.world
-        if math.isnan(party.times[QUEUE]):
-            party.times[QUEUE] = w.now
+        slot = self.queue_slot[bank_index]
+        if math.isnan(party.times[slot]):
+            party.times[slot] = w.now
         party.pending = party.size
         w.banks[bank_index].join(party.id, party.size, w.now)
         self.serve(bank_index)
@@ -352,13 +359,14 @@ class Dynamics(PlaceDynamics):
         cp = self.scenario.venue.checkpoints[bank_index]
         factor = 1.0 if self.hooks.service_factor is None else self.hooks.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
+        slot = self.queue_slot[bank_index] + 1  # SERVICE or PERIMETER_SERVICE
         free = bank.free_lanes(now)
         while free > 0 and queue:
             free -= 1
             pid = bank.next_fan(now)
             party = w.parties[pid]
-            if math.isnan(party.times[SERVICE]):
-                party.times[SERVICE] = now
+            if math.isnan(party.times[slot]):
+                party.times[slot] = now
             duration = cp.service.sample(rng) * factor
             bank.busy_s += duration
             done = now + duration

@@ -35,6 +35,14 @@ def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table
             f"{label(worst.element, worst.element)}: {fmt_minutes_of(c.waits.p50_wait_s)} / "
             f"{fmt_minutes_of(c.waits.p95_wait_s)}",
         )
+    if len(summary.stages) > 1:  # an access chain: where along it the fans waited
+        table.add_row(
+            "wait per stage p95 (min)",
+            " / ".join(
+                f"{stage} {fmt_minutes_of(st.waits.p95_wait_s)}"
+                for stage, st in summary.stages.items()
+            ),
+        )
     dense = summary.worst_density()
     if dense is not None:
         los = summary.graded()[dense.group][dense.element]

@@ -152,7 +152,9 @@ def _plots(
     plots = {"occupancy": report_plots.occupancy_plot(fans, **window)}
     if gates:
         plots["queues"] = report_plots.checkpoint_heatmap(timeseries, gates, **window)
-        plots["entries"] = report_plots.cumulative_entries_plot(fans, gates, **window)
+        tickets = [g for g in gates if summary.checkpoints[g[0]].stage == "ticket"]
+        if tickets:  # the fans table names each fan's ticket gate, not the perimeter passed
+            plots["entries"] = report_plots.cumulative_entries_plot(fans, tickets, **window)
     plots["journeys"] = report_plots.journey_plot(sections.journey_minutes(fans=fans))
     graded = summary.graded()
     for key, title in (("areas", "Busiest areas"), ("links", "Busiest links")):

@@ -187,10 +187,13 @@ def assumptions(*, scenario: Scenario, evacuation_min: float) -> list[tuple[str,
             ("arrival modes", split, "scenario ingress.mode_split"),
             ("party sizes (1, 2, ...)", ", ".join(f"{p:g}" for p in ing.party_sizes), "ingress"),
         ]
-    for cp in v.checkpoints[:1]:
-        rows.append(
-            ("screening time per fan", f"{cp.service.mean:g} s mean ({cp.service.kind})", cp.id)
-        )
+    stages = {cp.stage: cp for cp in reversed(v.checkpoints)}  # the first of each stage
+    for stage in ("perimeter", "ticket"):
+        cp = stages.get(stage)
+        if cp is None:
+            continue
+        what = "screening time per fan" if len(stages) == 1 else f"{stage} screening per fan"
+        rows.append((what, f"{cp.service.mean:g} s mean ({cp.service.kind})", cp.id))
     if scenario.egress is not None:
         last = scenario.egress.release_profile.points[-1][0]
         rows.append(("release of the stands", f"over {last:g} min after the whistle", "egress"))

@@ -11,6 +11,8 @@ method, so every output reports the same number under the same name.
     2  adds ``format_version``; same keys otherwise. Platforms of tram, rail and bus lines are
        graded on Fruin's queuing scale (they were graded as walkways), so their ``peak_los``
        and minutes at LoS E/F differ from version 1 for the same seed.
+    3  adds ``stage`` to each checkpoint (``perimeter`` or ``ticket``) and ``stages``: the
+       access chain's totals per stage (fans screened, waits, capacity, longest queue).
 
 ``RunSummary.from_dict`` reads both, so ``compare`` still reads old run folders.
 """
@@ -25,7 +27,7 @@ from typing import Any
 from simulator.results.records import FanCounts
 from simulator.venue.los import LEVELS
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,24 @@ class CheckpointKpis:
     waits: WaitKpis
     peak_queue: int
     los: LosKpis
+    stage: str = "ticket"  # its place in the access chain: perimeter (search), then ticket
+
+
+@dataclass(frozen=True)
+class StageKpis:
+    """One stage of the access chain (every checkpoint of a ``stage``) taken together.
+
+    ``capacity_per_h`` is the planned lanes over the mean screening time (lanes x 3600 / mean
+    s): in a chain in series the stage with the least capacity sets the entry rate. The waits
+    are every fan's queue wait at the stage; ``peak_queue`` the longest queue at one of them.
+    """
+
+    checkpoints: int
+    lanes: int
+    capacity_per_h: float
+    served: int
+    waits: WaitKpis
+    peak_queue: int
 
 
 @dataclass(frozen=True)
@@ -168,6 +188,7 @@ class RunSummary:
     links: Mapping[str, LinkKpis]
     transport: TransportKpis | None = None
     format_version: int = field(default=FORMAT_VERSION)
+    stages: Mapping[str, StageKpis] = field(default_factory=dict)  # perimeter, ticket
 
     # -- each derived KPI defined once --------------------------------------------------------
     def graded(self) -> dict[str, dict[str, LosKpis]]:
@@ -231,6 +252,7 @@ class RunSummary:
             "share_seated_at_kickoff": self.share_seated_at_kickoff,
             "time_to_clear_s": self.time_to_clear_s,
             "checkpoints": {k: _checkpoint_dict(v) for k, v in self.checkpoints.items()},
+            "stages": {k: _stage_dict(v) for k, v in self.stages.items()},
             "areas": {k: asdict(v) for k, v in self.areas.items()},
             "links": {k: _link_dict(v) for k, v in self.links.items()},
         }
@@ -266,6 +288,7 @@ class RunSummary:
             links={k: _link(v) for k, v in data.get("links", {}).items()},
             transport=transport,
             format_version=int(data.get("format_version", 1)),
+            stages={k: _stage(v) for k, v in data.get("stages", {}).items()},
         )
 
 
@@ -291,11 +314,33 @@ def _wait_dict(w: WaitKpis) -> dict[str, float]:
 
 
 def _checkpoint(d: Mapping[str, Any]) -> CheckpointKpis:
-    return CheckpointKpis(d["served"], _waits(d), d["peak_queue"], _los(d))
+    return CheckpointKpis(
+        d["served"], _waits(d), d["peak_queue"], _los(d), d.get("stage", "ticket")
+    )
 
 
 def _checkpoint_dict(c: CheckpointKpis) -> dict[str, Any]:
-    return {"served": c.served, "peak_queue": c.peak_queue, **_wait_dict(c.waits), **asdict(c.los)}
+    return {
+        "served": c.served,
+        "peak_queue": c.peak_queue,
+        "stage": c.stage,
+        **_wait_dict(c.waits),
+        **asdict(c.los),
+    }
+
+
+def _stage(d: Mapping[str, Any]) -> StageKpis:
+    return StageKpis(
+        d["checkpoints"], d["lanes"], d["capacity_per_h"], d["served"], _waits(d),
+        d["peak_queue"],
+    )  # fmt: skip
+
+
+def _stage_dict(st: StageKpis) -> dict[str, Any]:
+    return {
+        **{f.name: getattr(st, f.name) for f in fields(StageKpis) if f.name != "waits"},
+        **_wait_dict(st.waits),
+    }
 
 
 def _link(d: Mapping[str, Any]) -> LinkKpis:

@@ -25,6 +25,9 @@ LinkKind = Literal["walkway", "stairs_up", "stairs_down", "ramp", "escalator", "
 DistributionKind = Literal["deterministic", "exponential", "uniform", "triangular", "lognormal"]
 RouteChoice = Literal["assigned", "least_delay"]
 FlowCaps = Literal["experimental", "green_guide"]
+# Where a checkpoint sits in a venue's access chain: ``perimeter`` (the outer security search,
+# screening everyone whose route passes it) before ``ticket`` (the gate a sector's tickets name).
+CheckpointStage = Literal["perimeter", "ticket"]
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,9 @@ class Area:
     """An open space (plaza, concourse, fan zone) with a floor area and a Fruin scale.
 
     It holds at most jam density x ``area_m2`` people, and crossing it takes ``walk_m`` metres
-    at its density-dependent speed (``None``: the side of a square of that floor,
-    ``sqrt(area_m2)``; 0 where the links already include the crossing).
+    at its density-dependent speed (``None``: derived from the map positions and the floor, or
+    ``sqrt(area_m2)`` without positions: ``simulator.venue.walk_across``; 0 where the links
+    already include the crossing).
     """
 
     id: str
@@ -87,17 +91,14 @@ class Area:
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
     walk_m: float | None = None
 
-    @property
-    def crossing_m(self) -> float:
-        """The walking distance across the area."""
-        return self.area_m2**0.5 if self.walk_m is None else self.walk_m
-
 
 @dataclass(frozen=True)
 class Checkpoint:
     """A bank of identical lanes (turnstiles, walk-through metal detectors) with a queue in front.
 
     A share of fans (``secondary_share``) goes on to a secondary search with its own time.
+    ``stage`` places it in the access chain: a ``perimeter`` checkpoint screens every fan whose
+    route passes it, before the ``ticket`` checkpoint (the gate) that screens the fans sent to it.
     """
 
     id: str
@@ -108,11 +109,12 @@ class Checkpoint:
     secondary_service: Distribution | None = None
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
+    stage: CheckpointStage = "ticket"
 
 
 @dataclass(frozen=True)
 class Sector:
-    """A block of seats in a stand; ``gate`` is the checkpoint its tickets are assigned to."""
+    """A block of seats in a stand; ``gate`` is the ticket checkpoint its tickets name."""
 
     id: str
     seats: int

@@ -59,6 +59,8 @@ def test_tables_have_the_contract_columns(small: Scenario) -> None:
         "seated_s",
         "release_s",
         "left_s",
+        "perimeter_queue_s",
+        "perimeter_service_s",
     ]
     minutes = (small.settings.end_s - small.settings.start_s) // 60
     assert result.timeseries.num_rows == minutes * 17  # all elements but the exit
