@@ -5,10 +5,12 @@ The same crowding needs opposite actions in different places and phases: a gate 
 (fans leaving) needs to be kept moving outward, not "metered". So each zone has a *place*
 kind, read from the venue's structure (never from names):
 
-    gate        a checkpoint, or a walkway that leads into one (its queue)
-    concourse   an area inside the perimeter: a stand's concourse (next to a sector, behind
-                a checkpoint, or up the stairs from one)
-    forecourt   any other area: the open space outside the gates
+    gate        a checkpoint (ticket turnstiles or a perimeter search line), or a walkway
+                that leads into one (its queue)
+    concourse   an area inside the turnstiles: a stand's concourse (next to a sector, behind
+                a ticket checkpoint, or up the stairs from one)
+    forecourt   any other area: the open space outside the gates, and an apron between a
+                perimeter search and the turnstiles
     stairs      stairs and escalators
     exit        doors: exit doors and vomitories
     platform    a tram, rail or bus stop where fans stand and wait
@@ -148,6 +150,7 @@ def zone_places(scenario: Scenario) -> dict[str, str]:
     """The place kind of every origin, area, checkpoint and link (module docstring)."""
     venue = scenario.venue
     checkpoints = {c.id for c in venue.checkpoints}
+    tickets = {c.id for c in venue.checkpoints if c.stage == "ticket"}  # the turnstiles
     sectors = {s.id for s in venue.sectors}
     areas = {a.id for a in venue.areas}
     inside = set()
@@ -155,7 +158,7 @@ def zone_places(scenario: Scenario) -> dict[str, str]:
         ends = {link.source, link.target}
         if ends & sectors:
             inside |= ends & areas
-        if link.source in checkpoints and link.target in areas:
+        if link.source in tickets and link.target in areas:
             inside.add(link.target)
     stairs = [lk for lk in venue.links if lk.kind in STAIR_KINDS]
     grown = True
@@ -180,8 +183,10 @@ def zone_places(scenario: Scenario) -> dict[str, str]:
             places[link.id] = "exit"
         elif link.target in checkpoints:
             places[link.id] = "gate"
-        elif link.source in checkpoints or {link.source, link.target} <= inside:
+        elif link.source in tickets or {link.source, link.target} <= inside:
             places[link.id] = "concourse"
+        elif link.source in checkpoints:  # past a perimeter search, onto its apron
+            places[link.id] = "forecourt"
         else:
             places[link.id] = "pavement"
     return places

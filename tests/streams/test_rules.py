@@ -254,6 +254,9 @@ def test_places_come_from_the_venue_structure() -> None:
     places = zone_places(stadium)
     expected = {
         "gate_e1": "gate",
+        "perimeter_e": "gate",  # the perimeter search line
+        "apron_e": "forecourt",  # between the perimeter and the turnstiles: not yet inside
+        "past_perimeter_e": "forecourt",
         "to_e1": "gate",  # the walkway into a gate holds its queue
         "conc_e_lower": "concourse",
         "conc_e_upper": "concourse",  # up the stairs from a concourse
