@@ -14,8 +14,8 @@ NAN = math.nan
 ARRIVE, QUEUE, SERVICE, SEATED, RELEASE, LEFT = range(6)
 TIME_COLUMNS = ("arrive_s", "queue_start_s", "service_start_s", "seated_s", "release_s", "left_s")
 
-# Party.phase
-INGRESS, EGRESS, SOURCE = 0, 1, 2
+# Party.phase; HALFTIME: a seated fan on the way to the concourse and back (simulator.engine.dwell)
+INGRESS, EGRESS, SOURCE, HALFTIME = 0, 1, 2, 3
 
 # A route step: (node index, checkpoint bank index serving here or -1, link index or -1, direction)
 Step = tuple[int, int, int, int]
