@@ -223,8 +223,15 @@ def check_dwell(r: FieldReader, s: Scenario) -> None:
             if sp.id in seen:
                 r.problem(join(join(at, "services"), k), "a service id unique in the venue", sp.id)
             seen.add(sp.id)
-        if area.dwell is not None and s.ingress is None:
-            r.problem(join(at, "dwell"), "an ingress section (by_min counts from kick-off)", "none")
+        for key, zero in (("ingress", s.ingress), ("egress", s.egress), ("sources", s.ingress)):
+            rule = getattr(area.dwell, key) if area.dwell is not None else None
+            if rule is not None and rule.by_min is not None and zero is None:
+                section = "egress" if key == "egress" else "ingress"
+                r.problem(
+                    join(join(join(at, "dwell"), key), "by_min"),
+                    f"an {section} section to count by_min from, or no by_min",
+                    "no " + section,
+                )
         _check_use(r, area, at)
     ht = s.halftime
     if ht is None:

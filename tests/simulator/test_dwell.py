@@ -1,0 +1,107 @@
+"""Dwell and half-time in the engine: warm starts through half-time, the schema's errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator import Scenario, ScenarioError, Simulation, Snapshot
+from simulator.engine.party import HALFTIME
+from simulator.scenario.loader import load_scenario_text, validate_text
+
+CONCOURSE = """areas:
+    - {id: plaza, area_m2: 3000}
+    - id: conc
+      area_m2: 1500
+      services:
+        - {id: wc, kind: toilet, servers: 30, service: {kind: lognormal, mean: 90, cv: 0.4}}
+        - {id: kiosk, kind: concession, servers: 12, service: {kind: lognormal, mean: 60, cv: 0.5}}
+      dwell:
+        ingress: {share: 0.2, time: {kind: exponential, mean: 120}, use: {concession: 0.5},
+                  by_min: 0}"""
+
+
+def with_halftime(
+    small_text: str, concourse: str = CONCOURSE, halftime: str = "{share: 0.4}"
+) -> str:
+    text = small_text.replace(
+        "areas: [{id: plaza, area_m2: 3000}, {id: conc, area_m2: 1500}]", concourse
+    )
+    return text.replace("egress:\n", f"halftime: {halftime}\negress:\n")
+
+
+@pytest.fixture(scope="module")
+def halftime_day(small_text: str) -> Scenario:
+    return load_scenario_text(with_halftime(small_text), source="<halftime>")
+
+
+def test_warm_start_in_half_time_replays_the_uninterrupted_run(halftime_day: Scenario) -> None:
+    ht = halftime_day.halftime
+    assert ht is not None
+    whole = Simulation(halftime_day, seed=3)
+    whole.run()
+    first = Simulation(halftime_day, seed=3)
+    first.run(until=ht.start_s + 400.5)  # fans on their way, queuing and lingering
+    assert any(p.phase == HALFTIME for p in first.world.parties)
+    assert any(b.queue for b in first.world.dwell.services)
+    snap = Snapshot.from_dict(json.loads(json.dumps(first.snapshot().to_dict())))
+    resumed = Simulation(halftime_day, seed=3, snapshot=snap)
+    resumed.run()
+    a, b = whole.result(), resumed.result()
+    assert a.summary.to_json() == b.summary.to_json()
+    assert a.fans.equals(b.fans) and a.timeseries.equals(b.timeseries)
+    assert a.summary.halftime is not None and a.summary.halftime.fans_left_seats > 0
+    assert a.summary.services["wc"].served > 0
+
+
+def test_dwelling_fans_fill_the_floor(halftime_day: Scenario) -> None:
+    """Those stopped count in the place's occupancy: peak occupancy at half-time is far above
+    what crossing alone holds, and never above jam density."""
+    sim = Simulation(halftime_day, seed=1)
+    sim.run()
+    peak = sim.result().summary.halftime.concourses["conc"]
+    assert peak.peak_occupancy > 500
+    place = sim.world.places[sim.network.index["conc"]]
+    assert place.max_n <= place.room
+    assert place.dwelling == 0  # everyone stopped walked on
+
+
+@pytest.mark.parametrize(
+    ("concourse", "halftime", "path", "says"),
+    [
+        (
+            CONCOURSE.replace("use: {concession: 0.5}", "use: {prayer: 0.5}"),
+            "{share: 0.4}",
+            "venue.areas[1].dwell.ingress.use",
+            "add a prayer to its services",
+        ),
+        (
+            CONCOURSE.replace("use: {concession: 0.5}", "use: {concession: 0.8, toilet: 0.5}"),
+            "{share: 0.4}",
+            "venue.areas[1].dwell.ingress.use",
+            "summing to at most 1",
+        ),
+        (CONCOURSE.replace("share: 0.2", "share: 1.2"), "{share: 0.4}", "share", "at most 1"),
+        (CONCOURSE, "{share: 0.4, concourses: {s1: nowhere}}", "halftime.concourses.s1", "area"),
+        (CONCOURSE, "{share: 0.4, leave_min: 20}", "halftime.leave_min", "duration_min"),
+        (CONCOURSE, "{shares: 0.4}", "halftime.shares", "did you mean 'share'"),
+        (CONCOURSE.replace("kind: toilet", "kind: loo"), "{}", "services[0].kind", "toilet"),
+    ],
+)
+def test_bad_dwell_fields_are_named(
+    small_text: str, concourse: str, halftime: str, path: str, says: str
+) -> None:
+    problems = validate_text(with_halftime(small_text, concourse, halftime), source="ht.yaml")
+    assert problems, "expected a problem"
+    text = "\n".join(str(p) for p in problems)
+    assert "ht.yaml" in text and path in text and says in text, text
+
+
+def test_halftime_needs_a_kick_off(small_text: str) -> None:
+    text = with_halftime(small_text)
+    start = text.index("ingress:")
+    text = text[:start] + text[text.index("halftime:") :]
+    text = text.replace("egress:\n  final_whistle", "egress:\n  final_whistle")
+    with pytest.raises(ScenarioError, match="halftime"):
+        load_scenario_text(text, source="ht.yaml")
