@@ -110,7 +110,7 @@ STADIUM = {
                     "servers": 16,
                     "service": {"kind": "lognormal", "mean": 50, "cv": 0.5},
                 },
-            ],  # fmt: skip
+            ],
         },
     ],
     "checkpoints": [
@@ -120,7 +120,7 @@ STADIUM = {
             "service": {"kind": "exponential", "mean": 5.0},
             "queue_area_m2": 400,
         },
-    ],  # fmt: skip
+    ],
     "sectors": [{"id": "s1", "seats": 2500, "gate": "g"}, {"id": "s2", "seats": 2500, "gate": "g"}],
     "links": [
         link("a", "o", "plaza", 150, 10),
