@@ -105,7 +105,7 @@ def halftime_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[Half
             p.peak_time_s,
             p.peak_occupancy,
             p.before_density_per_m2,
-        )  # fmt: skip
+        )
         for eid, p in ht.concourses.items()
     ]
     rows.sort(key=lambda r: LosKpis(r.peak_density_per_m2, r.peak_los).rank(), reverse=True)
@@ -124,7 +124,7 @@ def service_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[Servi
             s.waits.p95_wait_s / 60.0,
             s.waits.max_wait_s / 60.0,
             s.peak_queue,
-        )  # fmt: skip
+        )
         for sid, s in summary.services.items()
     ]
     rows.sort(key=lambda r: (r.p95_wait_min, r.name), reverse=True)
