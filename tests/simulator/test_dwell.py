@@ -105,3 +105,50 @@ def test_halftime_needs_a_kick_off(small_text: str) -> None:
     text = text.replace("egress:\n  final_whistle", "egress:\n  final_whistle")
     with pytest.raises(ScenarioError, match="halftime"):
         load_scenario_text(text, source="ht.yaml")
+
+
+FAN_ZONE = """areas:
+    - id: plaza
+      area_m2: 3000
+      label: Fan zone
+      dwell:
+        ingress: {share: 0.5, time: {kind: exponential, mean: 1800}, by_min: -30}
+        egress: {share: 0.3, time: {kind: exponential, mean: 900}}
+    - {id: conc, area_m2: 1500}"""
+
+
+def test_a_fan_zone_draws_fans_before_kick_off_and_holds_some_after(small_text: str) -> None:
+    sc = load_scenario_text(with_halftime(small_text, FAN_ZONE, "{share: 0}"), source="<fz>")
+    assert sc.ingress is not None and sc.egress is not None
+    sim = Simulation(sc, seed=4)
+    sim.run(until=sc.ingress.kickoff_s - 45 * 60)
+    plaza = sim.world.places[sim.network.index["plaza"]]
+    assert plaza.dwelling > 300  # an hour before kick-off the fan zone holds a crowd
+    sim.run(until=sc.ingress.kickoff_s - 30 * 60 + 1)
+    assert plaza.dwelling == 0  # everyone has moved on to the gates by the rule's by_min
+    stopped_before = sim.world.dwell.dwelt[plaza.node]
+    sim.run(until=sc.egress.final_whistle_s + 30 * 60)
+    assert plaza.dwelling > 100  # after the whistle part of the crowd stays
+    assert sim.world.dwell.dwelt[plaza.node] > stopped_before
+    sim.run()
+    fans = sim.result().summary.fans
+    assert fans.arrived == 5700 == fans.left + fans.in_venue
+    assert fans.in_venue >= plaza.dwelling  # some still linger in the zone at the end of the run
+
+
+def test_fans_the_twin_adds_on_a_concourse_at_half_time_are_counted(
+    halftime_day: Scenario,
+) -> None:
+    ht = halftime_day.halftime
+    assert ht is not None
+    sim = Simulation(halftime_day, seed=2)
+    sim.run(until=ht.start_s + 240)
+    snap = sim.snapshot()
+    seen = snap.occupancy["conc"] + 150
+    resumed = Simulation(halftime_day, seed=2, snapshot=snap.with_counts({"conc": seen}))
+    assert resumed.occupancy()["conc"] == seen
+    resumed.run()
+    d, fans = resumed.world.dwell, resumed.result().summary.fans
+    assert d.ht_out == d.ht_back >= sim.world.dwell.ht_out
+    assert fans.arrived == fans.dropped + fans.in_venue + fans.left
+    assert fans.in_venue == 0
