@@ -6,7 +6,6 @@ from __future__ import annotations
 from live_helpers import ARENA, DAY
 
 from simulator.scenario.loader import load_scenario_text
-from streams.alerts import Lifecycle
 from streams.ruleset import RuleSet
 from streams.twin import DigitalTwin, TwinSettings
 
