@@ -7,6 +7,11 @@ then lingers for a drawn time, then walks on along its route. Everyone stopped s
 floor: they count in the place's occupancy and storage (a full concourse admits nobody and
 spills back) and in the density that sets the speed of those crossing it.
 
+A party with a deadline (a rule's ``by``: half-time's head-back time, a fan zone's
+``by_min``) gives a service up when, at the queue's expected pace (those ahead over the servers,
+times the mean service, plus its own), it could not be served by then: it lingers instead
+(balking; counted per service point). Nobody leaves a queue once in it.
+
 Half-time: at ``start_s`` a share of the seated parties are drawn; each leaves its seat at a
 uniform moment of the first ``leave_s`` on a route seat -> concourse -> seat (phase
 ``HALFTIME``), dwells at the concourse under the half-time rule (cut so it heads back by
@@ -50,10 +55,11 @@ N_PHASES = 4  # INGRESS, EGRESS, SOURCE, HALFTIME
 class DwellState:
     """Run state of dwelling: the service points' queues and the half-time counts."""
 
-    __slots__ = ("dwelt", "ht_back", "ht_late", "ht_out", "services")
+    __slots__ = ("balked", "dwelt", "ht_back", "ht_late", "ht_out", "services")
 
     def __init__(self, services: list[TurnstileBank], n_nodes: int) -> None:
         self.services = services  # one bank per service point, in scenario order
+        self.balked = [0] * len(services)  # fans who gave a service up, seeing its queue
         self.dwelt = [0] * n_nodes  # fans who stopped at each node
         self.ht_out = 0  # fans who left their seat at half-time
         self.ht_back = 0  # ... and are back in it
@@ -199,8 +205,11 @@ class DwellDynamics:
             u = w.rng.random()
             for cum, points in rule.kinds:
                 if u < cum:
-                    self._join_service(party, self._least_loaded(points))
-                    return True
+                    svc = self._least_loaded(points)
+                    if not self._balks(party, svc, rule.by):
+                        self._join_service(party, svc)
+                        return True
+                    break
         self._linger(party, node, rule)
         return True
 
@@ -248,6 +257,21 @@ class DwellDynamics:
                 i,
             ),
         )
+
+    def _balks(self, party: Party, svc: int, by: float) -> bool:
+        """Whether the party, seeing the queue, gives the service up: when it could not be
+        served before its dwell must end (``by``) at the queue's expected pace, it lingers
+        instead. Counted per service point; never without a deadline (``by`` infinite)."""
+        if by == INF:
+            return False
+        w = self.world
+        bank = w.dwell.services[svc]
+        mean = self.service_dist[svc].mean
+        ahead = len(bank.queue) + party.size
+        if w.now + mean * (ahead / bank.lanes + 1.0) <= by:
+            return False
+        w.dwell.balked[svc] += party.size
+        return True
 
     def _join_service(self, party: Party, svc: int) -> None:
         party.pending = party.size

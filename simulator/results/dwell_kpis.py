@@ -25,10 +25,11 @@ LATE_WINDOW_S = 300.0  # the window runs on past the interval by this much
 
 
 def service_kpis(*, scenario: Scenario, state: DwellState, run_s: float) -> dict[str, ServiceKpis]:
-    """Per service point: served, waits (p50/p95/max, mean), peak queue, utilisation."""
+    """Per service point: served, waits (p50/p95/max, mean), peak queue, utilisation and the
+    fans who gave it up."""
     specs = [(a.id, sp) for a in scenario.venue.areas for sp in a.services]
     out: dict[str, ServiceKpis] = {}
-    for (area, sp), bank in zip(specs, state.services, strict=True):
+    for (area, sp), bank, balked in zip(specs, state.services, state.balked, strict=True):
         busy = min(bank.busy_s, sp.servers * run_s) if run_s > 0 else 0.0
         out[sp.id] = ServiceKpis(
             area=area,
@@ -38,6 +39,7 @@ def service_kpis(*, scenario: Scenario, state: DwellState, run_s: float) -> dict
             waits=wait_kpis(bank.waits, with_mean=True),
             peak_queue=int(bank.peak_queue),
             utilisation=busy / (sp.servers * run_s) if run_s > 0 else 0.0,
+            balked=int(balked),
         )
     return out
 

@@ -90,6 +90,7 @@ class ServiceRow:
     p95_wait_min: float
     max_wait_min: float
     peak_queue: int
+    balked: int
 
 
 def halftime_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[HalftimeRow]:
@@ -124,6 +125,7 @@ def service_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[Servi
             s.waits.p95_wait_s / 60.0,
             s.waits.max_wait_s / 60.0,
             s.peak_queue,
+            s.balked,
         )
         for sid, s in summary.services.items()
     ]

@@ -142,6 +142,7 @@ class ServiceKpis:
     waits: WaitKpis
     peak_queue: int
     utilisation: float  # server-seconds busy over server-seconds of the run (0..1)
+    balked: int = 0  # fans who gave it up, seeing a queue too long for the time they had
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,7 @@ def _link_dict(lk: LinkKpis) -> dict[str, Any]:
 def _service(d: Mapping[str, Any]) -> ServiceKpis:
     return ServiceKpis(
         d["area"], d["kind"], d["servers"], d["served"], _waits(d), d["peak_queue"],
-        d["utilisation"],
+        d["utilisation"], d.get("balked", 0),
     )  # fmt: skip
 
 

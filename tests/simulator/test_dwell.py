@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 
 import pytest
 
@@ -152,3 +153,15 @@ def test_fans_the_twin_adds_on_a_concourse_at_half_time_are_counted(
     assert d.ht_out == d.ht_back >= sim.world.dwell.ht_out
     assert fans.arrived == fans.dropped + fans.in_venue + fans.left
     assert fans.in_venue == 0
+
+
+def test_half_time_fans_give_up_a_queue_they_cannot_get_through(halftime_day: Scenario) -> None:
+    """Toilets are used only at half-time here (the pre-match rule uses kiosks): every fan who
+    drew a toilet was served or gave it up, about half of those who left their seats."""
+    sim = Simulation(halftime_day, seed=6)
+    sim.run()
+    wc = sim.result().summary.services["wc"]
+    out = sim.world.dwell.ht_out
+    assert wc.balked > 0 and wc.served > 0
+    assert abs((wc.served + wc.balked) / out - 0.5) < 0.06  # parties draw; fans counted
+    assert sim.world.dwell.services[0].queue == deque()
