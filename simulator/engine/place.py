@@ -16,7 +16,10 @@ its own exit: its throughput is the exit's. The place keeps ``clock = ∫ v(k) d
 a one-way link, and a party has crossed when ``clock - entry`` reaches the walk left; everyone
 crosses the same distance at the same speed, so the crossings finish in the order they began:
 one FIFO and one pending event per place.
-``n`` counts everyone in the place, the count its occupancy samples show.
+``n`` counts everyone in the place, the count its occupancy samples show. ``dwelling`` of them
+have stopped on the floor (``simulator.engine.dwell``: at a kiosk, in a fan zone): they are part
+of the crowd the walkers cross (their density sets the speed) but not of the queue at the far
+side.
 """
 
 from __future__ import annotations
