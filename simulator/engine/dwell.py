@@ -40,7 +40,7 @@ from simulator.engine.world import (
     Kind,
 )
 from simulator.scenario.dwell_reader import halftime_concourses
-from simulator.scenario.model import Distribution, DwellRule, ServiceKind
+from simulator.scenario.model import Distribution, ServiceKind
 
 if TYPE_CHECKING:
     from simulator.engine.network import Network
@@ -90,15 +90,13 @@ def service_points(scenario: Scenario) -> list[tuple[str, str, int]]:
 
 
 def _compile(
-    rule: DwellRule | None,
     share: float,
     time: Distribution | None,
     use: tuple[tuple[ServiceKind, float], ...],
     by: float,
     here: Mapping[str, list[int]],
-) -> Rule | None:
-    if rule is None and share <= 0.0:
-        return None
+) -> Rule:
+    """A rule with its ``use`` as cumulative probabilities over the kinds served here."""
     kinds: list[tuple[float, list[int]]] = []
     total = 0.0
     for kind, p in use:
@@ -159,11 +157,10 @@ class DwellDynamics:
             ):
                 if rule is not None:
                     by = INF if rule.by_min is None else zero + 60.0 * rule.by_min
-                    rules[phase] = _compile(rule, rule.share, rule.time, rule.use, by, here)
+                    rules[phase] = _compile(rule.share, rule.time, rule.use, by, here)
             if ht is not None and area.id in ht_areas:
-                rules[HALFTIME] = _compile(
-                    None, 1.0, ht.time, ht.use, ht.start_s + ht.back_by_s, here
-                )
+                back_by = ht.start_s + ht.back_by_s
+                rules[HALFTIME] = _compile(1.0, ht.time, ht.use, back_by, here)
             node = net.index[area.id]
             self.dwell_rules[node] = tuple(rules)
             self.stops[node] = True
