@@ -165,3 +165,24 @@ def test_half_time_fans_give_up_a_queue_they_cannot_get_through(halftime_day: Sc
     assert wc.balked > 0 and wc.served > 0
     assert abs((wc.served + wc.balked) / out - 0.5) < 0.06  # parties draw; fans counted
     assert sim.world.dwell.services[0].queue == deque()
+
+
+def test_report_shows_half_time_concourses_and_service_points(halftime_day: Scenario) -> None:
+    from simulator.results.report import render_report
+
+    sim = Simulation(halftime_day, seed=1)
+    sim.run()
+    r = sim.result()
+    page = render_report(
+        scenario=halftime_day, summary=r.summary, timeseries=r.timeseries, fans=r.fans, seed=1
+    )
+    ht = r.summary.halftime
+    assert ht is not None
+    section = page[page.index('<h2 id="halftime">') : page.index('<h2 id="egress">')]
+    peak = ht.concourses["conc"]
+    assert f"{ht.fans_left_seats:,} fans left their seats" in section
+    assert f"<td>LoS {peak.peak_los}</td>" in section or f">{peak.peak_los}</td>" in section
+    assert 'id="service-points"' in section and ">wc<" in section and ">kiosk<" in section
+    assert "half-time peak" in page  # a moment of the venue map
+    assert r.summary.to_dict()["halftime"]["fans_back"] == ht.fans_back
+    assert type(r.summary).from_dict(r.summary.to_dict()) == r.summary  # summary.json round-trip
