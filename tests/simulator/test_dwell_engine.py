@@ -186,3 +186,21 @@ def test_report_shows_half_time_concourses_and_service_points(halftime_day: Scen
     assert "half-time peak" in page  # a moment of the venue map
     assert r.summary.to_dict()["halftime"]["fans_back"] == ht.fans_back
     assert type(r.summary).from_dict(r.summary.to_dict()) == r.summary  # summary.json round-trip
+
+
+def test_kpi_table_shows_the_half_time_peak(halftime_day: Scenario) -> None:
+    from rich.console import Console
+
+    from simulator.results.kpi_table import kpi_table
+
+    sim = Simulation(halftime_day, seed=1)
+    sim.run()
+    summary = sim.result().summary
+    console = Console(record=True, width=120)
+    console.print(kpi_table(summary, {"conc": "Main concourse"}))
+    text = console.export_text()
+    ht = summary.halftime
+    assert ht is not None
+    peak = ht.concourses["conc"]
+    assert f"{ht.fans_left_seats:,} / {ht.fans_back_late:,}" in text
+    assert f"Main concourse: {peak.peak_density_per_m2:.2f} persons/m² LoS {peak.peak_los}" in text
