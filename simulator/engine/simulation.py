@@ -35,6 +35,7 @@ from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
 from simulator.errors import SimulatorError, SnapshotError
 from simulator.levers.model import delay_releases
 from simulator.levers.runner import lever_part, new_lever_state
+from simulator.results.dwell_kpis import halftime_kpis, service_kpis
 from simulator.results.kpis import los_minutes, summarize
 from simulator.results.records import (
     checkpoint_stats,
@@ -275,6 +276,11 @@ class Simulation:
             links=link_stats(w, [link.id for link in sc.venue.links]),
             checkpoints=checkpoint_stats(w, [c.id for c in sc.venue.checkpoints]),
             los=los,
+        )
+        summary = dataclasses.replace(
+            summary,
+            services=service_kpis(scenario=sc, state=w.dwell, run_s=w.now - sc.settings.start_s),
+            halftime=halftime_kpis(scenario=sc, state=w.dwell, timeseries=timeseries),
         )
         if sc.transport is not None:
             transport = transport_kpis(

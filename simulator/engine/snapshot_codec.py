@@ -80,6 +80,7 @@ def allowed_classes() -> dict[str, type]:
     """The allow-list, filled with the engine's run-state classes on first use."""
     if not _ALLOWED:
         from simulator.engine.checkpoint import TurnstileBank
+        from simulator.engine.dwell import DwellState
         from simulator.engine.link import Walkway
         from simulator.engine.party import Party
         from simulator.engine.place import Place
@@ -89,7 +90,7 @@ def allowed_classes() -> dict[str, type]:
         from simulator.transport import model as transport
         from simulator.transport import state as transport_state
 
-        for cls in (World, Walkway, TurnstileBank, Party, Place, levers.LeverState):
+        for cls in (World, Walkway, TurnstileBank, Party, Place, levers.LeverState, DwellState):
             register_state_class(cls)
         for value in vars(transport_state).values():  # the module holds only run-state classes
             if isinstance(value, type) and value.__module__ == transport_state.__name__:
