@@ -26,6 +26,7 @@ import fastjsonschema
 import msgspec
 
 from streams.errors import MessageError
+from streams.fastpath import struct_decoder
 
 ZONE_COUNT = "zone.count.v1"
 ZONE_DENSITY = "zone.density.v1"
@@ -56,6 +57,15 @@ def validator(schema: str) -> Callable[[Any], Any]:
         json.loads(path.read_text()), use_formats=False
     )
     return compiled
+
+
+@cache
+def fast_decoder(schema: str) -> msgspec.json.Decoder[Any] | None:
+    """The one-pass parse-and-check of ``schema`` (``streams.fastpath``), None if it has none."""
+    if schema not in SCHEMAS:
+        return None
+    document = json.loads((SCHEMA_DIR / f"{schema}.json").read_text())
+    return struct_decoder(document, schema)
 
 
 def validate(message: Json, *, expected: str | None = None) -> Json:
@@ -103,6 +113,13 @@ def decode(data: bytes | None, *, expected: str | None = None) -> Json:
         raise MessageError("record has no value (a null or tombstone record)")
     if len(data) > MAX_MESSAGE_BYTES:
         raise MessageError(f"message is {len(data)} bytes; the limit is {MAX_MESSAGE_BYTES}")
+    fast = fast_decoder(expected) if expected is not None else None
+    if fast is not None:
+        try:  # accepted here means accepted by the schema; else the schema path says why
+            found: Json = msgspec.to_builtins(fast.decode(data))
+            return found
+        except (ValueError, RecursionError):  # msgspec's DecodeError and ValidationError
+            pass
     try:
         message = _decoder.decode(data)
     except RecursionError:  # deeply nested JSON: no schema nests more than 4 levels

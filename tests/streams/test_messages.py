@@ -226,7 +226,7 @@ def test_non_finite_numbers_are_never_sent() -> None:
     good = zone_count("cam1", "plaza", 3, 75_600)
     for value in (float("nan"), float("inf")):
         nan = ZoneCount(**{**good.__dict__, "confidence": value})
-        with pytest.raises(MessageError, match="field 'confidence'.* is not JSON"):
+        with pytest.raises(MessageError, match=r"field 'confidence'.* is not JSON"):
             nan.to_json(check=False)
     with pytest.raises(MessageError, match="NaN or infinity"):
         encode(good.to_dict() | {"density_per_m2": float("nan")})
