@@ -59,6 +59,7 @@ import contextlib
 import dataclasses
 import itertools
 import operator
+import types
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -467,8 +468,7 @@ class _Decoder:
         keys = range(first, first + n)
         if any(k in self.shared for k in keys):
             raise SnapshotError(f"snapshot: table keys from {first} repeated")
-        new = cast(Any, cls).__new__
-        rows = [new(cls) for _ in keys]
+        rows = list(map(cast(Any, cls).__new__, itertools.repeat(cls, n)))
         self.shared.update(zip(keys, rows, strict=True))
         columns = self.unpack(packed)
         if not isinstance(columns, list) or len(columns) != len(slots):
@@ -480,8 +480,12 @@ class _Decoder:
                 for row, value in zip(rows, values, strict=True):
                     if value is not _UNSET:
                         setter(row, slot, value)
-            else:
-                collections.deque(map(setter, rows, itertools.repeat(slot), values), maxlen=0)
+            else:  # the slot's own descriptor: no attribute lookup per row
+                put = getattr(cls, slot, None)
+                if isinstance(put, types.MemberDescriptorType):
+                    collections.deque(map(put.__set__, rows, values), maxlen=0)
+                else:
+                    collections.deque(map(setter, rows, itertools.repeat(slot), values), maxlen=0)
         return rows
 
     def build(self, name: object, state: Any) -> Any:
