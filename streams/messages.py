@@ -208,6 +208,8 @@ def _codec_of(cls: type[_Fields]) -> _Codec:
             got = f"d.get({s.wire!r}, defaults[{s.name!r}])"
         elif s.kind is _Kind.TEXTS:
             got = f"d.get({s.wire!r}, ())"
+        elif s.optional:  # may be absent on the wire (e.g. a dead letter's key): None
+            got = f"d.get({s.wire!r})"
         else:
             got = f"d[{s.wire!r}]"
         default = _read[s.kind].format(value="v", wire=s.wire, name=s.name)

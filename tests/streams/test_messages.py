@@ -269,3 +269,12 @@ def test_the_generic_mapping_renames_copies_omits_and_falls_back() -> None:
     assert typed.msg_type == "Alert" and typed.note == ""
     again = typed.to_dict()
     assert "note" not in again and again["areaDesc"] == "plaza" and again["threshold"] is None
+
+
+def test_a_dead_letter_without_its_optional_key_reads_as_none() -> None:
+    from streams.messages import DeadLetter, from_json
+
+    letter = DeadLetter.of(DEAD_LETTER, None, b"x", "why").to_dict()
+    del letter["key"]
+    typed = from_json(json.dumps(letter).encode())
+    assert isinstance(typed, DeadLetter) and typed.key is None and typed.reason == "why"
