@@ -15,7 +15,7 @@ import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +64,16 @@ class RunResult:
     fans: pa.Table
 
 
+@dataclass(frozen=True)
+class SeriesResult:
+    """What ``run(..., results="timeseries")`` builds: the samples taken during that call and
+    the head counts at its end; no fans table, no summary (a forecast reads only these)."""
+
+    timeseries: pa.Table  # the time-series contract columns, rows sampled in this call
+    occupancy: dict[str, int]  # persons per element at the end (exits excluded)
+
+
+Results = Literal["full", "timeseries"]
 Plan = tuple[Network, list[Walkway]]
 _PLANS: dict[int, tuple[weakref.ref[Scenario], Plan]] = {}  # by id: a Scenario is unhashable
 
@@ -203,10 +213,58 @@ class Simulation:
                 return part
         raise SimulatorError(f"this run has no engine part {kind.__name__}; pass it in parts=")
 
+    @overload
     def run(
-        self, until: float | None = None, progress: Callable[[float], None] | None = None
-    ) -> None:
-        """Advance to clock time ``until`` (default: ``settings.end_s``)."""
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: None = None,
+    ) -> None: ...
+
+    @overload
+    def run(
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: Literal["full"],
+    ) -> RunResult: ...
+
+    @overload
+    def run(
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: Literal["timeseries"],
+    ) -> SeriesResult: ...
+
+    def run(
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: Results | None = None,
+    ) -> RunResult | SeriesResult | None:
+        """Advance to clock time ``until`` (default: ``settings.end_s``).
+
+        ``results="full"`` returns ``result()``; ``results="timeseries"`` only the samples of
+        this stretch and the final head counts (``SeriesResult``), which is what a twin's
+        forecast reads: at 115,000 fans the fans table and the summary cost more than a
+        20-minute forecast's samples by far.
+        """
+        if results not in (None, "full", "timeseries"):
+            raise SimulatorError(f"run(results={results!r}): expected 'full', 'timeseries' or None")
+        first_sample = len(self.world.samples["time_s"])
+        self._advance(until, progress)
+        if results == "full":
+            return self.result()
+        if results == "timeseries":
+            return SeriesResult(timeseries_table(self.world, first_sample), self.occupancy())
+        return None
+
+    def _advance(self, until: float | None, progress: Callable[[float], None] | None) -> None:
         end = float(self.scenario.settings.end_s if until is None else until)
         if progress is None:
             self.env.advance(end)
