@@ -17,6 +17,7 @@ from streams.alerts import EscalationPolicy
 from streams.bus import Bus
 from streams.dashboard.app import create_app
 from streams.dashboard.auth import Operators, operators_from
+from streams.dashboard.fanout import MAX_STREAMS, Fanout
 from streams.dashboard.feed import DashboardFeed
 from streams.dashboard.layout import VenueMap, venue_map
 from streams.dashboard.server import DEFAULT_HOST, DashboardServer
@@ -31,6 +32,7 @@ __all__ = [
     "DashboardServer",
     "DashboardView",
     "EscalationPolicy",
+    "Fanout",
     "Operators",
     "VenueMap",
     "create_app",
@@ -77,6 +79,7 @@ def serve(
     day: datetime | None = None,
     check: Check | None = None,
     key: BusKey | None = None,
+    max_streams: int = MAX_STREAMS,
 ) -> Dashboard:
     """Start the dashboard for ``scenario`` on ``bus`` in the background; returns once it serves.
 
@@ -85,13 +88,14 @@ def serve(
     ``escalation`` should be the twin's (``RuleSet.lifecycle.escalation``), ``day`` the match
     day's midnight and ``check`` the twin's plausibility check, so page and twin agree;
     with ``key`` (the deployment's bus key) Acks are signed and unsigned alerts are refused.
+    At most ``max_streams`` pages stream at once; more get 503 with ``Retry-After``.
     """
     operators = operators_from(tokens)
     view = DashboardView(scenario, escalation=escalation, day=day)
     verify = key.problem if key is not None else None
     feed = DashboardFeed(bus, view, check=check, verify=verify).start()
     try:
-        app = create_app(view, bus, operators, key=key)
+        app = create_app(view, bus, operators, key=key, max_streams=max_streams)
         server = DashboardServer(app, host=host, port=port).start()
     except Exception:
         feed.stop()
