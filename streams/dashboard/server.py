@@ -31,7 +31,7 @@ SPARE_CONNECTIONS = 1024  # beyond the stream cap: page loads, API calls, refuse
 WANTED_FILES = 65536
 
 
-def _raise_open_files_limit() -> None:
+def raise_open_files_limit() -> None:
     """Best effort: 1,000 pages need 1,000 sockets, more than a default soft limit of 1,024."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = WANTED_FILES if hard == resource.RLIM_INFINITY else min(WANTED_FILES, hard)
@@ -56,7 +56,7 @@ class DashboardServer:
                 f"dashboard cannot listen on {host}:{port}: {exc}; pick another --port"
             ) from exc
         self.port: int = self._socket.getsockname()[1]
-        _raise_open_files_limit()
+        raise_open_files_limit()
         fanout = getattr(app.state, "fanout", None)
         streams = fanout.max_streams if fanout is not None else 0
         config = uvicorn.Config(
