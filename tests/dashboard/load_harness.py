@@ -103,9 +103,7 @@ class _Twin:
         )
         self.twin = twin
         self.service = TwinService(bus, twin)
-        self.replay = CountReplay(
-            self.scenario, cameras, day=self.day, start_s=self.clock, seed=1
-        )
+        self.replay = CountReplay(self.scenario, cameras, day=self.day, start_s=self.clock, seed=1)
         self.publisher = Publisher(bus)
 
     def minute(self) -> float:

@@ -1,0 +1,163 @@
+"""The event streams under pressure: a cap with a clear 503, slow pages that cannot hold anyone
+up (latest state wins), and a dashboard process that keeps serving while streams are open.
+
+Real parts throughout: the view folds messages read from the in-process bus by the real
+reader; the cap and headers are checked on a real uvicorn server over raw loopback sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from streams.bus import InProcessBus
+from streams.dashboard import (
+    DashboardFeed,
+    DashboardServer,
+    DashboardView,
+    Fanout,
+    create_app,
+    operators_from,
+    serve,
+)
+from streams.dashboard.fanout import RESYNC
+from streams.messages import encode
+
+from .conftest import MATCH_DAY, count
+
+T = 20 * 3600.0
+
+
+def _fed(scenario, n: int) -> tuple[InProcessBus, DashboardView, DashboardFeed]:
+    bus = InProcessBus()
+    view = DashboardView(scenario, day=MATCH_DAY)
+    feed = DashboardFeed(bus, view)
+    for i in range(n):
+        message = count("plaza_n", T + i, 100 + i)
+        bus.send(message["schema"], "cam_1", encode(message))
+    feed.drain()
+    return bus, view, feed
+
+
+def _open_stream(port: int) -> tuple[socket.socket, bytes]:
+    """An event stream opened by hand; returns the socket and the response head."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        assert chunk, f"connection closed after {head!r}"
+        head += chunk
+    return sock, head
+
+
+def test_past_the_cap_a_page_gets_503_with_retry_after_and_a_slot_frees_on_close(scenario):
+    bus, view, _ = _fed(scenario, 3)
+    app = create_app(view, bus, operators_from({"amina": "cap-test-token-0123"}), max_streams=2)
+    with DashboardServer(app, port=0) as server:
+        first, head1 = _open_stream(server.port)
+        second, head2 = _open_stream(server.port)
+        assert head1.startswith(b"HTTP/1.1 200") and head2.startswith(b"HTTP/1.1 200")
+        third, head3 = _open_stream(server.port)
+        assert head3.startswith(b"HTTP/1.1 503"), head3
+        assert b"retry-after: 5" in head3.lower()
+        body = third.recv(4096)
+        assert b"too many live pages" in body and b"2 event streams" in body
+        third.close()
+        with urllib.request.urlopen(f"{server.url}healthz", timeout=5) as reply:  # still answers
+            streams = json.load(reply)["streams"]
+        assert (streams["open"], streams["max"], streams["refused"]) == (2, 2, 1)
+        first.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the server notices the page left
+            again, head = _open_stream(server.port)
+            if head.startswith(b"HTTP/1.1 200"):
+                break
+            again.close()
+            time.sleep(0.2)
+        assert head.startswith(b"HTTP/1.1 200"), "the closed page's slot was never freed"
+        again.close()
+        second.close()
+
+
+def test_a_page_that_does_not_read_loses_old_frames_then_gets_the_latest_state(scenario):
+    bus, view, feed = _fed(scenario, 1)
+
+    async def scenario_run() -> tuple[list[bytes], int, dict[str, int]]:
+        fanout = Fanout(view, queue_frames=4)
+        fanout._last = view.last_seq()
+        slow = fanout.subscribe()
+        quick = fanout.subscribe()
+        assert slow is not None and quick is not None
+        got_quick = 0
+        for i in range(12):  # twelve ticks of news; the slow page reads none of them
+            message = count("plaza_n", T + 100 + i, 500 + i)
+            bus.send(message["schema"], "cam_1", encode(message))
+            feed.drain()
+            assert fanout.publish_due() > 0  # the hub never waits on the slow page
+            while not quick.queue.empty():
+                quick.queue.get_nowait()
+                got_quick += 1
+        assert slow.queue.qsize() <= 4 and slow.dropped > 0 and slow.resyncs > 0
+        stream = fanout.stream(slow, None)
+        chunks = [await stream.__anext__() for _ in range(3)]  # retry, state, then the news
+        await stream.aclose()
+        return chunks, got_quick, fanout.stats()
+
+    chunks, got_quick, stats = asyncio.run(scenario_run())
+    assert got_quick == 12  # the page that keeps up got every frame
+    _, opening, latest = chunks
+    assert opening.startswith(b"id: ") and b"event: state" in opening
+    assert b"event: state" in latest  # after the resync marker: the full state, not old news
+    state = json.loads(latest.split(b"data: ", 1)[1])
+    plaza = next(z for z in state["zones"] if z["zone"] == "plaza_n")
+    assert plaza["occupancy"] == 511  # the newest count, none of the dropped frames needed
+    assert stats["dropped"] > 0 and stats["resyncs"] > 0 and stats["open"] == 1
+
+
+def test_a_resync_marker_is_one_slot_so_a_full_queue_never_grows():
+    async def run() -> int:
+        from streams.dashboard.fanout import Frame, Page
+
+        page = Page(asyncio.Queue(3))
+        for n in range(1, 50):
+            page.offer(Frame(((n, b"x"),), b"x"))
+        size = page.queue.qsize()
+        items = [page.queue.get_nowait() for _ in range(size)]
+        assert RESYNC in items
+        return size
+
+    assert asyncio.run(run()) <= 3
+
+
+def test_the_dashboard_process_serves_streams_and_healthz_beside_the_live_process(scenario):
+    """``serve`` (default: own process) answers /healthz and streams what the bus carries."""
+    bus = InProcessBus()
+    board = serve(bus, scenario, port=0, tokens={"amina": "process-test-token-01"})
+    try:
+        assert board.process is not None and board.process.alive
+        sock, head = _open_stream(board.process.port)
+        assert head.startswith(b"HTTP/1.1 200")
+        message = count("plaza_n", T, 2400)
+        bus.send(message["schema"], "cam_1", encode(message))
+        seen = b""
+        sock.settimeout(10)
+        while b"plaza_n" not in seen:
+            chunk = sock.recv(65536)
+            assert chunk, "stream closed"
+            seen += chunk
+        sock.close()
+        with urllib.request.urlopen(f"{board.url}healthz", timeout=5) as reply:
+            body = json.load(reply)
+        assert body["ok"] is True and body["bus"]["detail"] == "in-process"
+    finally:
+        board.stop()
+    assert not board.process.alive
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{board.url}healthz", timeout=2)
