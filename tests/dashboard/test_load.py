@@ -1,0 +1,30 @@
+"""A crowd of pages must not slow the twin, and /healthz must answer throughout (always on).
+
+200 pages (150 allowed to stream, so 50 are turned away) against the real dashboard of a
+``matchday live`` set-up on Stade Mohammed V; the twin's cycle time is measured before, during
+and after in the same run (``load_harness``). The 1,000-page version is
+``benchmarks/bench_dashboard.py``. Bound: the crowd runs only while the twin does its cycles
+and is closed by the harness; the whole test takes about half a minute.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .load_harness import run
+
+pytestmark = [pytest.mark.load, pytest.mark.integration]
+SLOWER_AT_MOST = 1.5  # the twin's median cycle with the crowd / without (same run)
+
+
+def test_200_pages_neither_slow_the_twin_nor_silence_healthz() -> None:
+    result = run(200, cycles=5, max_streams=150)
+    crowd = result.crowd
+    print(result.figures())
+    assert crowd["failed"] == 0, crowd["errors"]  # no time-outs, no resets: everyone answered
+    assert crowd["accepted"] == 150 and crowd["accepted_without_bytes"] == 0
+    assert crowd["accepted_with_updates"] == 150  # every stream got news while the twin ran
+    assert crowd["refused_503"] == 50 and crowd["refused_with_retry_after"] == 50
+    assert crowd["probes"] >= 1 and crowd["probes_failed"] == 0  # /healthz answered each time
+    assert result.streams["refused"] == 50 and result.streams["open"] == 0
+    assert result.ratio <= SLOWER_AT_MOST, result.figures()
