@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,6 +56,8 @@ class LoadRun:
     before: list[float] = field(default_factory=list)
     during: list[float] = field(default_factory=list)
     after: list[float] = field(default_factory=list)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # the twin thread's CPU seconds
+    process_cpu: dict[str, list[float]] = field(default_factory=dict)  # the live process's
     crowd: dict[str, Any] = field(default_factory=dict)
     streams: dict[str, int] = field(default_factory=dict)
     connect_s: float = 0.0  # from starting the crowd until every page had its answer
@@ -71,16 +74,46 @@ class LoadRun:
     def ratio(self) -> float:
         return self.loaded_median_s / self.quiet_median_s
 
+    @property
+    def cpu_ratio(self) -> float:
+        """The twin's CPU per cycle, crowd / no crowd: >1 only if the twin itself did more.
+
+        The wall-clock ratio also holds what the machine's other work took from it; on a shared
+        machine the two together tell the crowd's effect from the neighbours'.
+        """
+        return _ratio(self.cpu)
+
+    @property
+    def process_cpu_ratio(self) -> float:
+        """The live process's CPU per cycle (all its threads), crowd / no crowd.
+
+        With the web server on a thread of the live process this grows with every page; with
+        it in its own process it must not.
+        """
+        return _ratio(self.process_cpu)
+
     def figures(self) -> dict[str, Any]:
         return {
             "cycle_s_before": round(statistics.median(self.before), 4),
             "cycle_s_during": round(self.loaded_median_s, 4),
             "cycle_s_after": round(statistics.median(self.after), 4),
             "ratio_during_to_quiet": round(self.ratio, 3),
+            "cpu_ratio_during_to_quiet": round(self.cpu_ratio, 3),
+            "process_cpu_ratio_during_to_quiet": round(self.process_cpu_ratio, 3),
             "connect_s": round(self.connect_s, 2),
             **{f"crowd_{k}": v for k, v in self.crowd.items()},
             **{f"streams_{k}": v for k, v in self.streams.items()},
         }
+
+
+def _ratio(phases: dict[str, list[float]]) -> float:
+    quiet = statistics.median(phases["before"] + phases["after"])
+    return statistics.median(phases["during"]) / quiet
+
+
+def _process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class _Twin:
@@ -105,15 +138,19 @@ class _Twin:
         self.service = TwinService(bus, twin)
         self.replay = CountReplay(self.scenario, cameras, day=self.day, start_s=self.clock, seed=1)
         self.publisher = Publisher(bus)
+        self.cpu: list[float] = []
+        self.process_cpu: list[float] = []
 
     def minute(self) -> float:
-        start = time.perf_counter()
+        start, cpu, process = time.perf_counter(), time.thread_time(), _process_cpu()
         for k in range(4):
             for message in self.replay.counts(self.clock + 15 * k):
                 self.publisher.publish(message, key=message.camera)
         self.clock += 60
         self.service.pump(self.clock)
         self.service.cycle(self.clock)
+        self.cpu.append(time.thread_time() - cpu)
+        self.process_cpu.append(_process_cpu() - process)
         return time.perf_counter() - start
 
 
@@ -153,12 +190,22 @@ def run(
                 crowd.kill()
                 crowd.wait(10)
         result.after = [twin.minute() for _ in range(cycles)]
+        result.cpu = _phases(twin.cpu[1:], cycles)
+        result.process_cpu = _phases(twin.process_cpu[1:], cycles)
         with urllib.request.urlopen(f"{board.url}healthz", timeout=10) as reply:
             result.streams = json.load(reply)["streams"]
     finally:
         board.stop()
         twin.service.close()
     return result
+
+
+def _phases(values: list[float], cycles: int) -> dict[str, list[float]]:
+    return {
+        "before": values[:cycles],
+        "during": values[cycles : 2 * cycles],
+        "after": values[2 * cycles :],
+    }
 
 
 def _start_crowd(url: str, clients: int) -> subprocess.Popen[str]:

@@ -14,7 +14,12 @@ import pytest
 from .load_harness import run
 
 pytestmark = [pytest.mark.load, pytest.mark.integration]
-SLOWER_AT_MOST = 1.5  # the twin's median cycle with the crowd / without (same run)
+# The twin's median cycle with the crowd / without, in the same run. Wall time also holds what
+# other work on the machine took (a shared 2-core box varies by tens of per cent minute to
+# minute), so the tight bounds are on CPU: the twin did no more work, and the live process
+# (every thread of it) did no web work. Measured: wall 0.94-1.21, CPU 1.01.
+SLOWER_AT_MOST = 1.5
+CPU_AT_MOST = 1.25
 
 
 def test_200_pages_neither_slow_the_twin_nor_silence_healthz() -> None:
@@ -27,4 +32,6 @@ def test_200_pages_neither_slow_the_twin_nor_silence_healthz() -> None:
     assert crowd["refused_503"] == 50 and crowd["refused_with_retry_after"] == 50
     assert crowd["probes"] >= 1 and crowd["probes_failed"] == 0  # /healthz answered each time
     assert result.streams["refused"] == 50 and result.streams["open"] == 0
+    assert result.cpu_ratio <= CPU_AT_MOST, result.figures()
+    assert result.process_cpu_ratio <= CPU_AT_MOST, result.figures()
     assert result.ratio <= SLOWER_AT_MOST, result.figures()
