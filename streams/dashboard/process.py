@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -323,6 +324,8 @@ def _child_main(conn: Connection, config: BoardConfig) -> None:
 
     with contextlib.suppress(OSError):
         os.nice(NICE)  # under CPU contention the twin (in the live process) goes first
+    # Ctrl-C reaches the whole process group: the live process handles it and stops us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         bus = PipeBus(conn)
         view = DashboardView(config.scenario, escalation=config.escalation, day=config.day)

@@ -121,6 +121,36 @@ def test_a_page_that_does_not_read_loses_old_frames_then_gets_the_latest_state(s
     assert stats["dropped"] > 0 and stats["resyncs"] > 0 and stats["open"] == 1
 
 
+def test_a_page_that_joins_mid_tick_gets_only_the_events_after_its_state(scenario):
+    bus, view, feed = _fed(scenario, 1)
+
+    async def run() -> tuple[int, list[int]]:
+        fanout = Fanout(view)
+        fanout._last = view.last_seq()  # the hub's last tick
+        for i in range(3):  # news after that tick, before the page connects
+            message = count("plaza_n", T + 10 + i, 200 + i)
+            bus.send(message["schema"], "cam_1", encode(message))
+        feed.drain()
+        page = fanout.subscribe()
+        assert page is not None
+        stream = fanout.stream(page, None)
+        await stream.__anext__()  # retry
+        opening = await stream.__anext__()
+        seen = int(opening.split(b"\n", 1)[0].removeprefix(b"id: "))
+        message = count("plaza_n", T + 20, 300)  # and more news before the next tick
+        bus.send(message["schema"], "cam_1", encode(message))
+        feed.drain()
+        fanout.publish_due()  # one frame: events the page has (<= seen) and newer ones
+        chunk = await stream.__anext__()
+        await stream.aclose()
+        ids = [int(line[4:]) for line in chunk.split(b"\n") if line.startswith(b"id: ")]
+        return seen, ids
+
+    seen, ids = asyncio.run(run())
+    assert ids and min(ids) == seen + 1  # nothing twice, nothing missing
+    assert ids == list(range(seen + 1, seen + 1 + len(ids)))
+
+
 def test_a_resync_marker_is_one_slot_so_a_full_queue_never_grows():
     async def run() -> int:
         from streams.dashboard.fanout import Frame, Page
