@@ -191,3 +191,14 @@ def test_the_dashboard_process_serves_streams_and_healthz_beside_the_live_proces
     assert not board.process.alive
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{board.url}healthz", timeout=2)
+
+
+def test_a_busy_port_is_a_clear_error_from_the_dashboard_process(scenario):
+    from streams.errors import BusError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(BusError, match=rf"cannot listen on 127\.0\.0\.1:{port}.*--port"):
+            serve(InProcessBus(), scenario, port=port, tokens={"amina": "busy-port-token-012"})
