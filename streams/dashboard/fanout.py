@@ -8,7 +8,9 @@ server-sent-event bytes and offers the same bytes to every page's queue without 
 queue is bounded: a page that does not keep up loses its old frames and is sent the latest full
 state instead (latest state wins), so a slow page never holds up the others, the hub, the
 reader or the twin. The number of open streams is capped: past the cap a page gets HTTP 503
-with ``Retry-After`` at once, rather than everyone getting nothing.
+with ``Retry-After`` at once, rather than everyone getting nothing. A page that takes nothing
+from its full queue for ``stall_s`` (a client that stopped reading) gives its slot up, so
+stalled connections cannot keep real pages out; its stream ends if it ever reads again.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ TICK_S = 0.5  # how often the hub reads the view: the page redraws at most this 
 HEARTBEAT_S = 15.0
 RETRY_AFTER_S = 5
 CATCH_UP_EVENTS = 500  # a reconnecting page further behind than this gets the full state
+STALL_S = 30.0  # a page whose queue stays full this long gives its slot up
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,11 @@ class Page:
     queue: asyncio.Queue[Frame]
     dropped: int = 0
     resyncs: int = 0
-    opened: float = field(default_factory=time.monotonic)
+    taken: float = field(default_factory=time.monotonic)  # when it last took a frame
+
+    def stalled(self, now: float, stall_s: float) -> bool:
+        """Its queue is full and it has taken nothing for ``stall_s``: it stopped reading."""
+        return self.queue.full() and now - self.taken > stall_s
 
     def offer(self, frame: Frame) -> None:
         """Queue ``frame`` without waiting; a full queue is emptied and marked for a resync."""
@@ -96,6 +103,7 @@ class Fanout:
         tick_s: float = TICK_S,
         heartbeat_s: float = HEARTBEAT_S,
         retry_after_s: int = RETRY_AFTER_S,
+        stall_s: float = STALL_S,
     ) -> None:
         if max_streams < 1 or queue_frames < 2:
             raise ValueError("max_streams must be >= 1 and queue_frames >= 2")
@@ -105,11 +113,13 @@ class Fanout:
         self.tick_s = tick_s
         self.heartbeat_s = heartbeat_s
         self.retry_after_s = retry_after_s
+        self.stall_s = stall_s
         self.pages: set[Page] = set()
         self.refused = 0  # streams turned away at the cap
         self.frames = 0  # frames encoded (once each, whatever the number of pages)
         self.dropped = 0  # frames dropped for pages that fell behind (closed pages included)
         self.resyncs = 0
+        self.evicted = 0  # pages that stopped reading and lost their slot
         self._last = 0
         self._state: tuple[int, bytes] | None = None
 
@@ -139,6 +149,7 @@ class Fanout:
             "frames": self.frames,
             "dropped": self.dropped + sum(p.dropped for p in self.pages),
             "resyncs": self.resyncs + sum(p.resyncs for p in self.pages),
+            "evicted": self.evicted,
         }
 
     async def stream(self, page: Page, since: int | None) -> AsyncIterator[bytes]:
@@ -149,6 +160,7 @@ class Fanout:
             yield head
             while True:
                 frame = await page.queue.get()
+                page.taken = time.monotonic()
                 if frame is CLOSE:
                     return
                 if frame is HEARTBEAT:
@@ -206,6 +218,16 @@ class Fanout:
             page.offer(frame)
         return len(batch)
 
+    def evict_stalled(self, now: float | None = None) -> int:
+        """Free the slots of pages that stopped reading; how many."""
+        now = time.monotonic() if now is None else now
+        stalled = [p for p in self.pages if p.stalled(now, self.stall_s)]
+        for page in stalled:
+            self.unsubscribe(page)
+            page.offer(CLOSE)  # if it ever reads again, its stream ends there
+        self.evicted += len(stalled)
+        return len(stalled)
+
     async def run(self, stopping: threading.Event) -> None:
         """The hub: every ``tick_s``, new events to every page; a heartbeat when quiet."""
         self._last = self.view.last_seq()
@@ -214,6 +236,7 @@ class Fanout:
             while not stopping.is_set():
                 await asyncio.sleep(self.tick_s)
                 quiet = 0.0 if self.publish_due() else quiet + self.tick_s
+                self.evict_stalled()
                 if quiet >= self.heartbeat_s:
                     quiet = 0.0
                     for page in list(self.pages):

@@ -26,7 +26,7 @@ from streams.dashboard import (
     operators_from,
     serve,
 )
-from streams.dashboard.fanout import RESYNC
+from streams.dashboard.fanout import CLOSE, RESYNC
 from streams.messages import encode
 
 from .conftest import MATCH_DAY, count
@@ -123,6 +123,31 @@ def test_a_page_that_does_not_read_loses_old_frames_then_gets_the_latest_state(s
     plaza = next(z for z in state["zones"] if z["zone"] == "plaza_n")
     assert plaza["occupancy"] == 511  # the newest count, none of the dropped frames needed
     assert stats["dropped"] > 0 and stats["resyncs"] > 0 and stats["open"] == 1
+
+
+def test_a_page_that_stopped_reading_gives_its_slot_up(scenario):
+    bus, view, feed = _fed(scenario, 1)
+
+    async def run() -> tuple[bool, bool, dict[str, int]]:
+        fanout = Fanout(view, max_streams=1, queue_frames=2, stall_s=5.0)
+        fanout._last = view.last_seq()
+        stuck = fanout.subscribe()
+        assert stuck is not None and fanout.subscribe() is None  # the cap: one stream
+        for i in range(4):  # news the stuck page never takes: its queue fills
+            message = count("plaza_n", T + 100 + i, 500 + i)
+            bus.send(message["schema"], "cam_1", encode(message))
+            feed.drain()
+            fanout.publish_due()
+        now = time.monotonic()
+        assert fanout.evict_stalled(now + 1.0) == 0  # full, but not for long yet
+        assert fanout.evict_stalled(now + 6.0) == 1
+        fresh = fanout.subscribe()  # the slot is free for a page that reads
+        closed = stuck.queue.get_nowait() is CLOSE  # its stream ends if it ever reads again
+        return fresh is not None, closed, fanout.stats()
+
+    freed, closed, stats = asyncio.run(run())
+    assert freed and closed
+    assert stats["evicted"] == 1 and stats["open"] == 1
 
 
 def test_a_page_that_joins_mid_tick_gets_only_the_events_after_its_state(scenario):
