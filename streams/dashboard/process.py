@@ -95,6 +95,8 @@ class Relay:
                 self.conn.send(message)
             return True
         except (OSError, ValueError):  # the dashboard process is gone: the live run goes on
+            if not self._stop.is_set():
+                log.warning("the dashboard process has gone; the live run goes on without it")
             self._stop.set()
             return False
 

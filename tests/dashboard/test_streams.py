@@ -231,3 +231,16 @@ def test_a_busy_port_is_a_clear_error_from_the_dashboard_process(scenario):
         port = taken.getsockname()[1]
         with pytest.raises(BusError, match=rf"cannot listen on 127\.0\.0\.1:{port}.*--port"):
             serve(InProcessBus(), scenario, port=port, tokens={"amina": "busy-port-token-012"})
+
+
+def test_on_threads_when_asked_the_same_app_serves(scenario):
+    bus = InProcessBus()
+    board = serve(bus, scenario, port=0, tokens={"amina": "threads-test-token-01"}, process=False)
+    try:
+        assert board.process is None and board.server is not None
+        with urllib.request.urlopen(f"{board.url}healthz", timeout=5) as reply:
+            assert json.load(reply)["streams"]["max"] == 256
+    finally:
+        board.stop()
+    with pytest.raises(ValueError, match="pass limits"):
+        serve(bus, scenario, port=0, check=lambda message: None)
