@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from heapq import heappush
 
 from simulator.engine.crossing import PlaceDynamics
+from simulator.engine.dwell import DwellDynamics
 from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
 from simulator.engine.network import Network
@@ -20,6 +21,7 @@ from simulator.engine.parts import Handler, Part, PartFactory, RunContext, dispa
 from simulator.engine.party import (
     ARRIVE,
     EGRESS,
+    HALFTIME,
     INGRESS,
     LEFT,
     PERIMETER_QUEUE,
@@ -48,7 +50,7 @@ from simulator.scenario.model import Scenario
 INF = math.inf
 
 
-class Dynamics(PlaceDynamics):
+class Dynamics(PlaceDynamics, DwellDynamics):
     """Event handlers of one run: ``handlers[kind](a, b)`` acts on an event ``(t, kind, a, b)``."""
 
     def __init__(
@@ -72,6 +74,7 @@ class Dynamics(PlaceDynamics):
             PERIMETER_QUEUE if cp.stage == "perimeter" else QUEUE
             for cp in scenario.venue.checkpoints
         ]
+        self._plan_dwell()
         self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
         self.guarded: list[bool] | None = None  # exits (2 * link + d) whose heads ask ``blocks``
         context = RunContext(
@@ -103,6 +106,7 @@ class Dynamics(PlaceDynamics):
             Kind.SAMPLE: self.on_sample,
             Kind.GATES: self.on_gates,
             Kind.PLACE: self.on_place,
+            **self.dwell_handlers(),
         }
 
     def start_parts(self) -> None:
@@ -187,7 +191,15 @@ class Dynamics(PlaceDynamics):
         self.crossed(party)
 
     def crossed(self, party: Party) -> None:
-        """The party stands at the far side of its current node: screen, finish or walk on."""
+        """The party stands at the far side of its current node: stop there a while (dwell),
+        or go on."""
+        rules = self.dwell_rules[party.route[party.pos][0]]
+        if rules is not None and self.stop_here(party, party.route[party.pos][0], rules):
+            return
+        self.go_on(party)
+
+    def go_on(self, party: Party) -> None:
+        """Screen, finish or walk on from the far side of the current node."""
         node, bank, link, _ = party.route[party.pos]
         if bank >= 0:
             self.join_queue(party, bank)
@@ -300,7 +312,7 @@ class Dynamics(PlaceDynamics):
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
-        if bank >= 0 or nxt < 0 or self.node_speeds[node] is not None:
+        if bank >= 0 or nxt < 0 or self.stops[node]:
             self.into(node, size)
             self.at_node(party)
         else:  # depart(party) inlined: the hot path, most often straight onto a free link
@@ -404,6 +416,9 @@ class Dynamics(PlaceDynamics):
     # -- seats, release, leaving -------------------------------------------------------------
     def finish(self, party: Party, node: int) -> None:
         w = self.world
+        if party.phase == HALFTIME:
+            self.back_in_seat(party)
+            return
         if party.phase == INGRESS:
             party.times[SEATED] = w.now
             w.seated += party.size

@@ -26,8 +26,8 @@ TIME_COLUMNS = (
 )
 N_TIMES = len(TIME_COLUMNS)
 
-# Party.phase
-INGRESS, EGRESS, SOURCE = 0, 1, 2
+# Party.phase; HALFTIME: a seated fan on the way to the concourse and back (simulator.engine.dwell)
+INGRESS, EGRESS, SOURCE, HALFTIME = 0, 1, 2, 3
 
 # A route step: (node index, checkpoint bank index serving here or -1, link index or -1, direction)
 Step = tuple[int, int, int, int]

@@ -12,7 +12,8 @@ from simulator.results.units import fmt_minutes_of, fmt_share
 
 
 def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table:
-    """Fans, seated at kick-off, clearing time, the worst checkpoint wait and the worst LoS.
+    """Fans, seated at kick-off, clearing time, the worst checkpoint wait and the worst LoS
+    (with half-time: those who left their seats and the worst concourse).
 
     ``names`` maps element ids to the labels a planner knows them by (ids where missing).
     """
@@ -52,8 +53,27 @@ def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table
             f"LoS {los.peak_los}",
         )
     table.add_row("element-minutes at LoS E or F (min)", f"{summary.minutes_at_los_e_or_f():.0f}")
+    _halftime_rows(table, summary, names or {})
     _transport_rows(table, summary, names or {})
     return table
+
+
+def _halftime_rows(table: Table, summary: RunSummary, names: dict[str, str]) -> None:
+    """With half-time: who left their seats (and came back late), the worst concourse."""
+    ht = summary.halftime
+    if ht is None:
+        return
+    table.add_row(
+        "half-time: left seats / back late", f"{ht.fans_left_seats:,} / {ht.fans_back_late:,}"
+    )
+    worst = summary.worst_halftime_concourse()
+    if worst is not None:
+        peak = ht.concourses[worst.element]
+        table.add_row(
+            "half-time concourse peak",
+            f"{names.get(worst.element, worst.element)}: {peak.peak_density_per_m2:.2f} "
+            f"persons/m² LoS {peak.peak_los}",
+        )
 
 
 def _transport_rows(table: Table, summary: RunSummary, names: dict[str, str]) -> None:

@@ -67,8 +67,11 @@ class FanCounts:
     dropped: int
 
 
-def timeseries_table(world: World) -> pa.Table:
-    return pa.table({c: world.samples[c] for c in SAMPLE_COLUMNS}, schema=TIMESERIES_SCHEMA)
+def timeseries_table(world: World, first: int = 0) -> pa.Table:
+    """The samples from row ``first`` on (0: the whole run so far)."""
+    samples = world.samples
+    columns = {c: samples[c][first:] if first else samples[c] for c in SAMPLE_COLUMNS}
+    return pa.table(columns, schema=TIMESERIES_SCHEMA)
 
 
 def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> pa.Table:

@@ -122,6 +122,8 @@ def render_report(
         ),
         sector_egress=sections.sector_egress(scenario=scenario, fans=fans, names=names),
         journeys=sections.journeys(fans=fans),
+        halftime=sections.halftime_rows(summary=summary, names=names),
+        services=sections.service_rows(summary=summary, names=names),
         assumptions=sections.assumptions(scenario=scenario, evacuation_min=evacuation_min),
         references=getattr(scenario, "references", ()),
         venue_map=_venue_map(scenario, summary, timeseries),
@@ -180,6 +182,11 @@ def _venue_map(scenario: Scenario, summary: RunSummary, timeseries: pa.Table) ->
         moments["peak ingress"] = peak
     if h.kickoff_s is not None:
         moments["kick-off"] = h.kickoff_s
+    ht = summary.halftime
+    if ht is not None:
+        moments["half-time peak"] = _peak_inside(timeseries, ht.start_s, ht.end_s + 300.0) or (
+            ht.start_s
+        )
     if h.final_whistle_s is not None:
         moments["egress peak"] = _peak_inside(timeseries, h.final_whistle_s, h.end_s) or (
             h.final_whistle_s

@@ -152,6 +152,46 @@ class TransportKpis:
 
 
 @dataclass(frozen=True)
+class ServiceKpis:
+    """One service point (concession, toilet, prayer room): fans served, waits, longest queue."""
+
+    area: str
+    kind: str
+    servers: int
+    served: int
+    waits: WaitKpis
+    peak_queue: int
+    utilisation: float  # server-seconds busy over server-seconds of the run (0..1)
+    balked: int = 0  # fans who gave it up, seeing a queue too long for the time they had
+
+
+@dataclass(frozen=True)
+class ConcoursePeak:
+    """The densest minute sample of a concourse during the half-time window."""
+
+    peak_density_per_m2: float
+    peak_los: str
+    peak_time_s: float
+    peak_occupancy: int
+    before_density_per_m2: float  # the same concourse's density in the minute before half-time
+
+
+@dataclass(frozen=True)
+class HalftimeKpis:
+    """Half-time: who left their seats, who was back (and late), and each concourse's peak.
+
+    The window is the interval plus 5 minutes (fans who come back late still crowd it).
+    """
+
+    start_s: float
+    end_s: float
+    fans_left_seats: int
+    fans_back: int
+    fans_back_late: int  # back in their seats after the interval had ended
+    concourses: Mapping[str, ConcoursePeak]
+
+
+@dataclass(frozen=True)
 class RunHeader:
     """Which run this is: scenario, seed, model, and the clock window (seconds since midnight)."""
 
@@ -189,6 +229,18 @@ class RunSummary:
     transport: TransportKpis | None = None
     format_version: int = field(default=FORMAT_VERSION)
     stages: Mapping[str, StageKpis] = field(default_factory=dict)  # perimeter, ticket
+    services: Mapping[str, ServiceKpis] = field(default_factory=dict)
+    halftime: HalftimeKpis | None = None
+
+    def worst_halftime_concourse(self) -> Worst | None:
+        """The concourse with the worst half-time LoS, then the highest peak density."""
+        if self.halftime is None or not self.halftime.concourses:
+            return None
+        eid, peak = max(
+            self.halftime.concourses.items(),
+            key=lambda kv: (*LosKpis(kv[1].peak_density_per_m2, kv[1].peak_los).rank(), kv[0]),
+        )
+        return Worst("halftime", eid, peak.peak_density_per_m2)
 
     # -- each derived KPI defined once --------------------------------------------------------
     def graded(self) -> dict[str, dict[str, LosKpis]]:
@@ -258,6 +310,10 @@ class RunSummary:
         }
         if self.transport is not None:
             out.update(_transport_dict(self.transport))
+        if self.services:
+            out["services"] = {k: _service_dict(v) for k, v in self.services.items()}
+        if self.halftime is not None:
+            out["halftime"] = asdict(self.halftime)
         return out
 
     def to_json(self) -> str:
@@ -289,6 +345,8 @@ class RunSummary:
             transport=transport,
             format_version=int(data.get("format_version", 1)),
             stages={k: _stage(v) for k, v in data.get("stages", {}).items()},
+            services={k: _service(v) for k, v in data.get("services", {}).items()},
+            halftime=_halftime(data["halftime"]) if data.get("halftime") else None,
         )
 
 
@@ -357,6 +415,24 @@ def _link_dict(lk: LinkKpis) -> dict[str, Any]:
         "share_time_full": lk.share_time_full,
         **asdict(lk.los),
     }
+
+
+def _service(d: Mapping[str, Any]) -> ServiceKpis:
+    return ServiceKpis(
+        d["area"], d["kind"], d["servers"], d["served"], _waits(d), d["peak_queue"],
+        d["utilisation"], d.get("balked", 0),
+    )  # fmt: skip
+
+
+def _service_dict(v: ServiceKpis) -> dict[str, Any]:
+    out = {f.name: getattr(v, f.name) for f in fields(ServiceKpis) if f.name != "waits"}
+    return {**out, **_wait_dict(v.waits)}
+
+
+def _halftime(d: Mapping[str, Any]) -> HalftimeKpis:
+    peaks = {k: ConcoursePeak(**v) for k, v in d.get("concourses", {}).items()}
+    plain = {f.name: d[f.name] for f in fields(HalftimeKpis) if f.name != "concourses"}
+    return HalftimeKpis(**plain, concourses=peaks)
 
 
 def _platform(d: Mapping[str, Any]) -> PlatformKpis:

@@ -28,6 +28,7 @@ FlowCaps = Literal["experimental", "green_guide"]
 # Where a checkpoint sits in a venue's access chain: ``perimeter`` (the outer security search,
 # screening everyone whose route passes it) before ``ticket`` (the gate a sector's tickets name).
 CheckpointStage = Literal["perimeter", "ticket"]
+ServiceKind = Literal["concession", "toilet", "prayer", "merchandise", "other"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,47 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class ServicePoint:
+    """A facility on an area's floor with ``servers`` identical servers and one queue
+    (a concession with N tills, a toilet block with N places, a prayer room with N places).
+
+    Those queuing and being served stand on the area's floor (they count in its density).
+    """
+
+    id: str
+    kind: ServiceKind
+    servers: int
+    service: Distribution
+
+
+@dataclass(frozen=True)
+class DwellRule:
+    """Who stops on an area's floor, what they use and how long they stay.
+
+    ``share`` of the parties passing stop; a stopping party queues at a service point of a
+    kind drawn from ``use`` (kind, probability; the rest use none), then lingers for a time
+    drawn from ``time`` (None: no lingering). ``by_min`` (minutes from kick-off for ingress
+    and sources, from the final whistle for egress; None: no limit) ends every dwell by then:
+    nobody stops after it and lingering is cut at it (a fan zone empties towards kick-off).
+    """
+
+    share: float
+    time: Distribution | None = None
+    use: tuple[tuple[ServiceKind, float], ...] = ()
+    by_min: float | None = None
+
+
+@dataclass(frozen=True)
+class AreaDwell:
+    """The dwell rules of an area by who passes: ingress fans, egress fans, background
+    sources (each None: they walk through)."""
+
+    ingress: DwellRule | None = None
+    egress: DwellRule | None = None
+    sources: DwellRule | None = None
+
+
+@dataclass(frozen=True)
 class Area:
     """An open space (plaza, concourse, fan zone) with a floor area and a Fruin scale.
 
@@ -90,6 +132,8 @@ class Area:
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
     walk_m: float | None = None
+    dwell: AreaDwell | None = None  # who stops here and for how long (None: pass-through)
+    services: tuple[ServicePoint, ...] = ()  # queues on this floor (concessions, toilets)
 
 
 @dataclass(frozen=True)
@@ -222,6 +266,32 @@ class Egress:
 
 
 @dataclass(frozen=True)
+class Halftime:
+    """Seated fans who go to the concourse at half-time and come back before the second half.
+
+    Half-time starts at ``start_s`` (kick-off + 45 min + first-half stoppage) and lasts
+    ``duration_s``. ``share`` of the seated parties leave their seats, spread uniformly over
+    the first ``leave_s``; each walks to its sector's concourse (``concourses``: sector id ->
+    area id, every sector with one; by default the area linked to the sector), queues at a
+    service point drawn from ``use``, lingers for ``time`` (cut so it heads back by
+    ``start_s + back_by_s``) and walks back to its seat.
+    """
+
+    start_s: float
+    duration_s: float
+    share: float
+    leave_s: float
+    back_by_s: float
+    time: Distribution | None
+    use: tuple[tuple[ServiceKind, float], ...]
+    concourses: tuple[tuple[str, str], ...]
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+@dataclass(frozen=True)
 class PoissonSource:
     """Constant-rate Poisson arrivals from an origin to a destination node.
 
@@ -277,3 +347,4 @@ class Scenario:
     transport: Transport | None = None  # lines, car parks, roads (simulator.transport)
     interventions: tuple[Intervention, ...] = ()  # what-if levers with time windows
     references: tuple[Reference, ...] = ()  # published sources of the figures (``references:``)
+    halftime: Halftime | None = None  # seated fans to the concourses and back (``halftime:``)

@@ -201,7 +201,9 @@ def _origin(r: FieldReader, value: object, path: str) -> Origin | None:
 
 
 def _area(r: FieldReader, value: object, path: str) -> Area | None:
-    optional = ("los_scale", "label", "xy", "walk_m")
+    from simulator.scenario.dwell_reader import read_area_extras  # it reads distributions here
+
+    optional = ("los_scale", "label", "xy", "walk_m", "dwell", "services")
     m = r.mapping(value, path, required=("id", "area_m2"), optional=optional)
     if m is None:
         return None
@@ -212,11 +214,13 @@ def _area(r: FieldReader, value: object, path: str) -> Area | None:
     has_walk = m.get("walk_m") is not None
     walk = r.number(m, "walk_m", path, at_least=0.0) if has_walk else None
     xy = _xy(r, m, path)
-    if xy is _BAD:
+    extras = read_area_extras(r, m, path)
+    if xy is _BAD or extras is None:
         return None
     if id_ is None or area is None or scale is None or label is None or (has_walk and walk is None):
         return None
-    return Area(id_, area, cast(LosScale, scale), label, cast(tuple[float, float] | None, xy), walk)
+    xy_ = cast(tuple[float, float] | None, xy)
+    return Area(id_, area, cast(LosScale, scale), label, xy_, walk, extras[0], extras[1])
 
 
 def _checkpoint(r: FieldReader, value: object, path: str) -> Checkpoint | None:
