@@ -239,9 +239,10 @@ def test_non_finite_numbers_are_never_sent() -> None:
 
 
 def test_the_generic_mapping_renames_copies_omits_and_falls_back() -> None:
-    from streams.messages import Ack, Alert
+    from streams.messages import Ack, Alert, Reference, at_clock
 
-    ack = Ack.of("i1", sender="op", status="Actual", note="")
+    acked = Reference("twin", "i1", at_clock(DAY, 75_600))
+    ack = Ack.of("i1", acked, sender="op", status="Actual", note="")
     wire = ack.to_dict()
     assert wire["msgType"] == "Ack" and wire["identifier"] == wire["id"] == ack.id
     assert wire["note"] == "" and "zone" not in wire and "signature" not in wire
@@ -254,8 +255,10 @@ def test_the_generic_mapping_renames_copies_omits_and_falls_back() -> None:
         "sent": "2030-07-21T21:00:00+01:00",
         "status": "Actual",
         "msgType": "Alert",
+        "scope": "Restricted",
         "incident": "a",
         "references": [],
+        "category": ["Safety"],
         "event": "crowd",
         "rule": "r",
         "urgency": "Immediate",
@@ -275,6 +278,8 @@ def test_the_generic_mapping_renames_copies_omits_and_falls_back() -> None:
     assert typed.msg_type == "Alert" and typed.note == ""
     again = typed.to_dict()
     assert "note" not in again and again["areaDesc"] == "plaza" and again["threshold"] is None
+    assert again["references"] == [] and again["category"] == ["Safety"]
+    assert wire["references"] == ["twin,i1,2030-07-21T21:00:00+01:00"]  # CAP triples
 
 
 def test_a_dead_letter_without_its_optional_key_reads_as_none() -> None:
