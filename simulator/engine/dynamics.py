@@ -17,6 +17,7 @@ from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
 from simulator.engine.network import Network
 from simulator.engine.parts import Handler, Part, PartFactory, RunContext, dispatch_table, hooks
+from simulator.engine.routing import Router
 from simulator.engine.party import (
     ARRIVE,
     EGRESS,
@@ -79,11 +80,18 @@ class Dynamics(PlaceDynamics):
             self.admit,
             self.want,
             self.guard_exit,
+            self.redirect,
         )
         built = (make(context) for make in parts)
         self.parts: tuple[Part, ...] = tuple(p for p in built if p is not None)
         self.hooks = hooks(self.parts)
         self.handlers = dispatch_table(self.own_handlers(), self.parts)
+        self.router = Router(
+            scenario, network, world, self.hooks.link_closed, self.node_walk, self.node_speeds
+        )
+        # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
+        self.choosing = self.router.logit
+        self.branch = network.branch if self.choosing else [False] * network.n_nodes
 
     def own_handlers(self) -> dict[Kind, Handler]:
         """The event kinds the engine itself handles."""
@@ -182,8 +190,16 @@ class Dynamics(PlaceDynamics):
         self.crossed(party)
 
     def crossed(self, party: Party) -> None:
-        """The party stands at the far side of its current node: screen, finish or walk on."""
+        """The party stands at the far side of its current node: screen, finish or walk on.
+
+        At a gate with no lanes open (closed) a party assigned to it goes to the best open one.
+        """
         node, bank, link, _ = party.route[party.pos]
+        if bank >= 0 and self.world.banks[bank].lanes <= 0:
+            if bank == party.gate and self.router.regate(party):
+                node, bank, link, _ = party.route[party.pos]
+            else:  # it waits for the gate to reopen
+                self.world.unroutable[party.id] = party.phase
         if bank >= 0:
             self.join_queue(party, bank)
         elif link < 0:
@@ -192,20 +208,40 @@ class Dynamics(PlaceDynamics):
             self.depart(party)
 
     def depart(self, party: Party) -> None:
-        """Step onto the next link, or wait at the node for room or the link's entry cap."""
-        _, _, link, d = party.route[party.pos]
+        """Step onto the next link, or wait at the node for room or the link's entry cap.
+
+        At a decision node the party chooses its way on first (``simulator.engine.routing``);
+        a party whose next link is closed takes the best open way, or waits when none is open.
+        """
+        node, _, link, d = party.route[party.pos]
+        if self.choosing and (self.branch[node] or (party.pos == 0 and self.net.fork[node])):
+            self.router.choose(party, True)
+            _, _, link, d = party.route[party.pos]
+        closed = self.hooks.link_closed
+        if closed is not None and closed(link):
+            if self.router.choose(party, False):
+                _, _, link, d = party.route[party.pos]
+            if closed(link):
+                self.world.unroutable[party.id] = party.phase
         w = self.world
         lk = w.links[link]
         size = party.size
-        if (
-            not lk.waiting[d]
-            and (self.hooks.link_closed is None or not self.hooks.link_closed(link))
-            and w.now >= lk.admission_time(d, size)
+        if not lk.waiting[d] and (closed is None or not closed(link)) and (
+            w.now >= lk.admission_time(d, size)
         ):
             self.enter(party, link, d)  # the common case: walk straight on
             return
         lk.waiting[d].append((w.now, party.id))
         self.admit(link)
+
+    def redirect(self, pid: int) -> None:
+        """A part has taken party ``pid`` out of a queue at its node (a closed link's or gate's):
+        send it on by its best open way from there."""
+        party = self.world.parties[pid]
+        if party.route[party.pos][1] >= 0:
+            self.crossed(party)
+        else:
+            self.depart(party)
 
     def admit(self, link: int) -> None:
         """Let waiting parties onto a link while it has room and its entry cap allows."""
@@ -295,7 +331,7 @@ class Dynamics(PlaceDynamics):
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
-        if bank >= 0 or nxt < 0 or self.node_speeds[node] is not None:
+        if bank >= 0 or nxt < 0 or self.node_speeds[node] is not None or self.branch[node]:
             self.into(node, size)
             self.at_node(party)
         else:  # depart(party) inlined: the hot path, most often straight onto a free link
@@ -313,8 +349,7 @@ class Dynamics(PlaceDynamics):
                     w.push(t, K_LINK, nxt, nd)
             else:
                 self.into(node, size)
-                lk2.waiting[nd].append((now, pid))
-                self.admit(nxt)
+                self.depart(party)
         if (lk.waiting[0] or lk.waiting[1]) and lk.may_admit_sooner():
             self.admit(link)
 
@@ -422,7 +457,8 @@ class Dynamics(PlaceDynamics):
         """The final whistle has gone and this party's moment to leave has come."""
         party.phase = EGRESS
         party.times[RELEASE] = self.world.now
-        party.route = self.net.route(party.sector, -1, party.destination, "none")
+        via = self.router.pins.get(party.sector, -1)  # routing.egress_via, if pinned
+        party.route = self.net.route(party.sector, via, party.destination, "none")
         party.pos = 0
         self.at_node(party)
 

@@ -2,7 +2,8 @@
 
 Nodes are indexed origins, areas, checkpoints, sectors, exits in scenario order; links follow
 them in the element numbering used for occupancy counters. Routes avoid passing through seats
-and exits (they are ends, never corridors) and take the shortest walking length.
+and exits (they are ends, never corridors); the precomputed route takes the shortest walking
+length, and ``simulator.engine.routing`` lets fans choose among a few at decision nodes.
 """
 
 from __future__ import annotations
@@ -176,7 +177,13 @@ def _place_speeds(model: Hashable, floor: float) -> list[float]:
 
 
 class Network:
-    """Node and element numbering, the directed graph, and cached shortest routes."""
+    """Node and element numbering, the venue multigraph, and cached shortest routes.
+
+    Every link is an edge of its own (keyed ``(link, direction)``), so two doors between the
+    same two places both carry fans; ``hops[(u, v)]`` lists the parallel links of a hop, widest
+    first (a precomputed route takes the widest; the route choice of
+    ``simulator.engine.routing`` chooses among all of them at run time).
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         venue = scenario.venue
@@ -185,11 +192,14 @@ class Network:
         self.index = {e.id: i for i, e in enumerate(self.elements)}
         self.bank_of_node = {self.index[c.id]: i for i, c in enumerate(venue.checkpoints)}
         self.graph = self._graph(scenario)
+        self.hops = self._hops(scenario)
+        self.branch, self.fork = self._decision_nodes()
         self._paths: dict[tuple[int, int], list[int]] = {}
         self._routes: dict[tuple[int, int, int, str], tuple[Step, ...]] = {}
+        self.choices: dict[tuple[int, int, str], Any] = {}  # simulator.engine.routing's cache
 
-    def _graph(self, scenario: Scenario) -> nx.DiGraph:
-        graph = nx.DiGraph()
+    def _graph(self, scenario: Scenario) -> nx.MultiDiGraph:
+        graph = nx.MultiDiGraph()
         graph.add_nodes_from(range(self.n_nodes))
         for i, link in enumerate(scenario.venue.links):
             ends = [(link.source, link.target, 0)]
@@ -197,10 +207,40 @@ class Network:
                 ends.append((link.target, link.source, 1))
             for a, b, d in ends:
                 u, v = self.index[a], self.index[b]
-                old = graph.get_edge_data(u, v)
-                if old is None or old["width"] < link.width_m:
-                    graph.add_edge(u, v, link=i, dir=d, length=link.length_m, width=link.width_m)
+                graph.add_edge(
+                    u, v, key=(i, d), link=i, dir=d, length=link.length_m, width=link.width_m
+                )
         return graph
+
+    def _hops(self, scenario: Scenario) -> dict[tuple[int, int], tuple[tuple[int, int], ...]]:
+        """Per (u, v): its links as (link, direction), widest first, then in scenario order."""
+        out: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
+        for u, v in {(u, v) for u, v in self.graph.edges()}:
+            edges = self.graph[u][v].values()
+            ranked = sorted(edges, key=lambda e: (-e["width"], e["link"]))
+            out[(u, v)] = tuple((e["link"], e["dir"]) for e in ranked)
+        return out
+
+    def _decision_nodes(self) -> tuple[list[bool], list[bool]]:
+        """Where a walking fan may choose (``branch``) and where a fan setting off may (``fork``).
+
+        A node with three or more neighbours, or parallel links out, is a branch: someone
+        arriving from one neighbour has more than one way on. A node with two neighbours only
+        offers a choice to a fan whose walk starts there (``fork``).
+        """
+        graph = self.graph
+        branch, fork = [False] * self.n_nodes, [False] * self.n_nodes
+        for u in range(self.n_nodes):
+            outs = set(graph.successors(u))
+            near = outs | set(graph.predecessors(u))
+            parallel = any(len(self.hops[(u, v)]) > 1 for v in outs)
+            branch[u] = parallel or len(near) >= 3
+            fork[u] = parallel or len(outs) >= 2
+        return branch, fork
+
+    def hop_length(self, u: int, v: int) -> float:
+        """The shortest of the parallel links from ``u`` to ``v``."""
+        return float(min(e["length"] for e in self.graph[u][v].values()))
 
     def path(self, source: int, target: int) -> list[int]:
         """Shortest node path; sectors and exits are never crossed, only reached."""
@@ -208,10 +248,10 @@ class Network:
         if key not in self._paths:
             types = self.elements
 
-            def weight(u: int, v: int, data: dict[str, Any]) -> float | None:
+            def weight(u: int, v: int, data: dict[Any, dict[str, Any]]) -> float | None:
                 if v != target and types[v].kind in ("sector", "exit"):
                     return None
-                return float(data["length"])
+                return float(min(e["length"] for e in data.values()))
 
             try:
                 self._paths[key] = nx.shortest_path(self.graph, source, target, weight=weight)
@@ -223,13 +263,30 @@ class Network:
         return self._paths[key]
 
     def length(self, nodes: list[int]) -> float:
-        return sum(self.graph[u][v]["length"] for u, v in itertools.pairwise(nodes))
+        return sum(self.hop_length(u, v) for u, v in itertools.pairwise(nodes))
+
+    def steps(self, nodes: list[int], via: int, serve: str) -> list[Step]:
+        """Route steps along a node path, each hop on its widest link; the last has no link.
+
+        ``serve``: "via" = screening only at ``via``; "all" = at every checkpoint passed;
+        "none" = walk through checkpoints (egress).
+        """
+        steps: list[Step] = []
+        for k, node in enumerate(nodes):
+            bank = self.bank_of_node.get(node, -1)
+            if serve == "none" or (serve == "via" and node != via):
+                bank = -1
+            if k + 1 < len(nodes):
+                link, d = self.hops[(node, nodes[k + 1])][0]
+                steps.append((node, bank, link, d))
+            else:
+                steps.append((node, bank, -1, 0))
+        return steps
 
     def route(self, source: int, via: int, target: int, serve: str) -> tuple[Step, ...]:
         """Steps from ``source`` (through checkpoint node ``via`` if >= 0) to ``target``.
 
-        ``serve``: "via" = screening only at ``via``; "all" = at every checkpoint passed;
-        "none" = walk through checkpoints (egress).
+        ``serve`` as in ``steps``.
         """
         key = (source, via, target, serve)
         cached = self._routes.get(key)
@@ -239,16 +296,6 @@ class Network:
             nodes = self.path(source, via) + self.path(via, target)[1:]
         else:
             nodes = self.path(source, target)
-        steps: list[Step] = []
-        for k, node in enumerate(nodes):
-            bank = self.bank_of_node.get(node, -1)
-            if serve == "none" or (serve == "via" and node != via):
-                bank = -1
-            if k + 1 < len(nodes):
-                edge = self.graph[node][nodes[k + 1]]
-                steps.append((node, bank, edge["link"], edge["dir"]))
-            else:
-                steps.append((node, bank, -1, 0))
-        route = tuple(steps)
+        route = tuple(self.steps(nodes, via, serve))
         self._routes[key] = route
         return route

@@ -23,9 +23,11 @@ from simulator.scenario.model import (
     PoissonSource,
     Reference,
     RouteChoice,
+    Routing,
     Scenario,
     Settings,
 )
+from simulator.scenario.routing_reader import read_routing
 from simulator.scenario.runnable import check_runnable
 from simulator.scenario.venue_checks import check_scenario, clock
 from simulator.scenario.venue_reader import declared_ids, read_list, read_venue
@@ -37,7 +39,7 @@ SHARE_TOLERANCE = 1e-6
 MAX_PARTY = 20  # fans walking together; a bigger "party" is a coach, not a group of friends
 # Sections read by their own package's reader (simulator.transport.reader, levers.reader).
 SECTIONS = ("transport", "interventions")
-TOP_KEYS = ("description", "ingress", "egress", "sources", "references", *SECTIONS)
+TOP_KEYS = ("description", "ingress", "egress", "sources", "references", "routing", *SECTIONS)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -119,6 +121,7 @@ def _read_scenario(
     references = read_list(r, m, "references", "", lambda v, p: _reference(r, v, p))
     if venue is None:
         return None
+    routing = read_routing(r, m["routing"], venue) if m.get("routing") is not None else None
     extensions = _read_extensions(r, m, day_start)
     if settings is None:  # already reported; a stand-in lets the venue checks still run
         settings = Settings(start_s=0.0, end_s=2 * DAY_S)
@@ -135,6 +138,7 @@ def _read_scenario(
         description or "",
         **extensions,
         references=references,
+        routing=routing or Routing(),
     )
 
 
