@@ -17,7 +17,6 @@ from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
 from simulator.engine.network import Network
 from simulator.engine.parts import Handler, Part, PartFactory, RunContext, dispatch_table, hooks
-from simulator.engine.routing import Router
 from simulator.engine.party import (
     ARRIVE,
     EGRESS,
@@ -30,6 +29,7 @@ from simulator.engine.party import (
     SOURCE,
     Party,
 )
+from simulator.engine.routing import Router
 from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
     K_ADMIT,
@@ -226,8 +226,10 @@ class Dynamics(PlaceDynamics):
         w = self.world
         lk = w.links[link]
         size = party.size
-        if not lk.waiting[d] and (closed is None or not closed(link)) and (
-            w.now >= lk.admission_time(d, size)
+        if (
+            not lk.waiting[d]
+            and (closed is None or not closed(link))
+            and (w.now >= lk.admission_time(d, size))
         ):
             self.enter(party, link, d)  # the common case: walk straight on
             return

@@ -31,6 +31,7 @@ unable to re-route (``World.unroutable``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -78,7 +79,7 @@ def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
     first = net.hops[(nodes[0], nodes[1])]
     steps = tuple(((nodes[0], -1, link, d), *body[1:]) for link, d in first)
     banks = tuple(s[1] for s in body[1:] if s[1] >= 0)
-    hops = tuple(net.hops[(u, v)] for u, v in zip(nodes, nodes[1:], strict=False))
+    hops = tuple(net.hops[(u, v)] for u, v in itertools.pairwise(nodes))
     return Candidate(tuple(nodes), hops, tuple(nodes[1:-1]), banks, steps)
 
 
@@ -88,7 +89,7 @@ def candidates(net: Network, node: int, anchor: int, serve: str, routing: Routin
     found = net.choices.get(key)
     if found is None:
         found = net.choices[key] = _candidates(net, node, anchor, serve, routing)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _walkable(net: Network, node: int, anchor: int) -> nx.DiGraph:
@@ -110,7 +111,9 @@ def _candidates(
     graph = _walkable(net, node, anchor)
     if node not in graph or anchor not in graph:
         return []
-    to_anchor = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), anchor, weight="length")
+    to_anchor = nx.single_source_dijkstra_path_length(
+        graph.reverse(copy=False), anchor, weight="length"
+    )
     if node not in to_anchor:
         return []
     limit = (1.0 + routing.detour) * to_anchor[node] + 1e-9
@@ -118,20 +121,19 @@ def _candidates(
     for nodes in nx.shortest_simple_paths(graph, node, anchor, weight="length"):
         if net.length(nodes) > limit or len(paths) >= routing.paths:
             break
-        efficient = all(to_anchor[v] < to_anchor[u] for u, v in zip(nodes, nodes[1:], strict=False))
+        efficient = all(to_anchor[v] < to_anchor[u] for u, v in itertools.pairwise(nodes))
         if efficient or not paths:  # the shortest is always a candidate
             paths.append(nodes)
     out = [candidate(net, nodes, serve) for nodes in paths]
     uses: dict[tuple[int, int], int] = {}
     for nodes in paths:
-        for hop in zip(nodes, nodes[1:], strict=False):
+        for hop in itertools.pairwise(nodes):
             uses[hop] = uses.get(hop, 0) + 1
     for cand, nodes in zip(out, paths, strict=True):
         total = net.length(nodes)
         if total > 0:
             size = sum(
-                net.hop_length(u, v) / total / uses[(u, v)]
-                for u, v in zip(nodes, nodes[1:], strict=False)
+                net.hop_length(u, v) / total / uses[(u, v)] for u, v in itertools.pairwise(nodes)
             )
             cand.log_ps = math.log(size)
     return out

@@ -1,11 +1,11 @@
-"""Read the ``routing:`` section: how fans choose their way (``simulator.engine.routing``).
+"""Read the ``routing:`` section: how fans choose their way (``simulator.engine.routing``). E.g.
 
-    routing:
-      model: logit            # or shortest: everyone on the shortest path (pinned)
-      theta_per_s: 0.05       # logit scale, per second of expected travel time
-      paths: 4                # candidate paths per decision
-      detour: 0.5             # candidates up to 1.5 x the shortest length
-      egress_via: {s1: exit_north}   # pin a sector's egress through a node
+routing:
+  model: logit            # or shortest: everyone on the shortest path (pinned)
+  theta_per_s: 0.05       # logit scale, per second of expected travel time
+  paths: 4                # candidate paths per decision
+  detour: 0.5             # candidates up to 1.5 x the shortest length
+  egress_via: {s1: exit_north}   # pin a sector's egress through a node
 """
 
 from __future__ import annotations
