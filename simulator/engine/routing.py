@@ -4,10 +4,10 @@ A fan about to leave a decision node (``Network.branch``: three or more neighbou
 links; ``Network.fork`` where the walk starts) compares the candidate paths from here to its
 next *anchor* (the gate it must be screened at, a pinned node, or its seat or destination).
 Candidates are built once per (node, anchor, serve) and cached on the plan: up to
-``routing.paths`` loop-free shortest paths no longer than ``1 + routing.detour`` times the
-shortest, each hop moving strictly closer to the anchor (Dial's efficient paths, so a fan who
-reconsiders at every node can never walk in a circle). At run time only the cost of these few
-is read from the run state:
+``routing.paths`` loop-free shortest paths (Yen's k shortest simple paths) no longer than
+``1 + routing.detour`` times the shortest. A fan reconsidering on the way drops the candidates
+that pass a node it has already walked through (its route keeps the way walked), so it can
+never walk in a circle. At run time only the cost of these few is read from the run state:
 
     cost = sum over hops of the cheapest parallel link: max(length / v(n), (n + waiting) x h)
          + crossing of each place on the way at its crowd's speed
@@ -111,19 +111,16 @@ def _candidates(
     graph = _walkable(net, node, anchor)
     if node not in graph or anchor not in graph:
         return []
-    to_anchor = nx.single_source_dijkstra_path_length(
-        graph.reverse(copy=False), anchor, weight="length"
-    )
-    if node not in to_anchor:
+    try:
+        shortest = nx.shortest_path_length(graph, node, anchor, weight="length")
+    except nx.NetworkXNoPath:
         return []
-    limit = (1.0 + routing.detour) * to_anchor[node] + 1e-9
+    limit = (1.0 + routing.detour) * shortest + 1e-9
     paths: list[list[int]] = []
     for nodes in nx.shortest_simple_paths(graph, node, anchor, weight="length"):
-        if net.length(nodes) > limit or len(paths) >= routing.paths:
+        if len(paths) >= routing.paths or (paths and net.length(nodes) > limit):
             break
-        efficient = all(to_anchor[v] < to_anchor[u] for u, v in itertools.pairwise(nodes))
-        if efficient or not paths:  # the shortest is always a candidate
-            paths.append(nodes)
+        paths.append(nodes)
     out = [candidate(net, nodes, serve) for nodes in paths]
     uses: dict[tuple[int, int], int] = {}
     for nodes in paths:
@@ -240,6 +237,11 @@ class Router:
         if serve == "via" and bank >= 0 and self.world.banks[bank].lanes <= 0:
             return self.regate(party)
         cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
+        if ordinary and len(cands) > 1 and pos > 0:  # never back to where it has been
+            seen = {s[0] for s in route[:pos]}
+            cands = [c for c in cands if seen.isdisjoint(c.nodes)]
+            if not cands:
+                return True  # every other way turns back: keep the way it is on
         costs = [self.cost(c) for c in cands]
         pick = self._pick(cands, costs, logit=ordinary and self.logit)
         if pick is None:
