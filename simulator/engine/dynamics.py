@@ -87,7 +87,13 @@ class Dynamics(PlaceDynamics):
         self.hooks = hooks(self.parts)
         self.handlers = dispatch_table(self.own_handlers(), self.parts)
         self.router = Router(
-            scenario, network, world, self.hooks.link_closed, self.node_walk, self.node_speeds
+            scenario,
+            network,
+            world,
+            self.hooks.link_closed,
+            self.node_walk,
+            self.node_speeds,
+            self.gates if self.least_delay else None,
         )
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit
@@ -214,15 +220,19 @@ class Dynamics(PlaceDynamics):
         a party whose next link is closed takes the best open way, or waits when none is open.
         """
         node, _, link, d = party.route[party.pos]
-        if self.choosing and (self.branch[node] or (party.pos == 0 and self.net.fork[node])):
+        bank, before = -1, party.route
+        if self.branch[node]:
             self.router.choose(party, True)
-            _, _, link, d = party.route[party.pos]
+            _, bank, link, d = party.route[party.pos]
         closed = self.hooks.link_closed
         if closed is not None and closed(link):
             if self.router.choose(party, False):
-                _, _, link, d = party.route[party.pos]
+                _, bank, link, d = party.route[party.pos]
             if closed(link):
                 self.world.unroutable[party.id] = party.phase
+        if bank >= 0 and party.route is not before:  # sent to the gate right here: queue
+            self.join_queue(party, bank)
+            return
         w = self.world
         lk = w.links[link]
         size = party.size

@@ -40,6 +40,7 @@ GREEN_GUIDE_STAIRS = 66.0 / 60.0
 # surveys; Gnendiger, Chraibi & Tordeux 2023, PLoS ONE 18: e0282599): two thirds, 6,000/h.
 ESCALATOR_STEP_SPEED = 0.5
 ESCALATOR_SPECIFIC_FLOW = 9000.0 / 3600.0 * 2.0 / 3.0
+ENDS = ("sector", "exit")  # nodes a walk may end at but never pass through
 V_MIN = 0.05  # m/s: a crush still creeps; keeps a full link from freezing for ever
 
 
@@ -193,7 +194,7 @@ class Network:
         self.bank_of_node = {self.index[c.id]: i for i, c in enumerate(venue.checkpoints)}
         self.graph = self._graph(scenario)
         self.hops = self._hops(scenario)
-        self.branch, self.fork = self._decision_nodes()
+        self.branch = self._decision_nodes(scenario.routing.detour)
         self._paths: dict[tuple[int, int], list[int]] = {}
         self._routes: dict[tuple[int, int, int, str], tuple[Step, ...]] = {}
         self.choices: dict[tuple[int, int, str], Any] = {}  # simulator.engine.routing's cache
@@ -221,22 +222,52 @@ class Network:
             out[(u, v)] = tuple((e["link"], e["dir"]) for e in ranked)
         return out
 
-    def _decision_nodes(self) -> tuple[list[bool], list[bool]]:
-        """Where a walking fan may choose (``branch``) and where a fan setting off may (``fork``).
+    def _decision_nodes(self, detour: float) -> list[bool]:
+        """Where a fan may have a choice: parallel links out, or two first hops within reach.
 
-        A node with three or more neighbours, or parallel links out, is a branch: someone
-        arriving from one neighbour has more than one way on. A node with two neighbours only
-        offers a choice to a fan whose walk starts there (``fork``).
+        A node is a decision node when it has parallel links out, or when for some target two
+        of its out-neighbours each start a way there no longer than ``1 + detour`` times the
+        shortest (ways that do not come back through the node and cross no seats or exits): a
+        necessary condition for ``simulator.engine.routing`` to have two candidates there.
+        Elsewhere a fan walks on without being asked, which keeps the engine's hot path short.
         """
-        graph = self.graph
-        branch, fork = [False] * self.n_nodes, [False] * self.n_nodes
-        for u in range(self.n_nodes):
-            outs = set(graph.successors(u))
-            near = outs | set(graph.predecessors(u))
-            parallel = any(len(self.hops[(u, v)]) > 1 for v in outs)
-            branch[u] = parallel or len(near) >= 3
-            fork[u] = parallel or len(outs) >= 2
-        return branch, fork
+        ends = {i for i, e in enumerate(self.elements[: self.n_nodes]) if e.kind in ENDS}
+        walk = nx.DiGraph()
+        walk.add_nodes_from(range(self.n_nodes))
+        for (u, v), _ in self.hops.items():
+            if u not in ends:
+                walk.add_edge(u, v, length=self.hop_length(u, v))
+        outs: dict[int, list[int]] = {}
+        for u, v in self.hops:
+            outs.setdefault(u, []).append(v)
+        decide = [False] * self.n_nodes
+        for u, near in outs.items():
+            if any(len(self.hops[(u, v)]) > 1 for v in near):
+                decide[u] = True
+                continue
+            if len(near) < 2:
+                continue
+            rest = nx.subgraph_view(walk, filter_node=lambda n, u=u: n != u)
+            reach = []
+            for v in near:
+                dist = (
+                    {v: 0.0}
+                    if v in ends
+                    else nx.single_source_dijkstra_path_length(rest, v, weight="length")
+                )
+                first = self.hop_length(u, v)
+                reach.append({t: first + d for t, d in dist.items()})
+            best: dict[int, float] = {}
+            for way in reach:
+                for t, d in way.items():
+                    if d < best.get(t, math.inf):
+                        best[t] = d
+            for t, d in best.items():
+                limit = (1.0 + detour) * d + 1e-9
+                if sum(1 for way in reach if way.get(t, math.inf) <= limit) >= 2:
+                    decide[u] = True
+                    break
+        return decide
 
     def hop_length(self, u: int, v: int) -> float:
         """The shortest of the parallel links from ``u`` to ``v``."""

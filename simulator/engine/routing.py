@@ -1,7 +1,7 @@
 """Route choice: fans choose among a few paths by expected travel time, at decision nodes.
 
-A fan about to leave a decision node (``Network.branch``: three or more neighbours or parallel
-links; ``Network.fork`` where the walk starts) compares the candidate paths from here to its
+A fan about to leave a decision node (``Network.branch``: parallel links out, or two first hops
+that each start a way to some node within the detour limit) compares the candidate paths to its
 next *anchor* (the gate it must be screened at, a pinned node, or its seat or destination).
 Candidates are built once per (node, anchor, serve) and cached on the plan: up to
 ``routing.paths`` loop-free shortest paths (Yen's k shortest simple paths) no longer than
@@ -26,7 +26,8 @@ A closure (a closed link, a gate with no lanes) met on the way sends the fan ont
 path; with every candidate closed, the shortest path avoiding the closed links is computed and
 cached per set of closed links. A fan whose gate has closed is sent to the open gate of least
 expected delay from where it stands. A fan with no open way left waits and is counted as
-unable to re-route (``World.unroutable``).
+unable to re-route (``World.unroutable``). With ``ingress.route_choice: least_delay`` a fan also
+weighs its nearest gates again at each decision node before its gate (``Router.reconsider``).
 """
 
 from __future__ import annotations
@@ -43,19 +44,21 @@ from simulator.errors import SimulatorError
 
 if TYPE_CHECKING:
     from simulator.engine.checkpoint import TurnstileBank
+    from simulator.engine.gates import GateCosts
     from simulator.engine.network import Network
     from simulator.engine.world import World
     from simulator.scenario.model import Routing, Scenario
 
 INF = math.inf
 FREE_WALK_MPS = 1.34  # walking speed assumed for the part of a way beyond the next anchor
+NEAR_GATES = 3  # gates a least-delay fan weighs again on the way (least free walk first)
 Hop = tuple[tuple[int, int], ...]  # the parallel (link, direction) of one hop
 
 
 class Candidate:
     """One path from a decision node to an anchor, with what its cost is read from."""
 
-    __slots__ = ("banks", "hops", "log_ps", "nodes", "places", "steps")
+    __slots__ = ("banks", "hops", "log_ps", "nodes", "places", "steps", "through")
 
     def __init__(
         self,
@@ -71,6 +74,7 @@ class Candidate:
         self.banks = banks  # checkpoint banks that screen on the way (serve "all")
         self.steps = steps  # per link of the first hop: the steps up to the anchor (excluded)
         self.log_ps = 0.0
+        self.through: tuple[int, ...] = ()  # banks walked through unscreened on an ingress way
 
 
 def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
@@ -80,7 +84,10 @@ def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
     steps = tuple(((nodes[0], -1, link, d), *body[1:]) for link, d in first)
     banks = tuple(s[1] for s in body[1:] if s[1] >= 0)
     hops = tuple(net.hops[(u, v)] for u, v in itertools.pairwise(nodes))
-    return Candidate(tuple(nodes), hops, tuple(nodes[1:-1]), banks, steps)
+    cand = Candidate(tuple(nodes), hops, tuple(nodes[1:-1]), banks, steps)
+    if serve == "via":
+        cand.through = tuple(net.bank_of_node[v] for v in nodes[1:-1] if v in net.bank_of_node)
+    return cand
 
 
 def candidates(net: Network, node: int, anchor: int, serve: str, routing: Routing) -> list[Any]:
@@ -122,6 +129,9 @@ def _candidates(
             break
         paths.append(nodes)
     out = [candidate(net, nodes, serve) for nodes in paths]
+    # an alternative to the shortest never walks through another gate to reach its own
+    out = [c for k, c in enumerate(out) if k == 0 or not c.through]
+    paths = [list(c.nodes) for c in out]
     uses: dict[tuple[int, int], int] = {}
     for nodes in paths:
         for hop in itertools.pairwise(nodes):
@@ -147,6 +157,7 @@ class Router:
         link_closed: Callable[[int], bool] | None,
         node_walk: Sequence[float],
         node_speeds: Sequence[list[float] | None],
+        gates: GateCosts | None = None,
     ) -> None:
         self.scenario = scenario
         self.routing = scenario.routing
@@ -162,7 +173,10 @@ class Router:
         self.mean_size = sum((k + 1) * p for k, p in enumerate(sizes)) / max(sum(sizes), 1e-12)
         index = net.index
         self.pins = {index[s]: index[n] for s, n in self.routing.egress_via}
-        self._detours: dict[tuple[int, int, str, frozenset[int]], Candidate | None] = {}
+        self._detours: dict[tuple[Any, ...], Candidate | None] = {}
+        self.gates = gates  # the gate costs, for ``least_delay`` only
+        self._near: dict[tuple[int, int], list[int]] = {}
+        self._rests: dict[tuple[int, int], float] = {}
 
     # -- costs ----------------------------------------------------------------------------
     def link_cost(self, link: int, d: int) -> float:
@@ -202,6 +216,10 @@ class Router:
                 total += walk[v] / places[v].speed(speeds)
         for b in cand.banks:
             total += self.bank_cost(b)
+        banks = self.world.banks
+        for b in cand.through:  # a closed gate cannot be walked through
+            if banks[b].lanes <= 0:
+                return INF
         return total
 
     # -- choosing ---------------------------------------------------------------------------
@@ -236,7 +254,12 @@ class Router:
             return not ordinary
         if serve == "via" and bank >= 0 and self.world.banks[bank].lanes <= 0:
             return self.regate(party)
+        least = ordinary and self.gates is not None and serve == "via" and bank >= 0
+        if least and self.reconsider(party, bank):
+            return True
         cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
+        if ordinary and len(cands) == 1 and len(cands[0].hops[0]) == 1:
+            return True  # one way on (a closure is met where it is): the common case
         if ordinary and len(cands) > 1 and pos > 0:  # never back to where it has been
             seen = {s[0] for s in route[:pos]}
             cands = [c for c in cands if seen.isdisjoint(c.nodes)]
@@ -294,26 +317,111 @@ class Router:
                 return i
         return open_[-1]
 
+    # -- least delay: the gate weighed again on the way ---------------------------------------
+    def reconsider(self, party: Party, bank: int) -> bool:
+        """``least_delay``: before its gate, a fan weighs the nearest gates again from here.
+
+        The gates are the ``NEAR_GATES`` of least free walk from its origin to its seat; each
+        costs the way there now (not back through where it has walked), its queue per lane and
+        the free walk on to the seat; the choice is the same logit. True if it switched.
+        """
+        route, pos = party.route, party.pos
+        node = route[pos][0]
+        near = self._near_gates(party.origin, party.sector)
+        if len(near) < 2:
+            return False
+        seen = {s[0] for s in route[:pos]}
+        banks = self.world.banks
+        options: list[tuple[float, int, Candidate | None]] = []
+        for b in near:
+            there = banks[b]
+            if there.lanes <= 0:
+                continue
+            way = (0.0, None) if there.node == node else self._way(node, there.node, seen)
+            if way is None:
+                continue
+            rest = self._rest(b, party.sector)
+            options.append((way[0] + self.bank_cost(b) + rest, b, way[1]))
+        if len(options) < 2:
+            return False
+        best = min(o[0] for o in options)
+        if best == INF:
+            return False
+        weights = [math.exp(-self.theta * (c - best)) if c < INF else 0.0 for c, _, _ in options]
+        _, gate, cand = options[self._draw(weights)]
+        if gate == bank:
+            return False
+        tail = self.net.route(banks[gate].node, banks[gate].node, party.sector, "via")
+        head = () if cand is None else self._first_link(cand, logit=True)
+        party.gate = gate
+        party.route = (*route[:pos], *head, *tail)
+        return True
+
+    def _near_gates(self, origin: int, sector: int) -> list[int]:
+        key = (origin, sector)
+        found = self._near.get(key)
+        if found is None:
+            assert self.gates is not None
+            walks = sorted(self.gates.walks(origin, sector), key=lambda bw: (bw[1], bw[0]))
+            found = self._near[key] = [b for b, _ in walks[:NEAR_GATES]]
+        return found
+
+    def _rest(self, bank: int, sector: int) -> float:
+        key = (bank, sector)
+        found = self._rests.get(key)
+        if found is None:
+            gate = self.world.banks[bank].node
+            found = self._rests[key] = self.net.length(self.net.path(gate, sector)) / FREE_WALK_MPS
+        return found
+
+    def _way(self, node: int, anchor: int, seen: set[int]) -> tuple[float, Candidate] | None:
+        """The cheapest candidate to ``anchor`` now that avoids the nodes in ``seen``."""
+        cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        best: tuple[float, Candidate] | None = None
+        for cand in cands:
+            if not seen.isdisjoint(cand.nodes):
+                continue
+            c = self.cost(cand)
+            if c < INF and (best is None or c < best[0]):
+                best = (c, cand)
+        return best
+
     # -- closures -------------------------------------------------------------------------------
-    def detour(self, node: int, anchor: int, serve: str) -> Candidate | None:
-        """The shortest way to ``anchor`` avoiding every closed link (None: there is none)."""
+    def detour(self, node: int, anchor: int, serve: str, forbid: int = -1) -> Candidate | None:
+        """The shortest way to ``anchor`` avoiding every closed link (None: there is none),
+        and not first to ``forbid``."""
         closed = self.closed
         n_links = len(self.world.links)
         shut = frozenset(i for i in range(n_links) if closed is not None and closed(i))
-        key = (node, anchor, serve, shut)
+        shut_gates = frozenset(b.index for b in self.world.banks if b.lanes <= 0)
+        key = (node, anchor, serve, shut, shut_gates, forbid)
         if key not in self._detours:
-            self._detours[key] = self._detour(node, anchor, serve, shut)
+            self._detours[key] = self._detour(node, anchor, serve, shut, shut_gates, forbid)
         found = self._detours[key]
         if found is not None and self.cost(found) == INF:
             return None
         return found
 
-    def _detour(self, node: int, anchor: int, serve: str, shut: frozenset[int]) -> Candidate | None:
+    def _detour(
+        self,
+        node: int,
+        anchor: int,
+        serve: str,
+        shut: frozenset[int],
+        shut_gates: frozenset[int],
+        forbid: int,
+    ) -> Candidate | None:
         net, kinds = self.net, self.net.elements
+
+        gates = net.bank_of_node
 
         def weight(u: int, v: int, data: dict[Any, dict[str, Any]]) -> float | None:
             if v != anchor and kinds[v].kind in ("sector", "exit"):
                 return None
+            if u == node and v == forbid:
+                return None
+            if serve != "none" and v != anchor and gates.get(v, -1) in shut_gates:
+                return None  # a closed gate cannot be walked through on the way in
             open_ = [e["length"] for e in data.values() if e["link"] not in shut]
             return float(min(open_)) if open_ else None
 
@@ -336,7 +444,10 @@ class Router:
         From where it stands: the way there at its current cost, the gate's queue, then the
         free walk from the gate to the seat. False when no gate is open to it.
         """
-        node = party.route[party.pos][0]
+        route, pos = party.route, party.pos
+        node, here = route[pos][0], route[pos][1]
+        # standing unscreened at its closed gate: not on through it, back the way it came
+        forbid = route[pos + 1][0] if here >= 0 and pos + 1 < len(route) else -1
         net, banks = self.net, self.world.banks
         best: tuple[float, int, Candidate | None, tuple[Step, ...]] | None = None
         for b in banks:
@@ -346,7 +457,7 @@ class Router:
                 tail = net.route(b.node, b.node, party.sector, "via")
             except SimulatorError:
                 continue
-            way = (0.0, None) if b.node == node else self._best_way(node, b.node)
+            way = (0.0, None) if b.node == node else self._best_way(node, b.node, forbid)
             if way is None:
                 continue
             rest = net.length([s[0] for s in tail]) / FREE_WALK_MPS
@@ -358,17 +469,20 @@ class Router:
         _, gate, cand, tail = best
         party.gate = gate
         head = () if cand is None else self._first_link(cand, logit=False)
-        route, pos = party.route, party.pos
         party.route = (*route[:pos], *head, *tail)
         self.world.rerouted.add(party.id)
         return True
 
-    def _best_way(self, node: int, anchor: int) -> tuple[float, Candidate | None] | None:
+    def _best_way(
+        self, node: int, anchor: int, forbid: int = -1
+    ) -> tuple[float, Candidate | None] | None:
+        """The cheapest open way to ``anchor`` now whose first step is not to ``forbid``."""
         cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        cands = [c for c in cands if c.nodes[1] != forbid]
         costs = [self.cost(c) for c in cands]
         pick = self._pick(cands, costs, logit=False)
         if pick is None:
-            pick = self.detour(node, anchor, "via")
+            pick = self.detour(node, anchor, "via", forbid)
             if pick is None:
                 return None
         return self.cost(pick), pick
