@@ -194,7 +194,7 @@ class Network:
         self.bank_of_node = {self.index[c.id]: i for i, c in enumerate(venue.checkpoints)}
         self.graph = self._graph(scenario)
         self.hops = self._hops(scenario)
-        self.branch = self._decision_nodes(scenario.routing.detour)
+        self.branch = self._decision_nodes(scenario.routing.detour, self._anchors(scenario))
         self._paths: dict[tuple[int, int], list[int]] = {}
         self._routes: dict[tuple[int, int, int, str], tuple[Step, ...]] = {}
         self.choices: dict[tuple[int, int, str], Any] = {}  # simulator.engine.routing's cache
@@ -222,10 +222,20 @@ class Network:
             out[(u, v)] = tuple((e["link"], e["dir"]) for e in ranked)
         return out
 
-    def _decision_nodes(self, detour: float) -> list[bool]:
+    def _anchors(self, scenario: Scenario) -> set[int]:
+        """Every node a walk may be headed for: origins, gates, seats, exits, destinations, pins."""
+        kinds = ("origin", "checkpoint", "sector", "exit")
+        out = {i for i, e in enumerate(self.elements[: self.n_nodes]) if e.kind in kinds}
+        if scenario.egress is not None:
+            out |= {self.index[d] for d, _ in scenario.egress.destinations}
+        out |= {self.index[s.destination] for s in scenario.sources}
+        out |= {self.index[n] for _, n in scenario.routing.egress_via}
+        return out
+
+    def _decision_nodes(self, detour: float, anchors: set[int]) -> list[bool]:
         """Where a fan may have a choice: parallel links out, or two first hops within reach.
 
-        A node is a decision node when it has parallel links out, or when for some target two
+        A node is a decision node when it has parallel links out, or when for some anchor two
         of its out-neighbours each start a way there no longer than ``1 + detour`` times the
         shortest (ways that do not come back through the node and cross no seats or exits): a
         necessary condition for ``simulator.engine.routing`` to have two candidates there.
@@ -263,6 +273,8 @@ class Network:
                     if d < best.get(t, math.inf):
                         best[t] = d
             for t, d in best.items():
+                if t not in anchors:
+                    continue
                 limit = (1.0 + detour) * d + 1e-9
                 if sum(1 for way in reach if way.get(t, math.inf) <= limit) >= 2:
                     decide[u] = True
