@@ -94,6 +94,7 @@ class Dynamics(PlaceDynamics):
             self.node_walk,
             self.node_speeds,
             self.gates if self.least_delay else None,
+            self.hooks.service_factor,
         )
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit

@@ -158,12 +158,14 @@ class Router:
         node_walk: Sequence[float],
         node_speeds: Sequence[list[float] | None],
         gates: GateCosts | None = None,
+        service_factor: Callable[[int], float] | None = None,
     ) -> None:
         self.scenario = scenario
         self.routing = scenario.routing
         self.net = net
         self.world = world
         self.closed = link_closed
+        self.factor = service_factor  # the parts' screening-time factor per bank
         self.logit = self.routing.model == "logit"
         self.theta = self.routing.theta_per_s
         self.node_walk = node_walk
@@ -194,7 +196,8 @@ class Router:
         b: TurnstileBank = self.world.banks[bank]
         if b.lanes <= 0:
             return INF
-        return len(b.queue) * self.mean_service[bank] / b.lanes
+        factor = 1.0 if self.factor is None else self.factor(bank)
+        return len(b.queue) * self.mean_service[bank] * factor / b.lanes
 
     def cost(self, cand: Candidate) -> float:
         """Expected travel time along a candidate, from the run state now."""

@@ -252,3 +252,61 @@ def test_fans_with_no_open_way_are_counted_as_stranded() -> None:
     fans = result.summary.to_dict()["fans"]
     assert 0 < fans["seated"] < 2000
     assert fans["seated"] + fans["stranded"] == fans["arrived"] == 2000  # every fan accounted
+
+
+def slowed_gate(model: str) -> tuple[int, int]:
+    """least_delay fans on a 270 m approach when gate g1 slows six-fold at t = 300 s.
+
+    Returns (fans who set off before the slow-down, those of them screened at g2).
+    """
+    gate = {"lanes": 2, "queue_area_m2": 400, "service": {"kind": "deterministic", "mean": 2}}
+    sc = scenario(
+        name="slowed gate",
+        settings={"end": 7200},
+        areas=[
+            {"id": "plaza", "area_m2": 3000, "walk_m": 0},
+            {"id": "concourse", "area_m2": 3000, "walk_m": 0},
+        ],
+        checkpoints=[{"id": g, **gate} for g in ("g1", "g2")],
+        sectors=[{"id": "s", "seats": 1200, "gate": "g1"}],
+        links=[
+            link("approach", "o", "plaza", 270, 10),
+            link("to_g1", "plaza", "g1", 20, 6, two_way=False),
+            link("to_g2", "plaza", "g2", 20, 6, two_way=False),
+            link("in_g1", "g1", "concourse", 10, 6, two_way=False),
+            link("in_g2", "g2", "concourse", 10, 6, two_way=False),
+            link("seat", "concourse", "s", 5, 10),
+        ],
+        ingress={
+            **INGRESS,
+            "kickoff": 3600,
+            "profile": [[-60, 0.0], [-50, 1.0]],
+            "route_choice": "least_delay",
+        },
+        interventions=[
+            {
+                "id": "slow",
+                "kind": "service_factor",
+                "gate": "g1",
+                "service_factor": 6,
+                "start": 300,
+            }
+        ],
+        routing={"model": model},
+    )
+    sim = Simulation(sc, seed=9)
+    sim.run()
+    fans = sim.result().fans
+    early = fans["arrive_s"].to_numpy() < 300.0
+    at_g2 = np.array(fans["gate"].to_pylist()) == "g2"
+    return int(early.sum()), int((early & at_g2).sum())
+
+
+def test_least_delay_fans_reconsider_their_gate_on_the_way() -> None:
+    # pinned (shortest): the gate chosen at the origin is kept; logit: weighed again at the plaza
+    early, kept = slowed_gate("shortest")
+    early_logit, switched = slowed_gate("logit")
+    assert early == early_logit > 400
+    walking = 270.0 / V0  # those who set off in the last 200 s before the slow-down
+    on_the_way = early * walking / 300.0
+    assert switched - kept > 0.5 * on_the_way / 2, (early, kept, switched)
