@@ -247,11 +247,11 @@ class Dynamics(PlaceDynamics):
         lk.waiting[d].append((w.now, party.id))
         self.admit(link)
 
-    def redirect(self, pid: int) -> None:
-        """A part has taken party ``pid`` out of a queue at its node (a closed link's or gate's):
-        send it on by its best open way from there."""
+    def redirect(self, pid: int, at_gate: bool = False) -> None:
+        """A part has taken party ``pid`` out of a queue at its node, a closed gate's
+        (``at_gate``) or a closed link's: send it on by its best open way from there."""
         party = self.world.parties[pid]
-        if party.route[party.pos][1] >= 0:
+        if at_gate:
             self.crossed(party)
         else:
             self.depart(party)

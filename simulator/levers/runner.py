@@ -188,7 +188,7 @@ class LeverRunner(Part):
                 self.ctx.schedule(max(done, w.now), K_PARTY_SCREENED, b, pid)
             else:
                 party.pending = 0
-                self.ctx.redirect(pid)
+                self.ctx.redirect(pid, at_gate=True)
 
     def _set_links(self, closed: set[int]) -> None:
         s, w = self.state, self.world

@@ -310,3 +310,13 @@ def test_least_delay_fans_reconsider_their_gate_on_the_way() -> None:
     walking = 270.0 / V0  # those who set off in the last 200 s before the slow-down
     on_the_way = early * walking / 300.0
     assert switched - kept > 0.5 * on_the_way / 2, (early, kept, switched)
+
+
+def test_a_link_closed_behind_a_gate_reroutes_the_screened_without_screening_them_again() -> None:
+    result = two_gates([{"id": "incident", "kind": "close_link", "link": "in_g1", "start": 1500}])
+    summary = result.summary.to_dict()
+    fans = summary["fans"]
+    assert fans["seated"] == fans["arrived"] == 2000 and fans["stranded"] == 0
+    served = summary["checkpoints"]
+    assert served["g1"]["served"] + served["g2"]["served"] == 2000  # each fan screened once
+    assert summary["links"]["in_g1"]["throughput"] < 2000 and fans["rerouted"] > 0
