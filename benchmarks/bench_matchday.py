@@ -6,8 +6,14 @@ two naive one-SimPy-process-per-fan models of the same scenario and demand (``na
 what a per-fan model costs) and ``mgcc`` carries the engine's physics (link supply shared by
 both ends with counterflow, storage of links and places with spill-back, speed by head count,
 area crossings, flow caps), so it computes the same match day.
-group "forecast": a 20-minute forecast warm-started from a mid-ingress snapshot against a cold
-run over the same stretch of the day (what a twin would do without snapshots).
+group "forecast": a 20-minute forecast warm-started from a mid-ingress snapshot, building only
+the stretch's time series (``results="timeseries"``, what the twin reads) and, in the same run,
+the full result (fans table and summary, the old path), against a cold run over the same
+stretch of the day (what a twin would do without snapshots). ``extra_info`` has the CPU time
+(``process_time``) of each phase: restore, simulate, results.
+group "snapshot": saving and loading the mid-ingress state in the data-only format against
+pickle of the same state in the same run (CPU time, garbage collection paused as the engine
+does).
 
 ``extra_info`` records SimPy events per wall second and simulated seconds per wall second.
 Run: ``python -m pytest benchmarks -q`` (``--benchmark-disable -k small`` checks the code fast).
@@ -15,12 +21,19 @@ Run: ``python -m pytest benchmarks -q`` (``--benchmark-disable -k small`` checks
 
 from __future__ import annotations
 
+import pickle
+import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from benchmarks.naive_model import run_naive
 from simulator import Scenario, Simulation, Snapshot
+from simulator.engine import snapshot_codec
+from simulator.engine.gc_pause import gc_paused
+from simulator.engine.snapshot import load_state
 
 SEED = 42
 FORECAST_S = 1200.0
@@ -79,12 +92,25 @@ def mid_ingress(stadium: tuple[str, Scenario]) -> tuple[Scenario, Snapshot]:
     return scenario, sim.snapshot()
 
 
-def forecast(scenario: Scenario, snap: Snapshot) -> tuple[Simulation, int]:
-    """The forecast run and the events it processed (the world's counter spans the whole day)."""
+def forecast(
+    scenario: Scenario, snap: Snapshot, results: str, phases: dict[str, list[float]]
+) -> tuple[Simulation, int]:
+    """The forecast run and the events it processed (the world's counter spans the whole day);
+    the CPU seconds of restore, simulate and results are appended to ``phases``."""
+    t0 = time.process_time()
     sim = Simulation(scenario, seed=SEED, snapshot=snap)
+    t1 = time.process_time()
     before = sim.world.events
     sim.run(until=snap.time_s + FORECAST_S)
-    sim.result()
+    t2 = time.process_time()
+    if results == "timeseries":
+        sim.run(until=sim.now, results="timeseries")  # nothing left to simulate: builds only
+    else:
+        sim.result()
+    t3 = time.process_time()
+    for name, value in (("restore", t1 - t0), ("simulate", t2 - t1), ("results", t3 - t2)):
+        phases.setdefault(name, []).append(value)
+    phases.setdefault("total", []).append(t3 - t0)
     return sim, sim.world.events - before
 
 
@@ -96,13 +122,60 @@ def cold_to_horizon(scenario: Scenario, until: float) -> Simulation:
 
 
 @pytest.mark.benchmark(group="forecast")
-def test_warm_start_forecast(benchmark, mid_ingress: tuple[Scenario, Snapshot]) -> None:
+@pytest.mark.parametrize("results", ["timeseries", "full-baseline"])
+def test_warm_start_forecast(
+    benchmark, mid_ingress: tuple[Scenario, Snapshot], results: str
+) -> None:
     scenario, snap = mid_ingress
+    phases: dict[str, list[float]] = {}
     started = time.perf_counter()
-    sim, events = benchmark.pedantic(forecast, args=(scenario, snap), rounds=10)
+    sim, events = benchmark.pedantic(
+        forecast, args=(scenario, snap, results.removesuffix("-baseline"), phases), rounds=10
+    )
     benchmark.extra_info["snapshot_bytes"] = len(snap.state)
+    for name, values in phases.items():
+        benchmark.extra_info[f"cpu_{name}_s_mean"] = round(statistics.mean(values), 4)
+    benchmark.extra_info["cpu_total_s_min"] = round(min(phases["total"]), 4)
     record_rates(benchmark, events, FORECAST_S, started)
     assert sim.now == snap.time_s + FORECAST_S
+
+
+def _cpu(benchmark, step: Callable[[], Any], rounds: int = 5) -> Any:
+    """Time ``step`` with garbage collection paused; CPU seconds (mean, min) in extra_info."""
+    cpu: list[float] = []
+
+    def one() -> Any:
+        with gc_paused():
+            t0 = time.process_time()
+            out = step()
+            cpu.append(time.process_time() - t0)
+        return out
+
+    out = benchmark.pedantic(one, rounds=rounds, warmup_rounds=1)
+    benchmark.extra_info["cpu_s_mean"] = round(statistics.mean(cpu), 4)
+    benchmark.extra_info["cpu_s_min"] = round(min(cpu), 4)
+    return out
+
+
+@pytest.mark.benchmark(group="snapshot")
+@pytest.mark.parametrize("fmt", ["data-only", "pickle-baseline"])
+@pytest.mark.parametrize("step", ["save", "load"])
+def test_snapshot_state(
+    benchmark, mid_ingress: tuple[Scenario, Snapshot], fmt: str, step: str
+) -> None:
+    _, snap = mid_ingress
+    world = load_state(snap)
+    dump: Callable[[Any], bytes] = snapshot_codec.encode
+    read: Callable[[bytes], Any] = snapshot_codec.decode
+    if fmt == "pickle-baseline":
+        dump, read = (lambda w: pickle.dumps(w, protocol=5)), pickle.loads
+    data = dump(world)
+    benchmark.extra_info["bytes"] = len(data)
+    benchmark.extra_info["parties"] = len(world.parties)
+    if step == "save":
+        assert _cpu(benchmark, lambda: dump(world)) == data
+    else:
+        assert len(_cpu(benchmark, lambda: read(data)).parties) == len(world.parties)
 
 
 @pytest.mark.benchmark(group="forecast")

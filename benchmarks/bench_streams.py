@@ -13,6 +13,13 @@ Tansu broker). Groups, each with its baseline measured in the same run:
 ``streams-latency``     one surge count published -> the twin's next cycle -> its Alert read
                         back from ops.alert.v1 by a separate reader; in-process (baseline) vs
                         Kafka. ``p50_ms``/``p99_ms`` over the rounds in extra_info.
+``streams-client``      the stream path per message (typed counts published through ``Publisher``
+                        on ``KafkaBus``, read back through an ``Inbox``: encoded, sent, fetched,
+                        validated once, typed, de-duplicated) against raw kafka-python on the
+                        same Tansu broker in the same rounds (``KafkaProducer.send`` of ready
+                        bytes, ``KafkaConsumer.poll`` of raw records): CPU time per message
+                        (``process_time``: every thread of the process) in extra_info, and
+                        ``share_of_raw`` = raw / ours, which must be at least 0.8.
 ``streams-frame-to-alert``  Stade Mohammed V 8 min before the final whistle: one rendered frame
                         per demo frame camera (28) counted by the ONNX model, published, read by
                         the twin, one cycle (assimilate + 20-min forecast + rules), and its first
@@ -38,7 +45,16 @@ from streams.bus import Bus, InProcessBus
 from streams.cameras import Camera
 from streams.inbox import Inbox, Publisher
 from streams.kafka_bus import KafkaBus, KafkaSettings
-from streams.messages import OPS_ALERT, SCHEMA_DIR, TOPICS, Alert, ZoneCount, at_clock, new_id
+from streams.messages import (
+    OPS_ALERT,
+    SCHEMA_DIR,
+    TOPICS,
+    ZONE_COUNT,
+    Alert,
+    ZoneCount,
+    at_clock,
+    new_id,
+)
 from streams.ruleset import RuleSet
 from streams.service import TwinService
 from streams.twin import DigitalTwin, TwinSettings
@@ -61,6 +77,16 @@ def _tansu_broker_class() -> Any:
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[str]:
+    broker_class, free_port = _tansu_broker_class()
+    tansu = broker_class(free_port())
+    tansu.start()
+    yield tansu.address
+    tansu.stop()
+
+
+@pytest.fixture()
+def own_broker() -> Iterator[str]:
+    """A broker of its own: thousands of counts would reach the other tests' readers."""
     broker_class, free_port = _tansu_broker_class()
     tansu = broker_class(free_port())
     tansu.start()
@@ -127,6 +153,94 @@ def test_decode_one_count(benchmark: Any, validator: str) -> None:
 
     result = benchmark(typed if validator == "compiled-typed" else baseline)
     assert result is not None
+
+
+CLIENT_MESSAGES = 5000
+
+
+def _counts_of(tag: str) -> list[ZoneCount]:
+    return [
+        count(f"cam{i % 20}_{tag}", "plaza", i % 500, EVENING_S + i * 0.01)
+        for i in range(CLIENT_MESSAGES)
+    ]
+
+
+def _raw_round(address: str) -> float:
+    """CPU seconds for raw kafka-python to send and read back the counts' ready bytes."""
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+    tag = new_id()
+    data = [(m.camera.encode(), m.to_json()) for m in _counts_of(tag)]
+    producer = KafkaProducer(
+        bootstrap_servers=address, acks="all", enable_idempotence=False, linger_ms=5
+    )
+    consumer = KafkaConsumer(
+        bootstrap_servers=address, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
+    partitions = [TopicPartition(ZONE_COUNT, p) for p in consumer.partitions_for_topic(ZONE_COUNT)]
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    for tp in partitions:
+        consumer.position(tp)
+    started = time.process_time()
+    for key, value in data:
+        producer.send(ZONE_COUNT, key=key, value=value)
+    producer.flush(10)
+    got, deadline = 0, time.monotonic() + 60
+    while got < len(data) and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=200, max_records=500).values():
+            got += sum(1 for r in records if r.key.decode().endswith(tag))
+    cpu = time.process_time() - started
+    producer.close()
+    consumer.close()
+    assert got == len(data)
+    return cpu
+
+
+def _our_round(bus: Bus) -> float:
+    """CPU seconds for the stream path to publish the typed counts and read them back typed."""
+    tag = new_id()
+    messages = _counts_of(tag)
+    inbox = Inbox(bus, [ZONE_COUNT], from_beginning=False)
+    inbox.poll(0.2)  # partitions assigned and positioned at the end, as the raw reader's
+    started = time.process_time()
+    publisher = Publisher(bus)
+    for m in messages:
+        publisher.publish(m, key=m.camera)
+    bus.flush(10)
+    got, deadline = 0, time.monotonic() + 60
+    while got < len(messages) and time.monotonic() < deadline:
+        got += sum(1 for m in inbox.poll(0.2) if m.camera.endswith(tag))
+    cpu = time.process_time() - started
+    inbox.close()
+    assert got == len(messages) and inbox.stats.dead_lettered == 0
+    return cpu
+
+
+@pytest.mark.benchmark(group="streams-client")
+def test_stream_path_against_raw_kafka_python(benchmark: Any, own_broker: str) -> None:
+    broker = own_broker
+    bus = make_bus("kafka", broker)
+    bus.create_topics(TOPICS)
+    ours: list[float] = []
+    raw: list[float] = []
+
+    def one() -> None:  # interleaved, so both see the same load on the machine
+        raw.append(_raw_round(broker))
+        ours.append(_our_round(bus))
+
+    benchmark.pedantic(one, rounds=5, iterations=1, warmup_rounds=1)
+    bus.close()
+    ours, raw = ours[1:], raw[1:]  # the warm-up round
+    per = 1e6 / CLIENT_MESSAGES
+    share = statistics.median(raw) / statistics.median(ours)
+    benchmark.extra_info["ours_cpu_us_per_message"] = round(statistics.median(ours) * per, 1)
+    benchmark.extra_info["raw_cpu_us_per_message"] = round(statistics.median(raw) * per, 1)
+    benchmark.extra_info["share_of_raw"] = round(share, 3)
+    benchmark.extra_info["rounds_us"] = [
+        (round(r * per, 1), round(o * per, 1)) for r, o in zip(raw, ours, strict=True)
+    ]
+    assert share >= 0.8, f"the stream path runs at {share:.0%} of raw kafka-python"
 
 
 def make_service(bus: Bus, tag: str) -> TwinService:

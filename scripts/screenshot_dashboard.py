@@ -14,38 +14,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 from rich.console import Console
 
 from streams.app import LiveOptions, start_live
+from streams.dashboard.probe import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "readme-screenshot-operator-token"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, deadline_s: float) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise SystemExit(f"dashboard at {url} did not come up within {deadline_s} s")
 
 
 def main() -> None:
@@ -59,7 +39,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs/dashboard-live.png")
     args = parser.parse_args()
     os.environ["MATCHDAY_OPERATOR_TOKEN"], os.environ["MATCHDAY_OPERATOR"] = TOKEN, "youssef"
-    port = _free_port()
+    port = free_port()
     options = LiveOptions(
         scenario=args.scenario,
         fast=True,
@@ -71,7 +51,7 @@ def main() -> None:
     demo = threading.Thread(target=start_live, args=(options, Console(quiet=True)), daemon=True)
     demo.start()
     url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, 90)
+    wait_healthy(url, 90)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
         page = browser.new_page(viewport={"width": 1920, "height": 1080})

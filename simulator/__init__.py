@@ -1,7 +1,7 @@
 """matchday's simulator: scenarios in, SimPy runs on the venue graph, KPIs and tables out."""
 
 from simulator.crowd.registry import PedestrianModel, create_model, register_model
-from simulator.engine.simulation import RunResult, Simulation
+from simulator.engine.simulation import RunResult, SeriesResult, Simulation
 from simulator.engine.snapshot import Snapshot
 from simulator.errors import ScenarioError, SimulatorError, SnapshotError
 from simulator.scenario.loader import load_scenario
@@ -12,6 +12,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SeriesResult",
     "Simulation",
     "SimulatorError",
     "Snapshot",

@@ -20,7 +20,7 @@ from streams.frames import FrameReplay, frame_cameras, load_model
 from streams.kafka_bus import PASSWORD_ENV, KafkaBus, KafkaSettings
 from streams.live import CountSource, LiveSettings, default_start, match_day, run_live
 from streams.messages import Alert, at_clock, clock_seconds
-from streams.plausible import count_check, count_limits
+from streams.plausible import count_limits
 from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
 from streams.service import TwinService
@@ -197,7 +197,7 @@ def _dashboard(
         port=options.port,
         escalation=twin.rules.lifecycle.escalation,
         day=twin.day,
-        check=count_check(count_limits(twin.scenario, twin.day)),
+        limits=count_limits(twin.scenario, twin.day),
         key=key,
     )
     console.print(board.banner())

@@ -14,12 +14,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class Record:
-    """One raw message read from a topic."""
+class Record(NamedTuple):
+    """One raw message read from a topic (a named tuple: a reader makes one per record)."""
 
     topic: str
     key: str | None

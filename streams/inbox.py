@@ -1,7 +1,8 @@
 """Validated publishing and reading on top of a ``Bus``: the trust boundary of every stage.
 
-``Publisher`` refuses to send what does not match its schema. ``Inbox`` hands stages only typed,
-valid, plausible, first-seen values (``streams.messages``): a record that fails to decode or
+``Publisher`` sends typed values as they are and refuses JSON objects that do not match their
+schema; each record is validated once, by the ``Inbox`` that reads it, which hands stages only
+typed, valid, plausible, first-seen values (``streams.messages``): a record that fails to decode or
 validate, or that a stage's ``check`` finds impossible (a count above what its zone can hold,
 a time outside the match), goes to the dead-letter topic with the reason, and the pipeline keeps
 going: no record, whatever its bytes, stops a reader. A message id seen before is dropped, so
@@ -37,15 +38,17 @@ class Publisher:
         self.sent = 0
 
     def publish(self, message: Message | Json, *, key: str | None) -> None:
-        """Validate, encode and send; raises MessageError (nothing is sent) if invalid.
+        """Encode and send; raises MessageError (nothing is sent) if it cannot be.
 
-        Typed values are the norm; a JSON object (a producer written against the schemas
-        alone) is validated the same way.
+        Typed values are the norm and are trusted: the pipeline built them from typed
+        fields, so only their numbers are checked (finite) and the consumers' ``Inbox``
+        validates each record once, at its boundary. A JSON object (a producer written
+        against the schemas alone) is validated against its schema before it is sent.
         """
         if isinstance(message, dict):
             data, topic = encode(message), str(message["schema"])
         else:
-            data, topic = message.to_json(), message.schema
+            data, topic = message.to_json(check=False), message.schema
         self.bus.send(topic, key, data)
         self.sent += 1
 

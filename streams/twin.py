@@ -133,9 +133,9 @@ class DigitalTwin:
         corrected, applied = self._correct(snap, observed)
         started = time.perf_counter()
         forecast = Simulation(self.scenario, seed=self.settings.seed + 7919, snapshot=corrected)
-        forecast.run(until=clock_s + self.settings.horizon_s)
+        series = forecast.run(until=clock_s + self.settings.horizon_s, results="timeseries")
         ahead = forecasts_from(
-            forecast.result().timeseries, start_s=clock_s, horizon_s=self.settings.horizon_s
+            series.timeseries, start_s=clock_s, horizon_s=self.settings.horizon_s
         )
         warm = time.perf_counter() - started
         now_occ = {z: snap.occupancy.get(z, 0) for z in self.zones} | observed

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.dynamics import Dynamics
-from simulator.engine.party import ARRIVE, EGRESS, INGRESS, RELEASE, Party
+from simulator.engine.party import ARRIVE, EGRESS, HALFTIME, INGRESS, RELEASE, SEATED, Party
 from simulator.engine.world import K_PARTY_SCREENED, K_RELEASE
 from simulator.errors import SnapshotError
 
@@ -79,7 +79,11 @@ def _new_fan(dyn: Dynamics, template: Party, pos: int) -> Party:
     if party.phase == EGRESS:
         party.times[RELEASE] = w.now
     w.parties.append(party)
-    if party.phase == INGRESS and not math.isnan(party.release_at):
+    if party.phase == HALFTIME:  # a ticket holder out of their seat: counted as left it
+        party.times[SEATED] = w.now
+        w.seated += 1
+        w.dwell.ht_out += 1
+    if party.phase in (INGRESS, HALFTIME) and not math.isnan(party.release_at):
         _queue_release(dyn, party)
     w.next_fan += 1
     w.fans_expected += 1

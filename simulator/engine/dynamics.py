@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from heapq import heappush
 
 from simulator.engine.crossing import PlaceDynamics
+from simulator.engine.dwell import DwellDynamics
 from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
 from simulator.engine.network import Network
@@ -20,12 +21,13 @@ from simulator.engine.parts import Handler, Part, PartFactory, RunContext, dispa
 from simulator.engine.party import (
     ARRIVE,
     EGRESS,
+    HALFTIME,
     INGRESS,
     LEFT,
+    PERIMETER_QUEUE,
     QUEUE,
     RELEASE,
     SEATED,
-    SERVICE,
     SOURCE,
     Party,
 )
@@ -49,7 +51,7 @@ from simulator.scenario.model import Scenario
 INF = math.inf
 
 
-class Dynamics(PlaceDynamics):
+class Dynamics(PlaceDynamics, DwellDynamics):
     """Event handlers of one run: ``handlers[kind](a, b)`` acts on an event ``(t, kind, a, b)``."""
 
     def __init__(
@@ -68,6 +70,12 @@ class Dynamics(PlaceDynamics):
             scenario.ingress.route_choice == "least_delay"
         )
         self._plan_places()
+        # where each bank writes a party's queue time (its service start is the next slot)
+        self.queue_slot = [
+            PERIMETER_QUEUE if cp.stage == "perimeter" else QUEUE
+            for cp in scenario.venue.checkpoints
+        ]
+        self._plan_dwell()
         self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
         self.guarded: list[bool] | None = None  # exits (2 * link + d) whose heads ask ``blocks``
         context = RunContext(
@@ -113,6 +121,7 @@ class Dynamics(PlaceDynamics):
             Kind.SAMPLE: self.on_sample,
             Kind.GATES: self.on_gates,
             Kind.PLACE: self.on_place,
+            **self.dwell_handlers(),
         }
 
     def start_parts(self) -> None:
@@ -197,7 +206,15 @@ class Dynamics(PlaceDynamics):
         self.crossed(party)
 
     def crossed(self, party: Party) -> None:
-        """The party stands at the far side of its current node: screen, finish or walk on.
+        """The party stands at the far side of its current node: stop there a while (dwell),
+        or go on."""
+        rules = self.dwell_rules[party.route[party.pos][0]]
+        if rules is not None and self.stop_here(party, party.route[party.pos][0], rules):
+            return
+        self.go_on(party)
+
+    def go_on(self, party: Party) -> None:
+        """Screen, finish or walk on from the far side of the current node.
 
         At a gate with no lanes open (closed) a party assigned to it goes to the best open one.
         """
@@ -252,7 +269,7 @@ class Dynamics(PlaceDynamics):
         (``at_gate``) or a closed link's: send it on by its best open way from there."""
         party = self.world.parties[pid]
         if at_gate:
-            self.crossed(party)
+            self.go_on(party)
         else:
             self.depart(party)
 
@@ -344,7 +361,7 @@ class Dynamics(PlaceDynamics):
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
-        if bank >= 0 or nxt < 0 or self.node_speeds[node] is not None or self.branch[node]:
+        if bank >= 0 or nxt < 0 or self.stops[node] or self.branch[node]:
             self.into(node, size)
             self.at_node(party)
         else:  # depart(party) inlined: the hot path, most often straight onto a free link
@@ -383,9 +400,11 @@ class Dynamics(PlaceDynamics):
 
     # -- checkpoints -----------------------------------------------------------------------
     def join_queue(self, party: Party, bank_index: int) -> None:
+        """Queue a party at the next checkpoint of its access chain (its own stage's times)."""
         w = self.world
-        if math.isnan(party.times[QUEUE]):
-            party.times[QUEUE] = w.now
+        slot = self.queue_slot[bank_index]
+        if math.isnan(party.times[slot]):
+            party.times[slot] = w.now
         party.pending = party.size
         w.banks[bank_index].join(party.id, party.size, w.now)
         self.serve(bank_index)
@@ -400,13 +419,14 @@ class Dynamics(PlaceDynamics):
         cp = self.scenario.venue.checkpoints[bank_index]
         factor = 1.0 if self.hooks.service_factor is None else self.hooks.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
+        slot = self.queue_slot[bank_index] + 1  # SERVICE or PERIMETER_SERVICE
         free = bank.free_lanes(now)
         while free > 0 and queue:
             free -= 1
             pid = bank.next_fan(now)
             party = w.parties[pid]
-            if math.isnan(party.times[SERVICE]):
-                party.times[SERVICE] = now
+            if math.isnan(party.times[slot]):
+                party.times[slot] = now
             duration = cp.service.sample(rng) * factor
             bank.busy_s += duration
             done = now + duration
@@ -444,6 +464,9 @@ class Dynamics(PlaceDynamics):
     # -- seats, release, leaving -------------------------------------------------------------
     def finish(self, party: Party, node: int) -> None:
         w = self.world
+        if party.phase == HALFTIME:
+            self.back_in_seat(party)
+            return
         if party.phase == INGRESS:
             party.times[SEATED] = w.now
             w.seated += party.size

@@ -2,7 +2,9 @@
 
 Used by the engine's ``least_delay`` route choice and by the levers part when a fan's gate is
 closed (``simulator.levers.runner``); both ask ``GateCosts.best`` with their own view of the
-lanes open and the screening speed-up.
+lanes open and the screening speed-up. Only ticket checkpoints are gates to choose; the
+perimeter checkpoints on the way to a gate add their queues to its cost, and a gate behind a
+perimeter checkpoint with no lane open is not a candidate.
 """
 
 from __future__ import annotations
@@ -35,25 +37,39 @@ class GateCosts:
         self.banks = banks
         self.mean_service_s = [cp.service.mean for cp in checkpoints]
         self.planned_lanes = [cp.lanes for cp in checkpoints]
+        self.tickets = [cp.stage == "ticket" for cp in checkpoints]
         self._walks: dict[tuple[int, int], list[tuple[int, float]]] = {}
+        self._chains: dict[tuple[int, int], list[tuple[int, ...]]] = {}
 
     def walks(self, origin: int, sector: int) -> list[tuple[int, float]]:
-        """(bank, free walking time in s) of every gate with a path from origin to sector."""
+        """(bank, free walking time in s) of every ticket gate with a path from origin to sector."""
         key = (origin, sector)
         found = self._walks.get(key)
         if found is None:
-            found = self._walks[key] = self._gate_walks(origin, sector)
+            self._gate_walks(key)
+            found = self._walks[key]
         return found
 
-    def _gate_walks(self, origin: int, sector: int) -> list[tuple[int, float]]:
-        net, out = self.net, []
+    def chains(self, origin: int, sector: int) -> list[tuple[int, ...]]:
+        """The perimeter banks on the way through each gate of ``walks``, in the same order."""
+        key = (origin, sector)
+        if key not in self._chains:
+            self._gate_walks(key)
+        return self._chains[key]
+
+    def _gate_walks(self, key: tuple[int, int]) -> None:
+        origin, sector = key
+        net, walks, chains = self.net, [], []
         for bank in self.banks:
+            if not self.tickets[bank.index]:
+                continue
             try:
                 nodes = net.path(origin, bank.node) + net.path(bank.node, sector)[1:]
             except SimulatorError:  # no path through this gate: not a candidate
                 continue
-            out.append((bank.index, net.length(nodes) / FREE_WALK_MPS))
-        return out
+            walks.append((bank.index, net.length(nodes) / FREE_WALK_MPS))
+            chains.append(tuple(net.bank_of_node[n] for n in nodes if n in net.perimeter))
+        self._walks[key], self._chains[key] = walks, chains
 
     def best(
         self,
@@ -68,16 +84,19 @@ class GateCosts:
         """The gate of least expected delay; ``fallback`` when no gate is open to this fan."""
         best, best_cost = fallback, math.inf
         banks, means = self.banks, self.mean_service_s
-        for b, walk in self.walks(origin, sector):
-            if b in closed or lanes[b] <= 0:
+        walks = self.walks(origin, sector)
+        for (b, walk), chain in zip(walks, self.chains(origin, sector), strict=True):
+            if b in closed or lanes[b] <= 0 or any(lanes[p] <= 0 for p in chain):
                 continue
-            cost = expected_delay_s(
-                walk_s=walk,
-                queued=len(banks[b].queue),
-                mean_service_s=means[b],
-                lanes=lanes[b],
-                factor=1.0 if factor is None else factor[b],
-            )
+            cost = walk
+            for k in (*chain, b):
+                cost += expected_delay_s(
+                    walk_s=0.0,
+                    queued=len(banks[k].queue),
+                    mean_service_s=means[k],
+                    lanes=lanes[k],
+                    factor=1.0 if factor is None else factor[k],
+                )
             if cost < best_cost:
                 best, best_cost = b, cost
         return best

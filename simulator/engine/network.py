@@ -23,6 +23,7 @@ from simulator.engine.place import BINS
 from simulator.errors import SimulatorError
 from simulator.scenario.model import FlowCaps, Link, Scenario
 from simulator.venue.elements import venue_elements
+from simulator.venue.walk_across import walk_across_m
 
 # IMO MSC.1/Circ.1533 free speeds: level 1.2, stairs down 1.0, up 0.8 m/s -> factors on level.
 # Ramps walk as level floor: the Green Guide (2018) plans ramps with level walkways (82/m/min).
@@ -151,7 +152,7 @@ def place_tables(
     capacity = [math.inf] * n_nodes
     walk = [0.0] * n_nodes
     speeds: list[list[float] | None] = [None] * n_nodes
-    crossing = {a.id: a.crossing_m for a in venue.areas}
+    crossing = walk_across_m(venue)
     for i, element in enumerate(elements[:n_nodes]):
         floor = element.floor_m2
         if floor <= 0 or element.kind in ("sector", "exit"):
@@ -192,6 +193,10 @@ class Network:
         self.n_nodes = len(self.elements) - len(venue.links)
         self.index = {e.id: i for i, e in enumerate(self.elements)}
         self.bank_of_node = {self.index[c.id]: i for i, c in enumerate(venue.checkpoints)}
+        # perimeter checkpoints screen every ingress route through them, pinned to a gate or not
+        self.perimeter = frozenset(
+            self.index[c.id] for c in venue.checkpoints if c.stage == "perimeter"
+        )
         self.graph = self._graph(scenario)
         self.hops = self._hops(scenario)
         self.branch = self._decision_nodes(scenario.routing.detour, self._anchors(scenario))
@@ -311,13 +316,14 @@ class Network:
     def steps(self, nodes: list[int], via: int, serve: str) -> list[Step]:
         """Route steps along a node path, each hop on its widest link; the last has no link.
 
-        ``serve``: "via" = screening only at ``via``; "all" = at every checkpoint passed;
-        "none" = walk through checkpoints (egress).
+        ``serve``: "via" = screening at ``via`` and at the perimeter checkpoints passed (the
+        access chain of a fan with a gate); "all" = at every checkpoint passed; "none" = walk
+        through checkpoints (egress).
         """
         steps: list[Step] = []
         for k, node in enumerate(nodes):
             bank = self.bank_of_node.get(node, -1)
-            if serve == "none" or (serve == "via" and node != via):
+            if serve == "none" or (serve == "via" and node != via and node not in self.perimeter):
                 bank = -1
             if k + 1 < len(nodes):
                 link, d = self.hops[(node, nodes[k + 1])][0]

@@ -1,7 +1,9 @@
 """A party: up to six fans who move together, the unit the engine moves through the venue.
 
 Fans are counted one by one in occupancies and densities; a party's times are shared by its
-members in the fans table.
+members in the fans table. ``QUEUE`` and ``SERVICE`` are the times at the ticket gate (or the
+first checkpoint of a route without one); a chain's perimeter search has its own pair,
+``PERIMETER_QUEUE`` and ``PERIMETER_SERVICE`` (the first perimeter checkpoint passed).
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ import math
 NAN = math.nan
 
 # indices into Party.times
-ARRIVE, QUEUE, SERVICE, SEATED, RELEASE, LEFT = range(6)
-TIME_COLUMNS = ("arrive_s", "queue_start_s", "service_start_s", "seated_s", "release_s", "left_s")
+ARRIVE, QUEUE, SERVICE, SEATED, RELEASE, LEFT, PERIMETER_QUEUE, PERIMETER_SERVICE = range(8)
+TIME_COLUMNS = (
+    "arrive_s",
+    "queue_start_s",
+    "service_start_s",
+    "seated_s",
+    "release_s",
+    "left_s",
+    "perimeter_queue_s",
+    "perimeter_service_s",
+)
+N_TIMES = len(TIME_COLUMNS)
 
-# Party.phase
-INGRESS, EGRESS, SOURCE = 0, 1, 2
+# Party.phase; HALFTIME: a seated fan on the way to the concourse and back (simulator.engine.dwell)
+INGRESS, EGRESS, SOURCE, HALFTIME = 0, 1, 2, 3
 
 # A route step: (node index, checkpoint bank index serving here or -1, link index or -1, direction)
 Step = tuple[int, int, int, int]
@@ -55,7 +67,7 @@ class Party:
         self.pos = 0
         self.pending = 0  # members still in service at a checkpoint
         self.release_at = NAN
-        self.times = [NAN] * 6
+        self.times = [NAN] * N_TIMES
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # a flat tuple pickles and loads several times faster than the slots' state dict,

@@ -16,7 +16,10 @@ its own exit: its throughput is the exit's. The place keeps ``clock = ∫ v(k) d
 a one-way link, and a party has crossed when ``clock - entry`` reaches the walk left; everyone
 crosses the same distance at the same speed, so the crossings finish in the order they began:
 one FIFO and one pending event per place.
-``n`` counts everyone in the place, the count its occupancy samples show.
+``n`` counts everyone in the place, the count its occupancy samples show. ``dwelling`` of them
+have stopped on the floor (``simulator.engine.dwell``: at a kiosk, in a fan zone): they are part
+of the crowd the walkers cross (their density sets the speed) but not of the queue at the far
+side.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Place:
         "clock",
         "crossing",
         "due",
+        "dwelling",
         "fifo",
         "max_n",
         "n",
@@ -57,6 +61,7 @@ class Place:
         self.room = room  # k_jam x floor: people the floor holds at jam density
         self.n = 0
         self.crossing = 0  # people in the crossing FIFO
+        self.dwelling = 0  # people stopped on the floor (simulator.engine.dwell)
         self.max_n = 0
         self.clock = 0.0
         self.t_last = t0
@@ -66,8 +71,9 @@ class Place:
         self.outside: deque[int] = deque()  # arrivals waiting off the floor (origins)
 
     def speed(self, speeds: list[float]) -> float:
-        """Walking speed of those crossing, by their density on the floor."""
-        m = self.crossing
+        """Walking speed of those crossing, by the density of the crowd on the floor: the
+        walkers and those who have stopped there (at a kiosk, in a fan zone)."""
+        m = self.crossing + self.dwelling
         if m >= self.room:
             return speeds[-1]
         return speeds[int(BINS * m / self.room)]
@@ -100,7 +106,7 @@ class Place:
             return INF
         self.advance(t, speeds)
         speed = self.speed(speeds)
-        waiting = self.n - self.crossing
+        waiting = self.n - self.crossing - self.dwelling
         if waiting > 0:  # the queue at the far side covers its share of the walk
             length *= max(0.0, 1.0 - waiting / self.room)
         remaining = self.fifo[0][0] + length - self.clock

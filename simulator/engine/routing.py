@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from simulator.engine.party import EGRESS, INGRESS, Party, Step
+from simulator.engine.party import EGRESS, HALFTIME, INGRESS, Party, Step
 from simulator.errors import SimulatorError
 
 if TYPE_CHECKING:
@@ -79,14 +79,18 @@ class Candidate:
 
 def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
     """The candidate for a node path; its steps screen only where ``serve`` is "all"."""
-    body = net.steps(nodes, -1, "all" if serve == "all" else "none")[:-1]
+    body = net.steps(nodes, -1, serve)[:-1]  # "via" with no via: perimeter checkpoints only
     first = net.hops[(nodes[0], nodes[1])]
     steps = tuple(((nodes[0], -1, link, d), *body[1:]) for link, d in first)
     banks = tuple(s[1] for s in body[1:] if s[1] >= 0)
     hops = tuple(net.hops[(u, v)] for u, v in itertools.pairwise(nodes))
     cand = Candidate(tuple(nodes), hops, tuple(nodes[1:-1]), banks, steps)
     if serve == "via":
-        cand.through = tuple(net.bank_of_node[v] for v in nodes[1:-1] if v in net.bank_of_node)
+        cand.through = tuple(
+            net.bank_of_node[v]
+            for v in nodes[1:-1]
+            if v in net.bank_of_node and v not in net.perimeter
+        )
     return cand
 
 
@@ -193,6 +197,7 @@ class Router:
         return walk if walk > discharge else discharge
 
     def bank_cost(self, bank: int) -> float:
+        """Expected wait at a bank now: its queue per lane; INF while it is closed."""
         b: TurnstileBank = self.world.banks[bank]
         if b.lanes <= 0:
             return INF
@@ -249,13 +254,15 @@ class Router:
         ``ordinary``: a decision at a decision node (by logit when the model is one); else
         the party's next link is closed and only the best open way will do.
         """
+        if party.phase == HALFTIME:
+            return not ordinary  # a half-time trip keeps its way to the concourse and back
         route, pos = party.route, party.pos
         node = route[pos][0]
         serve, k = self.anchor(party)
         anchor, bank = route[k][0], route[k][1]
         if anchor == node:
             return not ordinary
-        if serve == "via" and bank >= 0 and self.world.banks[bank].lanes <= 0:
+        if bank >= 0 and bank == party.gate and self.world.banks[bank].lanes <= 0:
             return self.regate(party)
         least = ordinary and self.gates is not None and serve == "via" and bank >= 0
         if least and self.reconsider(party, bank):
@@ -273,7 +280,7 @@ class Router:
         if pick is None:
             detour = self.detour(node, anchor, serve)
             if detour is None:  # no open way to the anchor: another gate, if it is one
-                return serve == "via" and bank >= 0 and self.regate(party)
+                return bank >= 0 and bank == party.gate and self.regate(party)
             pick = detour
         steps = self._first_link(pick, logit=ordinary and self.logit)
         party.route = (*route[:pos], *steps, *route[k:])  # the way walked stays on record
@@ -352,7 +359,7 @@ class Router:
             return False
         weights = [math.exp(-self.theta * (c - best)) if c < INF else 0.0 for c, _, _ in options]
         _, gate, cand = options[self._draw(weights)]
-        if gate == bank:
+        if gate == party.gate:
             return False
         tail = self.net.route(banks[gate].node, banks[gate].node, party.sector, "via")
         head = () if cand is None else self._first_link(cand, logit=True)

@@ -15,7 +15,7 @@ import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +35,7 @@ from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
 from simulator.errors import SimulatorError, SnapshotError
 from simulator.levers.model import delay_releases
 from simulator.levers.runner import lever_part, new_lever_state
+from simulator.results.dwell_kpis import halftime_kpis, service_kpis
 from simulator.results.kpis import los_minutes, summarize
 from simulator.results.records import (
     checkpoint_stats,
@@ -63,6 +64,16 @@ class RunResult:
     fans: pa.Table
 
 
+@dataclass(frozen=True)
+class SeriesResult:
+    """What ``run(..., results="timeseries")`` builds: the samples taken during that call and
+    the head counts at its end; no fans table, no summary (a forecast reads only these)."""
+
+    timeseries: pa.Table  # the time-series contract columns, rows sampled in this call
+    occupancy: dict[str, int]  # persons per element at the end (exits excluded)
+
+
+Results = Literal["full", "timeseries"]
 Plan = tuple[Network, list[Walkway]]
 _PLANS: dict[int, tuple[weakref.ref[Scenario], Plan]] = {}  # by id: a Scenario is unhashable
 
@@ -202,10 +213,58 @@ class Simulation:
                 return part
         raise SimulatorError(f"this run has no engine part {kind.__name__}; pass it in parts=")
 
+    @overload
     def run(
-        self, until: float | None = None, progress: Callable[[float], None] | None = None
-    ) -> None:
-        """Advance to clock time ``until`` (default: ``settings.end_s``)."""
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: None = None,
+    ) -> None: ...
+
+    @overload
+    def run(
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: Literal["full"],
+    ) -> RunResult: ...
+
+    @overload
+    def run(
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: Literal["timeseries"],
+    ) -> SeriesResult: ...
+
+    def run(
+        self,
+        until: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        *,
+        results: Results | None = None,
+    ) -> RunResult | SeriesResult | None:
+        """Advance to clock time ``until`` (default: ``settings.end_s``).
+
+        ``results="full"`` returns ``result()``; ``results="timeseries"`` only the samples of
+        this stretch and the final head counts (``SeriesResult``), which is what a twin's
+        forecast reads: at 115,000 fans the fans table and the summary cost more than a
+        20-minute forecast's samples by far.
+        """
+        if results not in (None, "full", "timeseries"):
+            raise SimulatorError(f"run(results={results!r}): expected 'full', 'timeseries' or None")
+        first_sample = len(self.world.samples["time_s"])
+        self._advance(until, progress)
+        if results == "full":
+            return self.result()
+        if results == "timeseries":
+            return SeriesResult(timeseries_table(self.world, first_sample), self.occupancy())
+        return None
+
+    def _advance(self, until: float | None, progress: Callable[[float], None] | None) -> None:
         end = float(self.scenario.settings.end_s if until is None else until)
         if progress is None:
             self.env.advance(end)
@@ -275,6 +334,11 @@ class Simulation:
             links=link_stats(w, [link.id for link in sc.venue.links]),
             checkpoints=checkpoint_stats(w, [c.id for c in sc.venue.checkpoints]),
             los=los,
+        )
+        summary = dataclasses.replace(
+            summary,
+            services=service_kpis(scenario=sc, state=w.dwell, run_s=w.now - sc.settings.start_s),
+            halftime=halftime_kpis(scenario=sc, state=w.dwell, timeseries=timeseries),
         )
         if sc.transport is not None:
             transport = transport_kpis(

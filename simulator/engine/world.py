@@ -41,6 +41,11 @@ class Kind(IntEnum):
     CAR = 10  # car park a: the next car passes the barrier; simulator.transport
     LEVER = 11  # lever a: its window opens or closes (b); simulator.levers
     PLACE = 12  # the head of place a has walked across it (simulator.engine.place)
+    DWELL = 13  # party b has done dwelling on the floor of node a (simulator.engine.dwell)
+    SERVICE_FREE = 14  # a server of service point a is free
+    SERVED = 15  # the last member of party b is served at service point a
+    HALFTIME = 16  # the half-time whistle: seated fans choose whether to leave
+    HT_LEAVE = 17  # party b leaves its seat for its concourse
 
 
 # plain ints for the hot path and for snapshots (an enum member pickles by class path)
@@ -54,6 +59,8 @@ K_GATES, K_VEHICLE, K_CAR, K_LEVER = (
     Kind.LEVER.value,
 )
 K_PLACE = Kind.PLACE.value
+K_DWELL, K_SERVICE_FREE, K_SERVED = Kind.DWELL.value, Kind.SERVICE_FREE.value, Kind.SERVED.value
+K_HALFTIME, K_HT_LEAVE = Kind.HALFTIME.value, Kind.HT_LEAVE.value
 
 SAMPLE_COLUMNS = (
     "time_s",
@@ -107,6 +114,7 @@ class World:
         self.transport: Any = None  # simulator.transport.state.TransportState
         self.levers: Any = None  # simulator.levers.model.LeverState
         self.places: list[Any] = []  # simulator.engine.place.Place or None per node
+        self.dwell: Any = None  # simulator.engine.dwell.DwellState
         self.events = 0  # processed so far, for events/s in benchmarks
         self.push: Callable[[float, int, int, int], None] = self.hold
 

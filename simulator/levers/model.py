@@ -3,12 +3,13 @@
 A scenario lists them under ``interventions:`` (read by ``simulator.levers.reader``);
 each acts from ``start_s`` until ``end_s`` (None: to the end of the run):
 
-    close_gate      a checkpoint stops screening; fans setting off in the window go to the
+    close_gate      a ticket gate stops screening; fans setting off in the window go to the
                     open gate with the least expected delay (walk + queue per lane); fans
                     already walking to it or queuing there go to the open gate of least
                     expected delay from where they stand (``simulator.engine.routing``)
     lanes           a checkpoint works with ``lanes`` lanes
-    service_factor  screening times are multiplied by ``factor`` (one gate, or all)
+    service_factor  screening times are multiplied by ``factor`` (one checkpoint, every
+                    checkpoint of a ``stage`` of the access chain, or all)
     line_service    a line's ``headway_s``, vehicle ``capacity`` and/or ``fleet`` change
     release_delay   fans of ``sectors`` due for release in the window leave ``delay_s`` later
     weather         walking speeds everywhere are multiplied by ``factor`` (rain: < 1)
@@ -60,6 +61,7 @@ class Intervention:
     delay_s: float | None = None
     link: str | None = None
     label: str = ""
+    stage: str | None = None  # service_factor: every checkpoint of this stage (perimeter, ticket)
 
     def covers(self, t: float) -> bool:
         return self.start_s <= t and (self.end_s is None or t < self.end_s)

@@ -5,6 +5,7 @@
       - {id: shut_g3, kind: close_gate, gate: gate_3, start: "19:30", end: "20:00"}
       - {id: more_lanes, kind: lanes, gate: gate_1, lanes: 16, start: "19:00"}
       - {id: slow_search, kind: service_factor, service_factor: 1.3, start: "19:00"}   # all gates
+      - {id: bag_rule, kind: service_factor, stage: perimeter, service_factor: 1.5, start: "19:00"}
       - {id: more_buses, kind: line_service, line: shuttle_1, fleet: 40, start: "22:40"}
       - {id: stagger, kind: release_delay, sectors: [north_lower], delay_min: 10, start: "22:50"}
       - {id: crush, kind: close_link, link: bridge_n, start: "22:55", end: "23:10"}
@@ -21,6 +22,7 @@ from typing import Any, cast, get_args
 from simulator.levers.model import Intervention, LeverKind
 from simulator.scenario.fields import FieldReader, describe, join
 from simulator.scenario.model import Venue
+from simulator.scenario.venue_reader import STAGES
 from simulator.transport.model import Transport
 from simulator.transport.reader import read_clock
 
@@ -30,7 +32,7 @@ COMMON = ("id", "kind", "start")
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "close_gate": (("gate",), ()),
     "lanes": (("gate", "lanes"), ()),
-    "service_factor": (("service_factor",), ("gate",)),
+    "service_factor": (("service_factor",), ("gate", "stage")),
     "line_service": (("line",), ("headway_s", "capacity", "fleet")),
     "release_delay": (("sectors", "delay_min"), ()),
     "weather": (("speed_factor",), ()),
@@ -84,6 +86,13 @@ def _kind_fields(r: FieldReader, m: dict[str, Any], path: str, kind: str) -> dic
     for key in ("gate", "line", "link"):
         if key in m:
             out[key] = r.string(m, key, path)
+    if "stage" in m:
+        out["stage"] = r.choice(m, "stage", path, STAGES)
+        if "gate" in m:
+            r.problem(
+                join(path, "stage"), "either gate or stage (or neither: every checkpoint)", "both"
+            )
+            return None
     if "lanes" in m:
         out["lanes"] = r.number(m, "lanes", path, at_least=0, integer=True)
     for key in ("service_factor", "speed_factor"):
@@ -123,6 +132,7 @@ def check_interventions(
 ) -> None:
     """References to gates, links, lines and sectors exist; ids are unique; fleets exist."""
     gates = [c.id for c in venue.checkpoints]
+    perimeter = {c.id for c in venue.checkpoints if c.stage == "perimeter"}
     links = [lk.id for lk in venue.links]
     sectors = [s.id for s in venue.sectors]
     lines = {ln.id: ln for ln in transport.lines} if transport else {}
@@ -134,6 +144,21 @@ def check_interventions(
         seen.add(lv.id)
         if lv.gate is not None:
             _known(r, join(path, "gate"), lv.gate, gates, "a checkpoint id")
+            if lv.gate in perimeter and lv.kind in ("close_gate", "reassign_gate"):
+                fix = (
+                    "shut a perimeter checkpoint with kind: lanes, lanes: 0 (fans wait for it)"
+                    if lv.kind == "close_gate"
+                    else "send the sectors to a ticket gate; the perimeter on its way screens them"
+                )
+                r.problem(
+                    join(path, "gate"), f"a ticket checkpoint ({fix})", f"perimeter {lv.gate!r}"
+                )
+        if lv.stage is not None and not any(c.stage == lv.stage for c in venue.checkpoints):
+            r.problem(
+                join(path, "stage"),
+                f"a stage some checkpoint has (set venue.checkpoints[].stage: {lv.stage})",
+                f"no {lv.stage} checkpoint",
+            )
         if lv.link is not None:
             _known(r, join(path, "link"), lv.link, links, "a link id")
         for k, sector in enumerate(lv.sectors):

@@ -48,6 +48,9 @@ class LeverRunner(Part):
         self.world = ctx.world
         index = ctx.net.index
         self.bank = {cp.id: i for i, cp in enumerate(scenario.venue.checkpoints)}
+        self.stage_banks: dict[str, list[int]] = {}
+        for i, cp in enumerate(scenario.venue.checkpoints):
+            self.stage_banks.setdefault(cp.stage, []).append(i)
         self.link = {lk.id: i for i, lk in enumerate(scenario.venue.links)}
         self.line = (
             {ln.id: i for i, ln in enumerate(scenario.transport.lines)}
@@ -134,7 +137,7 @@ class LeverRunner(Part):
             elif lv.kind == "lanes":
                 lanes[self.bank[lv.gate or ""]] = int(lv.lanes or 0)
             elif lv.kind == "service_factor":
-                for b in [self.bank[lv.gate]] if lv.gate else range(len(factor)):
+                for b in self._factor_banks(lv, len(factor)):
                     factor[b] *= float(lv.factor or 1.0)
             elif lv.kind == "weather":
                 speed *= float(lv.factor or 1.0)
@@ -154,6 +157,14 @@ class LeverRunner(Part):
         self._set_links(closed_links)
         self._set_speed(speed)
         self._set_lines(lines)
+
+    def _factor_banks(self, lever: Intervention, n: int) -> list[int]:
+        """The banks a service factor acts on: its gate, every bank of its stage, or all."""
+        if lever.gate:
+            return [self.bank[lever.gate]]
+        if lever.stage:
+            return self.stage_banks.get(lever.stage, [])
+        return list(range(n))
 
     def _set_lanes(self, lanes: list[int], closed: set[int]) -> None:
         s, w = self.state, self.world

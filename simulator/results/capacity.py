@@ -6,7 +6,8 @@ figure keeps its formula and inputs so a safety advisory group can check it by h
 
     holding     the seats of the stand (every seat taken as fit for use)
     entry       lanes x rate per lane x 1 h, the rate capped at 660 persons/h per lane,
-                a gate's capacity shared among its sectors by seats
+                a gate's capacity shared among its sectors by seats; behind a perimeter
+                (an access chain in series) no more than the perimeter's share of it
     exit        8 minutes (Green Guide 10.7, the normal maximum egress time) x exit width x
                 82 persons/m/min (level routes, doors, ramps) or 66 (stairways)
     emergency   the same with the largest exit of the stand unavailable, over the emergency
@@ -138,13 +139,27 @@ def onward_exits(scenario: Scenario, stand: str) -> tuple[Exit, ...]:
     return tuple(out)
 
 
-def gate_capacity_h(scenario: Scenario) -> dict[str, float]:
-    """Gate -> persons it can admit in one hour (lanes x rate per lane x 1 h)."""
+def gate_capacity_h(scenario: Scenario, stage: str = "ticket") -> dict[str, float]:
+    """Gate (checkpoint of ``stage``) -> persons it can admit in one hour (lanes x rate x 1 h)."""
     out = {}
     for cp in scenario.venue.checkpoints:
-        lanes, rate = lane_rate_h(scenario, cp.id)
-        out[cp.id] = lanes * rate
+        if cp.stage == stage:
+            lanes, rate = lane_rate_h(scenario, cp.id)
+            out[cp.id] = lanes * rate
     return out
+
+
+def perimeter_factor(scenario: Scenario) -> float:
+    """The share of the gates' hourly capacity the perimeter in front of them lets through.
+
+    A chain in series admits the least of its stages: 1 without a perimeter or when the
+    perimeter passes more than the gates, else perimeter capacity / gate capacity.
+    """
+    perimeter = sum(gate_capacity_h(scenario, "perimeter").values())
+    gates = sum(gate_capacity_h(scenario).values())
+    if not perimeter or not gates:
+        return 1.0
+    return min(1.0, perimeter / gates)
 
 
 def entry_share(scenario: Scenario) -> dict[str, float]:
@@ -154,14 +169,20 @@ def entry_share(scenario: Scenario) -> dict[str, float]:
     shared by seats across the ground (no gate's capacity is counted twice).
     """
     caps = gate_capacity_h(scenario)
+    if not caps:  # only perimeter checkpoints: they are the gates
+        caps = gate_capacity_h(scenario, "perimeter")
+    chain = perimeter_factor(scenario)
     sectors = scenario.venue.sectors
     if any(s.gate is None for s in sectors):
         total, seats = sum(caps.values()), max(scenario.venue.seats, 1)
-        return {s.id: total * s.seats / seats for s in sectors}
+        return {s.id: chain * total * s.seats / seats for s in sectors}
     seats_at: dict[str | None, int] = {}
     for s in sectors:
         seats_at[s.gate] = seats_at.get(s.gate, 0) + s.seats
-    return {s.id: caps.get(s.gate or "", 0.0) * s.seats / max(seats_at[s.gate], 1) for s in sectors}
+    return {
+        s.id: chain * caps.get(s.gate or "", 0.0) * s.seats / max(seats_at[s.gate], 1)
+        for s in sectors
+    }
 
 
 def stand_capacity(
@@ -234,7 +255,7 @@ def ground_capacity(
     ]
     ground = {
         "holding": float(scenario.venue.seats),
-        "entry": sum(gate_capacity_h(scenario).values()),
+        "entry": perimeter_factor(scenario) * sum(gate_capacity_h(scenario).values()),
         "exit": sum(r.exit.persons for r in rows),
         "emergency": sum(r.emergency.persons for r in rows),
         "final": sum(r.final for r in rows),
@@ -261,6 +282,9 @@ def _entry_inputs(scenario: Scenario, sectors: tuple[str, ...], names: Mapping[s
     for g in gates:
         lanes, rate = lane_rate_h(scenario, g)
         parts.append(f"{names.get(g, g)}: {lanes} lanes x {rate:.0f}/h")
+    chain = perimeter_factor(scenario)
+    if chain < 1.0:
+        parts.append(f"x {chain:.2f}: the perimeter in front passes less than the gates")
     return "; ".join(parts) or "no gate assigned: all gates shared by seats"
 
 

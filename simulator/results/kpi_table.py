@@ -12,7 +12,8 @@ from simulator.results.units import fmt_minutes_of, fmt_share
 
 
 def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table:
-    """Fans, seated at kick-off, clearing time, the worst checkpoint wait and the worst LoS.
+    """Fans, seated at kick-off, clearing time, the worst checkpoint wait and the worst LoS
+    (with half-time: those who left their seats and the worst concourse).
 
     ``names`` maps element ids to the labels a planner knows them by (ids where missing).
     """
@@ -37,6 +38,14 @@ def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table
             f"{label(worst.element, worst.element)}: {fmt_minutes_of(c.waits.p50_wait_s)} / "
             f"{fmt_minutes_of(c.waits.p95_wait_s)}",
         )
+    if len(summary.stages) > 1:  # an access chain: where along it the fans waited
+        table.add_row(
+            "wait per stage p95 (min)",
+            " / ".join(
+                f"{stage} {fmt_minutes_of(st.waits.p95_wait_s)}"
+                for stage, st in summary.stages.items()
+            ),
+        )
     dense = summary.worst_density()
     if dense is not None:
         los = summary.graded()[dense.group][dense.element]
@@ -46,8 +55,27 @@ def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table
             f"LoS {los.peak_los}",
         )
     table.add_row("element-minutes at LoS E or F (min)", f"{summary.minutes_at_los_e_or_f():.0f}")
+    _halftime_rows(table, summary, names or {})
     _transport_rows(table, summary, names or {})
     return table
+
+
+def _halftime_rows(table: Table, summary: RunSummary, names: dict[str, str]) -> None:
+    """With half-time: who left their seats (and came back late), the worst concourse."""
+    ht = summary.halftime
+    if ht is None:
+        return
+    table.add_row(
+        "half-time: left seats / back late", f"{ht.fans_left_seats:,} / {ht.fans_back_late:,}"
+    )
+    worst = summary.worst_halftime_concourse()
+    if worst is not None:
+        peak = ht.concourses[worst.element]
+        table.add_row(
+            "half-time concourse peak",
+            f"{names.get(worst.element, worst.element)}: {peak.peak_density_per_m2:.2f} "
+            f"persons/m² LoS {peak.peak_los}",
+        )
 
 
 def _transport_rows(table: Table, summary: RunSummary, names: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ from simulator.results.summary import (
     LosKpis,
     RunHeader,
     RunSummary,
+    StageKpis,
     WaitKpis,
 )
 from simulator.scenario.digest import scenario_digest
@@ -66,14 +67,44 @@ def wait_kpis(waits: Sequence[float], *, with_mean: bool = False) -> WaitKpis:
 
 
 def checkpoint_kpis(
-    *, stats: Mapping[str, CheckpointStats], los: Mapping[str, LosKpis]
+    *,
+    stats: Mapping[str, CheckpointStats],
+    los: Mapping[str, LosKpis],
+    stages: Mapping[str, str] | None = None,
 ) -> dict[str, CheckpointKpis]:
+    """Per checkpoint; ``stages`` gives each checkpoint's stage (default ``ticket``)."""
+    stage = stages or {}
     return {
         cp_id: CheckpointKpis(
-            int(s.served), wait_kpis(s.waits), int(s.peak_queue), los.get(cp_id, LosKpis())
+            int(s.served),
+            wait_kpis(s.waits),
+            int(s.peak_queue),
+            los.get(cp_id, LosKpis()),
+            stage.get(cp_id, "ticket"),
         )
         for cp_id, s in stats.items()
     }
+
+
+def stage_kpis(*, scenario: Scenario, stats: Mapping[str, CheckpointStats]) -> dict[str, StageKpis]:
+    """The access chain per stage: every checkpoint of a stage taken together."""
+    out: dict[str, StageKpis] = {}
+    for stage in ("perimeter", "ticket"):
+        members = [cp for cp in scenario.venue.checkpoints if cp.stage == stage]
+        if not members:
+            continue
+        waits = [w for cp in members if cp.id in stats for w in stats[cp.id].waits]
+        out[stage] = StageKpis(
+            checkpoints=len(members),
+            lanes=sum(cp.lanes for cp in members),
+            capacity_per_h=float(sum(cp.lanes * 3600.0 / cp.service.mean for cp in members)),
+            served=sum(int(stats[cp.id].served) for cp in members if cp.id in stats),
+            waits=wait_kpis(waits, with_mean=True),
+            peak_queue=max(
+                (int(stats[cp.id].peak_queue) for cp in members if cp.id in stats), default=0
+            ),
+        )
+    return out
 
 
 def link_kpis(*, stats: Mapping[str, LinkStats], los: Mapping[str, LosKpis]) -> dict[str, LinkKpis]:
@@ -138,7 +169,12 @@ def summarize(
         fans=counts,
         share_seated_at_kickoff=share,
         time_to_clear_s=clear,
-        checkpoints=checkpoint_kpis(stats=checkpoints, los=los),
+        checkpoints=checkpoint_kpis(
+            stats=checkpoints,
+            los=los,
+            stages={cp.id: cp.stage for cp in scenario.venue.checkpoints},
+        ),
+        stages=stage_kpis(scenario=scenario, stats=checkpoints),
         areas={a.id: los.get(a.id, LosKpis()) for a in scenario.venue.areas},
         links=link_kpis(stats=links, los=los),
     )

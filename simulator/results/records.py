@@ -9,7 +9,16 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.engine.network import Network
-from simulator.engine.party import INGRESS, LEFT, SEATED, TIME_COLUMNS, Party
+from simulator.engine.party import (
+    INGRESS,
+    LEFT,
+    N_TIMES,
+    PERIMETER_QUEUE,
+    PERIMETER_SERVICE,
+    SEATED,
+    TIME_COLUMNS,
+    Party,
+)
 from simulator.engine.world import SAMPLE_COLUMNS, World
 
 TIMESERIES_SCHEMA = pa.schema(
@@ -24,6 +33,7 @@ TIMESERIES_SCHEMA = pa.schema(
         ("mean_wait_s", pa.float64()),
     ]
 )
+NULL_WHEN_ABSENT = frozenset({PERIMETER_QUEUE, PERIMETER_SERVICE})
 FANS_SCHEMA = pa.schema(
     [
         ("fan", pa.int64()),
@@ -69,8 +79,11 @@ class FanCounts:
     stranded: int = 0  # fans a closure left with no open way who never got where they went
 
 
-def timeseries_table(world: World) -> pa.Table:
-    return pa.table({c: world.samples[c] for c in SAMPLE_COLUMNS}, schema=TIMESERIES_SCHEMA)
+def timeseries_table(world: World, first: int = 0) -> pa.Table:
+    """The samples from row ``first`` on (0: the whole run so far)."""
+    samples = world.samples
+    columns = {c: samples[c][first:] if first else samples[c] for c in SAMPLE_COLUMNS}
+    return pa.table(columns, schema=TIMESERIES_SCHEMA)
 
 
 def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> pa.Table:
@@ -83,7 +96,7 @@ def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> p
     sector = np.array([ids[p.sector] if p.sector >= 0 else "" for p in parties], dtype=object)
     origin = np.array([ids[p.origin] for p in parties], dtype=object)
     gate = np.array([gate_ids[p.gate] if p.gate >= 0 else "" for p in parties], dtype=object)
-    times = np.array([p.times for p in parties], dtype=float).reshape(len(parties), 6)
+    times = np.array([p.times for p in parties], dtype=float).reshape(len(parties), N_TIMES)
     cols: dict[str, object] = {
         "fan": first[reps] + offset,
         "party": np.array([p.id for p in parties], dtype=np.int64)[reps],
@@ -92,7 +105,10 @@ def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> p
         "gate": gate[reps],
     }
     for k, name in enumerate(TIME_COLUMNS):
-        cols[name] = times[reps, k]
+        values = times[reps, k]
+        # a fan who passed no perimeter has no perimeter times: null, not NaN, so that two
+        # runs' tables still compare equal where no venue has an access chain
+        cols[name] = pa.array(values, mask=np.isnan(values)) if k in NULL_WHEN_ABSENT else values
     return pa.table(cols, schema=FANS_SCHEMA)
 
 

@@ -122,6 +122,8 @@ def render_report(
         ),
         sector_egress=sections.sector_egress(scenario=scenario, fans=fans, names=names),
         journeys=sections.journeys(fans=fans),
+        halftime=sections.halftime_rows(summary=summary, names=names),
+        services=sections.service_rows(summary=summary, names=names),
         assumptions=sections.assumptions(scenario=scenario, evacuation_min=evacuation_min),
         references=getattr(scenario, "references", ()),
         venue_map=_venue_map(scenario, summary, timeseries),
@@ -152,7 +154,9 @@ def _plots(
     plots = {"occupancy": report_plots.occupancy_plot(fans, **window)}
     if gates:
         plots["queues"] = report_plots.checkpoint_heatmap(timeseries, gates, **window)
-        plots["entries"] = report_plots.cumulative_entries_plot(fans, gates, **window)
+        tickets = [g for g in gates if summary.checkpoints[g[0]].stage == "ticket"]
+        if tickets:  # the fans table names each fan's ticket gate, not the perimeter passed
+            plots["entries"] = report_plots.cumulative_entries_plot(fans, tickets, **window)
     plots["journeys"] = report_plots.journey_plot(sections.journey_minutes(fans=fans))
     graded = summary.graded()
     for key, title in (("areas", "Busiest areas"), ("links", "Busiest links")):
@@ -178,6 +182,11 @@ def _venue_map(scenario: Scenario, summary: RunSummary, timeseries: pa.Table) ->
         moments["peak ingress"] = peak
     if h.kickoff_s is not None:
         moments["kick-off"] = h.kickoff_s
+    ht = summary.halftime
+    if ht is not None:
+        moments["half-time peak"] = _peak_inside(timeseries, ht.start_s, ht.end_s + 300.0) or (
+            ht.start_s
+        )
     if h.final_whistle_s is not None:
         moments["egress peak"] = _peak_inside(timeseries, h.final_whistle_s, h.end_s) or (
             h.final_whistle_s

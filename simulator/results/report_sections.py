@@ -66,6 +66,73 @@ class SectorEgress:
     last_left_min: float | None
 
 
+@dataclass(frozen=True)
+class HalftimeRow:
+    """One concourse at half-time: its densest minute, when, and the density just before."""
+
+    name: str
+    peak_density_per_m2: float
+    peak_los: str
+    peak_time_s: float
+    peak_occupancy: int
+    before_density_per_m2: float
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One service point: where, what, how many served and how long they queued (minutes)."""
+
+    name: str
+    area: str
+    kind: str
+    servers: int
+    served: int
+    p95_wait_min: float
+    max_wait_min: float
+    peak_queue: int
+    balked: int
+
+
+def halftime_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[HalftimeRow]:
+    """The half-time concourses, worst level of service first."""
+    ht = summary.halftime
+    if ht is None:
+        return []
+    rows = [
+        HalftimeRow(
+            names.get(eid, eid),
+            p.peak_density_per_m2,
+            p.peak_los,
+            p.peak_time_s,
+            p.peak_occupancy,
+            p.before_density_per_m2,
+        )
+        for eid, p in ht.concourses.items()
+    ]
+    rows.sort(key=lambda r: LosKpis(r.peak_density_per_m2, r.peak_los).rank(), reverse=True)
+    return rows
+
+
+def service_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[ServiceRow]:
+    """Every service point, the longest 95th-percentile wait first."""
+    rows = [
+        ServiceRow(
+            sid,
+            names.get(s.area, s.area),
+            s.kind,
+            s.servers,
+            s.served,
+            s.waits.p95_wait_s / 60.0,
+            s.waits.max_wait_s / 60.0,
+            s.peak_queue,
+            s.balked,
+        )
+        for sid, s in summary.services.items()
+    ]
+    rows.sort(key=lambda r: (r.p95_wait_min, r.name), reverse=True)
+    return rows
+
+
 def worst_places(
     *, summary: RunSummary, names: Mapping[str, str], timeseries: pa.Table
 ) -> list[WorstPlace]:
@@ -187,13 +254,24 @@ def assumptions(*, scenario: Scenario, evacuation_min: float) -> list[tuple[str,
             ("arrival modes", split, "scenario ingress.mode_split"),
             ("party sizes (1, 2, ...)", ", ".join(f"{p:g}" for p in ing.party_sizes), "ingress"),
         ]
-    for cp in v.checkpoints[:1]:
-        rows.append(
-            ("screening time per fan", f"{cp.service.mean:g} s mean ({cp.service.kind})", cp.id)
-        )
+    stages = {cp.stage: cp for cp in reversed(v.checkpoints)}  # the first of each stage
+    for stage in ("perimeter", "ticket"):
+        cp = stages.get(stage)
+        if cp is None:
+            continue
+        what = "screening time per fan" if len(stages) == 1 else f"{stage} screening per fan"
+        rows.append((what, f"{cp.service.mean:g} s mean ({cp.service.kind})", cp.id))
     if scenario.egress is not None:
         last = scenario.egress.release_profile.points[-1][0]
         rows.append(("release of the stands", f"over {last:g} min after the whistle", "egress"))
+    ht = scenario.halftime
+    if ht is not None:
+        use = ", ".join(f"{k} {100 * p:.0f}%" for k, p in ht.use) or "none"
+        rows += [
+            ("half-time interval", f"{ht.duration_s / 60:g} min", "scenario halftime"),
+            ("fans leaving their seats at half-time", f"{100 * ht.share:.0f}%", "halftime.share"),
+            ("half-time facilities used", use, "scenario halftime.use"),
+        ]
     rows += [
         ("normal egress time", f"{EGRESS_MIN:g} min", "Green Guide 6th ed., 10.7"),
         ("exit flow rates", "82 persons/m/min level, 66 stairways", "Green Guide 6th ed."),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from simulator import RunResult
 
 UNITS = {
-    "format_version": "2: see simulator.results.summary for what changed between versions",
+    "format_version": "3: see simulator.results.summary for what changed between versions",
     "times": "seconds since local midnight of the match day (*_s)",
     "durations": "seconds (*_wait_s, time_to_clear_s)",
     "density_per_m2": "persons per square metre",

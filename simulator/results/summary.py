@@ -11,6 +11,8 @@ method, so every output reports the same number under the same name.
     2  adds ``format_version``; same keys otherwise. Platforms of tram, rail and bus lines are
        graded on Fruin's queuing scale (they were graded as walkways), so their ``peak_los``
        and minutes at LoS E/F differ from version 1 for the same seed.
+    3  adds ``stage`` to each checkpoint (``perimeter`` or ``ticket``) and ``stages``: the
+       access chain's totals per stage (fans screened, waits, capacity, longest queue).
 
 ``RunSummary.from_dict`` reads both, so ``compare`` still reads old run folders.
 """
@@ -25,7 +27,7 @@ from typing import Any
 from simulator.results.records import FanCounts
 from simulator.venue.los import LEVELS
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,24 @@ class CheckpointKpis:
     waits: WaitKpis
     peak_queue: int
     los: LosKpis
+    stage: str = "ticket"  # its place in the access chain: perimeter (search), then ticket
+
+
+@dataclass(frozen=True)
+class StageKpis:
+    """One stage of the access chain (every checkpoint of a ``stage``) taken together.
+
+    ``capacity_per_h`` is the planned lanes over the mean screening time (lanes x 3600 / mean
+    s): in a chain in series the stage with the least capacity sets the entry rate. The waits
+    are every fan's queue wait at the stage; ``peak_queue`` the longest queue at one of them.
+    """
+
+    checkpoints: int
+    lanes: int
+    capacity_per_h: float
+    served: int
+    waits: WaitKpis
+    peak_queue: int
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,46 @@ class TransportKpis:
 
 
 @dataclass(frozen=True)
+class ServiceKpis:
+    """One service point (concession, toilet, prayer room): fans served, waits, longest queue."""
+
+    area: str
+    kind: str
+    servers: int
+    served: int
+    waits: WaitKpis
+    peak_queue: int
+    utilisation: float  # server-seconds busy over server-seconds of the run (0..1)
+    balked: int = 0  # fans who gave it up, seeing a queue too long for the time they had
+
+
+@dataclass(frozen=True)
+class ConcoursePeak:
+    """The densest minute sample of a concourse during the half-time window."""
+
+    peak_density_per_m2: float
+    peak_los: str
+    peak_time_s: float
+    peak_occupancy: int
+    before_density_per_m2: float  # the same concourse's density in the minute before half-time
+
+
+@dataclass(frozen=True)
+class HalftimeKpis:
+    """Half-time: who left their seats, who was back (and late), and each concourse's peak.
+
+    The window is the interval plus 5 minutes (fans who come back late still crowd it).
+    """
+
+    start_s: float
+    end_s: float
+    fans_left_seats: int
+    fans_back: int
+    fans_back_late: int  # back in their seats after the interval had ended
+    concourses: Mapping[str, ConcoursePeak]
+
+
+@dataclass(frozen=True)
 class RunHeader:
     """Which run this is: scenario, seed, model, and the clock window (seconds since midnight)."""
 
@@ -168,6 +228,19 @@ class RunSummary:
     links: Mapping[str, LinkKpis]
     transport: TransportKpis | None = None
     format_version: int = field(default=FORMAT_VERSION)
+    stages: Mapping[str, StageKpis] = field(default_factory=dict)  # perimeter, ticket
+    services: Mapping[str, ServiceKpis] = field(default_factory=dict)
+    halftime: HalftimeKpis | None = None
+
+    def worst_halftime_concourse(self) -> Worst | None:
+        """The concourse with the worst half-time LoS, then the highest peak density."""
+        if self.halftime is None or not self.halftime.concourses:
+            return None
+        eid, peak = max(
+            self.halftime.concourses.items(),
+            key=lambda kv: (*LosKpis(kv[1].peak_density_per_m2, kv[1].peak_los).rank(), kv[0]),
+        )
+        return Worst("halftime", eid, peak.peak_density_per_m2)
 
     # -- each derived KPI defined once --------------------------------------------------------
     def graded(self) -> dict[str, dict[str, LosKpis]]:
@@ -231,11 +304,16 @@ class RunSummary:
             "share_seated_at_kickoff": self.share_seated_at_kickoff,
             "time_to_clear_s": self.time_to_clear_s,
             "checkpoints": {k: _checkpoint_dict(v) for k, v in self.checkpoints.items()},
+            "stages": {k: _stage_dict(v) for k, v in self.stages.items()},
             "areas": {k: asdict(v) for k, v in self.areas.items()},
             "links": {k: _link_dict(v) for k, v in self.links.items()},
         }
         if self.transport is not None:
             out.update(_transport_dict(self.transport))
+        if self.services:
+            out["services"] = {k: _service_dict(v) for k, v in self.services.items()}
+        if self.halftime is not None:
+            out["halftime"] = asdict(self.halftime)
         return out
 
     def to_json(self) -> str:
@@ -266,6 +344,9 @@ class RunSummary:
             links={k: _link(v) for k, v in data.get("links", {}).items()},
             transport=transport,
             format_version=int(data.get("format_version", 1)),
+            stages={k: _stage(v) for k, v in data.get("stages", {}).items()},
+            services={k: _service(v) for k, v in data.get("services", {}).items()},
+            halftime=_halftime(data["halftime"]) if data.get("halftime") else None,
         )
 
 
@@ -291,11 +372,33 @@ def _wait_dict(w: WaitKpis) -> dict[str, float]:
 
 
 def _checkpoint(d: Mapping[str, Any]) -> CheckpointKpis:
-    return CheckpointKpis(d["served"], _waits(d), d["peak_queue"], _los(d))
+    return CheckpointKpis(
+        d["served"], _waits(d), d["peak_queue"], _los(d), d.get("stage", "ticket")
+    )
 
 
 def _checkpoint_dict(c: CheckpointKpis) -> dict[str, Any]:
-    return {"served": c.served, "peak_queue": c.peak_queue, **_wait_dict(c.waits), **asdict(c.los)}
+    return {
+        "served": c.served,
+        "peak_queue": c.peak_queue,
+        "stage": c.stage,
+        **_wait_dict(c.waits),
+        **asdict(c.los),
+    }
+
+
+def _stage(d: Mapping[str, Any]) -> StageKpis:
+    return StageKpis(
+        d["checkpoints"], d["lanes"], d["capacity_per_h"], d["served"], _waits(d),
+        d["peak_queue"],
+    )  # fmt: skip
+
+
+def _stage_dict(st: StageKpis) -> dict[str, Any]:
+    return {
+        **{f.name: getattr(st, f.name) for f in fields(StageKpis) if f.name != "waits"},
+        **_wait_dict(st.waits),
+    }
 
 
 def _link(d: Mapping[str, Any]) -> LinkKpis:
@@ -312,6 +415,24 @@ def _link_dict(lk: LinkKpis) -> dict[str, Any]:
         "share_time_full": lk.share_time_full,
         **asdict(lk.los),
     }
+
+
+def _service(d: Mapping[str, Any]) -> ServiceKpis:
+    return ServiceKpis(
+        d["area"], d["kind"], d["servers"], d["served"], _waits(d), d["peak_queue"],
+        d["utilisation"], d.get("balked", 0),
+    )  # fmt: skip
+
+
+def _service_dict(v: ServiceKpis) -> dict[str, Any]:
+    out = {f.name: getattr(v, f.name) for f in fields(ServiceKpis) if f.name != "waits"}
+    return {**out, **_wait_dict(v.waits)}
+
+
+def _halftime(d: Mapping[str, Any]) -> HalftimeKpis:
+    peaks = {k: ConcoursePeak(**v) for k, v in d.get("concourses", {}).items()}
+    plain = {f.name: d[f.name] for f in fields(HalftimeKpis) if f.name != "concourses"}
+    return HalftimeKpis(**plain, concourses=peaks)
 
 
 def _platform(d: Mapping[str, Any]) -> PlatformKpis:

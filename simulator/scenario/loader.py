@@ -14,6 +14,7 @@ from typing import Any, cast, get_args
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.clock import DAY_S, ClockFormatError, parse_clock
+from simulator.scenario.dwell_reader import check_dwell, read_halftime
 from simulator.scenario.fields import FieldReader, describe, join, plain_number
 from simulator.scenario.model import (
     ArrivalProfile,
@@ -39,7 +40,16 @@ SHARE_TOLERANCE = 1e-6
 MAX_PARTY = 20  # fans walking together; a bigger "party" is a coach, not a group of friends
 # Sections read by their own package's reader (simulator.transport.reader, levers.reader).
 SECTIONS = ("transport", "interventions")
-TOP_KEYS = ("description", "ingress", "egress", "sources", "references", "routing", *SECTIONS)
+TOP_KEYS = (
+    "description",
+    "ingress",
+    "egress",
+    "sources",
+    "references",
+    "routing",
+    "halftime",
+    *SECTIONS,
+)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -91,6 +101,7 @@ def _load_text(text: str, source: str) -> tuple[Scenario | None, list[Problem]]:
     if scenario is not None:  # possibly partial: bad items left out, already reported
         venue = data.get("venue") if isinstance(data, dict) else None
         check_scenario(r, scenario, declared=declared_ids(venue), positions=positions)
+        check_dwell(r, scenario)
         _check_extensions(r, scenario)
         if not r.problems:
             check_runnable(r, scenario)
@@ -123,6 +134,8 @@ def _read_scenario(
         return None
     routing = read_routing(r, m["routing"], venue) if m.get("routing") is not None else None
     extensions = _read_extensions(r, m, day_start)
+    if "halftime" in m:
+        extensions["halftime"] = read_halftime(r, m["halftime"], ingress)
     if settings is None:  # already reported; a stand-in lets the venue checks still run
         settings = Settings(start_s=0.0, end_s=2 * DAY_S)
         ingress = egress = None

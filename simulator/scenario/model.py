@@ -26,6 +26,10 @@ DistributionKind = Literal["deterministic", "exponential", "uniform", "triangula
 RouteChoice = Literal["assigned", "least_delay"]
 RouteModel = Literal["logit", "shortest"]
 FlowCaps = Literal["experimental", "green_guide"]
+# Where a checkpoint sits in a venue's access chain: ``perimeter`` (the outer security search,
+# screening everyone whose route passes it) before ``ticket`` (the gate a sector's tickets name).
+CheckpointStage = Literal["perimeter", "ticket"]
+ServiceKind = Literal["concession", "toilet", "prayer", "merchandise", "other"]
 
 
 @dataclass(frozen=True)
@@ -73,12 +77,54 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class ServicePoint:
+    """A facility on an area's floor with ``servers`` identical servers and one queue
+    (a concession with N tills, a toilet block with N places, a prayer room with N places).
+
+    Those queuing and being served stand on the area's floor (they count in its density).
+    """
+
+    id: str
+    kind: ServiceKind
+    servers: int
+    service: Distribution
+
+
+@dataclass(frozen=True)
+class DwellRule:
+    """Who stops on an area's floor, what they use and how long they stay.
+
+    ``share`` of the parties passing stop; a stopping party queues at a service point of a
+    kind drawn from ``use`` (kind, probability; the rest use none), then lingers for a time
+    drawn from ``time`` (None: no lingering). ``by_min`` (minutes from kick-off for ingress
+    and sources, from the final whistle for egress; None: no limit) ends every dwell by then:
+    nobody stops after it and lingering is cut at it (a fan zone empties towards kick-off).
+    """
+
+    share: float
+    time: Distribution | None = None
+    use: tuple[tuple[ServiceKind, float], ...] = ()
+    by_min: float | None = None
+
+
+@dataclass(frozen=True)
+class AreaDwell:
+    """The dwell rules of an area by who passes: ingress fans, egress fans, background
+    sources (each None: they walk through)."""
+
+    ingress: DwellRule | None = None
+    egress: DwellRule | None = None
+    sources: DwellRule | None = None
+
+
+@dataclass(frozen=True)
 class Area:
     """An open space (plaza, concourse, fan zone) with a floor area and a Fruin scale.
 
     It holds at most jam density x ``area_m2`` people, and crossing it takes ``walk_m`` metres
-    at its density-dependent speed (``None``: the side of a square of that floor,
-    ``sqrt(area_m2)``; 0 where the links already include the crossing).
+    at its density-dependent speed (``None``: derived from the map positions and the floor, or
+    ``sqrt(area_m2)`` without positions: ``simulator.venue.walk_across``; 0 where the links
+    already include the crossing).
     """
 
     id: str
@@ -87,11 +133,8 @@ class Area:
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
     walk_m: float | None = None
-
-    @property
-    def crossing_m(self) -> float:
-        """The walking distance across the area."""
-        return self.area_m2**0.5 if self.walk_m is None else self.walk_m
+    dwell: AreaDwell | None = None  # who stops here and for how long (None: pass-through)
+    services: tuple[ServicePoint, ...] = ()  # queues on this floor (concessions, toilets)
 
 
 @dataclass(frozen=True)
@@ -99,6 +142,8 @@ class Checkpoint:
     """A bank of identical lanes (turnstiles, walk-through metal detectors) with a queue in front.
 
     A share of fans (``secondary_share``) goes on to a secondary search with its own time.
+    ``stage`` places it in the access chain: a ``perimeter`` checkpoint screens every fan whose
+    route passes it, before the ``ticket`` checkpoint (the gate) that screens the fans sent to it.
     """
 
     id: str
@@ -109,11 +154,12 @@ class Checkpoint:
     secondary_service: Distribution | None = None
     label: str = ""
     xy: tuple[float, float] | None = None  # map position (metres, any origin); None = laid out
+    stage: CheckpointStage = "ticket"
 
 
 @dataclass(frozen=True)
 class Sector:
-    """A block of seats in a stand; ``gate`` is the checkpoint its tickets are assigned to."""
+    """A block of seats in a stand; ``gate`` is the ticket checkpoint its tickets name."""
 
     id: str
     seats: int
@@ -221,6 +267,32 @@ class Egress:
 
 
 @dataclass(frozen=True)
+class Halftime:
+    """Seated fans who go to the concourse at half-time and come back before the second half.
+
+    Half-time starts at ``start_s`` (kick-off + 45 min + first-half stoppage) and lasts
+    ``duration_s``. ``share`` of the seated parties leave their seats, spread uniformly over
+    the first ``leave_s``; each walks to its sector's concourse (``concourses``: sector id ->
+    area id, every sector with one; by default the area linked to the sector), queues at a
+    service point drawn from ``use``, lingers for ``time`` (cut so it heads back by
+    ``start_s + back_by_s``) and walks back to its seat.
+    """
+
+    start_s: float
+    duration_s: float
+    share: float
+    leave_s: float
+    back_by_s: float
+    time: Distribution | None
+    use: tuple[tuple[ServiceKind, float], ...]
+    concourses: tuple[tuple[str, str], ...]
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+@dataclass(frozen=True)
 class PoissonSource:
     """Constant-rate Poisson arrivals from an origin to a destination node.
 
@@ -296,3 +368,4 @@ class Scenario:
     interventions: tuple[Intervention, ...] = ()  # what-if levers with time windows
     references: tuple[Reference, ...] = ()  # published sources of the figures (``references:``)
     routing: Routing = Routing()  # how fans choose their way (``routing:``)
+    halftime: Halftime | None = None  # seated fans to the concourses and back (``halftime:``)

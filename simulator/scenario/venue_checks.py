@@ -4,7 +4,8 @@ The route checks build the venue as a networkx digraph (a two-way link is an edg
 Fans may walk through origins, areas and checkpoints, never through a seat sector or out of an
 exit on the way, so those two kinds are only ever a path's last node. Ingress needs, for every
 sector, a path from each origin fans arrive at, through a checkpoint (its assigned gate when it
-has one); egress needs a path from each sector back to where fans go after the match.
+has one); egress needs a path from each sector back to where fans go after the match. Where a
+venue has perimeter checkpoints, no way in may reach a sector's gate without passing one.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def _check_references(
                 "a node other than the source",
                 repr(link.target),
             )
+    perimeter = {c.id for c in v.checkpoints if c.stage == "perimeter"}
     for i, sector in enumerate(v.sectors):
         if sector.gate is not None:
             _known(
@@ -124,6 +126,14 @@ def _check_references(
                 checkpoints,
                 "a checkpoint id",
             )
+            if sector.gate in perimeter:
+                tickets = sorted(checkpoints - perimeter)
+                r.problem(
+                    join(at("sectors", i), "gate"),
+                    "a ticket checkpoint (a perimeter screens whoever passes it; name the gate "
+                    f"behind it: {', '.join(tickets) or 'none declared'})",
+                    f"perimeter checkpoint {sector.gate!r}",
+                )
     if s.ingress is not None:
         for origin, _ in s.ingress.mode_split:
             _known(r, join("ingress.mode_split", origin), origin, origins, "an origin id")
@@ -248,21 +258,26 @@ def _check_routes(r: FieldReader, s: Scenario, at: Where) -> None:
         n for n, kind in graph.nodes(data="kind") if kind in ("origin", "area", "checkpoint")
     }
     checkpoints = [c.id for c in s.venue.checkpoints]
+    perimeter = {c.id for c in s.venue.checkpoints if c.stage == "perimeter"}
+    tickets = [c for c in checkpoints if c not in perimeter]
     reach = Reach(graph, walkable)
     around = Reach(graph, walkable - set(checkpoints))  # walks that pass no checkpoint
+    outside = Reach(graph, walkable - perimeter) if perimeter else None  # walks past no perimeter
     arriving = [o for o, share in s.ingress.mode_split if share > 0] if s.ingress else []
     for i, sector in enumerate(s.venue.sectors):
         path = at("sectors", i)
         if s.ingress is not None:
-            gates = (
-                [sector.gate]
-                if sector.gate and s.ingress.route_choice == "assigned"
-                else checkpoints
-            )
+            if s.ingress.route_choice == "least_delay":
+                gates = tickets or checkpoints  # fans choose among the ticket gates
+            else:
+                gates = [sector.gate] if sector.gate else checkpoints
             _check_ingress(r, reach, path, sector.id, arriving, gates, sector.gate)
             if sector.gate is None and s.ingress.route_choice == "assigned":
                 # No gate to pin the route: fans take the shortest path, which must screen them.
                 _check_bypass(r, around, path, sector.id, arriving)
+            if outside is not None:
+                ends = gates if sector.gate or s.ingress.route_choice != "assigned" else []
+                _check_perimeter(r, outside, reach, path, sector.id, arriving, ends)
         if s.egress is not None:
             _check_egress(r, reach, path, sector.id, _egress_targets(s, arriving))
     for i, src in enumerate(s.sources):
@@ -344,6 +359,30 @@ def _check_bypass(
             path,
             "every way in to pass a checkpoint (or a gate: for the sector)",
             f"a route from {', '.join(open_from)} to {sector!r} that passes no checkpoint",
+        )
+
+
+def _check_perimeter(
+    r: FieldReader,
+    outside: Reach,
+    reach: Reach,
+    path: str,
+    sector: str,
+    origins: list[str],
+    gates: list[str],
+) -> None:
+    """With a perimeter, no way from an arrival origin to a sector's gate (or, without a gate,
+    to its seats) may pass no perimeter checkpoint: fans would walk round the search."""
+    targets = [g for g in gates if reach(g, sector)] or [sector]
+    holes = [(o, t) for o in origins for t in targets if outside(o, t)]
+    if holes:
+        o, t = holes[0]
+        r.problem(
+            path,
+            "every way in to pass a perimeter checkpoint (stage: perimeter) before the ticket "
+            "gate: route the link that bypasses it through a perimeter checkpoint, or make it "
+            "one-way outwards",
+            f"a route from {o!r} to {t!r} that passes no perimeter checkpoint",
         )
 
 

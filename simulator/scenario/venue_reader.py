@@ -14,6 +14,7 @@ from simulator.scenario.fields import FieldReader, describe, join, plain_number
 from simulator.scenario.model import (
     Area,
     Checkpoint,
+    CheckpointStage,
     Distribution,
     DistributionKind,
     Exit,
@@ -32,6 +33,7 @@ ORIGIN_MODES: tuple[str, ...] = get_args(OriginMode)
 LINK_KINDS: tuple[str, ...] = get_args(LinkKind)
 LOS_SCALES: tuple[str, ...] = get_args(LosScale)
 DISTRIBUTION_KINDS: tuple[str, ...] = get_args(DistributionKind)
+STAGES: tuple[str, ...] = get_args(CheckpointStage)
 
 # Which parameters each service-time distribution takes (besides ``kind``).
 _DIST_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -199,7 +201,9 @@ def _origin(r: FieldReader, value: object, path: str) -> Origin | None:
 
 
 def _area(r: FieldReader, value: object, path: str) -> Area | None:
-    optional = ("los_scale", "label", "xy", "walk_m")
+    from simulator.scenario.dwell_reader import read_area_extras  # it reads distributions here
+
+    optional = ("los_scale", "label", "xy", "walk_m", "dwell", "services")
     m = r.mapping(value, path, required=("id", "area_m2"), optional=optional)
     if m is None:
         return None
@@ -210,15 +214,17 @@ def _area(r: FieldReader, value: object, path: str) -> Area | None:
     has_walk = m.get("walk_m") is not None
     walk = r.number(m, "walk_m", path, at_least=0.0) if has_walk else None
     xy = _xy(r, m, path)
-    if xy is _BAD:
+    extras = read_area_extras(r, m, path)
+    if xy is _BAD or extras is None:
         return None
     if id_ is None or area is None or scale is None or label is None or (has_walk and walk is None):
         return None
-    return Area(id_, area, cast(LosScale, scale), label, cast(tuple[float, float] | None, xy), walk)
+    xy_ = cast(tuple[float, float] | None, xy)
+    return Area(id_, area, cast(LosScale, scale), label, xy_, walk, extras[0], extras[1])
 
 
 def _checkpoint(r: FieldReader, value: object, path: str) -> Checkpoint | None:
-    optional = ("secondary_share", "secondary_service", "label", "xy")
+    optional = ("secondary_share", "secondary_service", "label", "xy", "stage")
     m = r.mapping(
         value, path, required=("id", "lanes", "service", "queue_area_m2"), optional=optional
     )
@@ -240,10 +246,11 @@ def _checkpoint(r: FieldReader, value: object, path: str) -> Checkpoint | None:
         )
         return None
     label = r.string(m, "label", path, default="")
+    stage = r.choice(m, "stage", path, STAGES, default="ticket")
     xy = _xy(r, m, path)
     if xy is _BAD:
         return None
-    fields = (id_, lanes, service, queue_area, share, label)
+    fields = (id_, lanes, service, queue_area, share, label, stage)
     if any(f is None for f in fields) or (
         m.get("secondary_service") is not None and secondary is None
     ):
@@ -259,6 +266,7 @@ def _checkpoint(r: FieldReader, value: object, path: str) -> Checkpoint | None:
         secondary,
         label,
         cast(tuple[float, float] | None, xy),
+        cast(CheckpointStage, stage),
     )
 
 

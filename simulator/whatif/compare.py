@@ -114,7 +114,7 @@ _ELEMENT_KPIS: dict[str, tuple[str, str, Better]] = {
     "max_occupancy": ("max occupancy", "fans", None),
     "share_time_full": ("share of time at jam capacity", "share", "lower"),
 }
-_ELEMENT_GROUPS = ("checkpoints", "areas", "links", "platforms", "car_parks")
+_ELEMENT_GROUPS = ("checkpoints", "stages", "areas", "links", "platforms", "car_parks")
 
 
 def _number(value: object) -> float | None:

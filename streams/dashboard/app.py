@@ -5,39 +5,84 @@ feed (full state on connect, then numbered changes; a reconnecting page sends La
 and gets what it missed); and the two operator actions, which need a bearer token and publish
 an ops.alert.v1 Ack on the bus. The page learns the result the same way every other consumer
 does: the Ack comes back on the alerts topic and is folded into the view.
+
+The event feed goes through one ``Fanout`` (``fanout.py``): changes are encoded once per tick
+for every page, each page has a bounded queue (a slow page loses old frames and gets the
+latest state), and past ``max_streams`` open streams a page gets 503 with ``Retry-After``.
+Nothing here waits on a page: the twin and the reader run on their own threads and only ever
+take the view's lock for a moment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi import FastAPI, Header, HTTPException
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streams.bus import Bus, health_of
 from streams.dashboard.auth import Operators
+from streams.dashboard.fanout import MAX_STREAMS, TICK_S, Fanout
 from streams.dashboard.layout import map_script
 from streams.dashboard.view import DashboardView
 from streams.messages import OPS_ALERT, Ack, Alert
 from streams.signing import BusKey
 
 STATIC = Path(__file__).with_name("static")
-HEARTBEAT_S = 15.0
 SECURITY_HEADERS = {
     # Only our own script and style run: injected markup cannot execute even if it got in.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Live data must never be served from a cache (a stale LoS or alert state misleads); the page's
+# own files may be kept but are revalidated, so a new release is picked up at once.
+NO_STORE = "no-store"
+REVALIDATE = "no-cache"
+
+
+class SecurityHeaders:
+    """ASGI middleware: security and cache headers on every response, streams included.
+
+    Plain ASGI rather than ``@app.middleware``: that one pipes every streamed chunk through an
+    extra task and memory stream, a cost paid per page per frame.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._fixed = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        live = path.startswith("/api/") or path == "/healthz"
+        cache = (NO_STORE if live else REVALIDATE).encode()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+                ]
+                message["headers"] = [*headers, *self._fixed, (b"cache-control", cache)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class AckBody(BaseModel):
@@ -53,28 +98,35 @@ def create_app(
     bus: Bus,
     operators: Operators,
     *,
-    poll_s: float = 0.2,
+    poll_s: float = TICK_S,
     escalate_every_s: float = 1.0,
     key: BusKey | None = None,
+    max_streams: int = MAX_STREAMS,
 ) -> FastAPI:
-    """The FastAPI app over ``view``; acknowledgements are published on ``bus``."""
+    """The FastAPI app over ``view``; acknowledgements are published on ``bus``.
+
+    ``poll_s`` is how often the stream hub reads the view's changes; at most ``max_streams``
+    event streams are open at once (503 with ``Retry-After`` past that).
+    """
     stopping = threading.Event()
+    fanout = Fanout(view, max_streams=max_streams, tick_s=poll_s)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_escalate_forever(view, escalate_every_s))
+        tasks = [
+            asyncio.create_task(_escalate_forever(view, escalate_every_s)),
+            asyncio.create_task(fanout.run(stopping)),
+        ]
         yield
         stopping.set()
-        task.cancel()
+        fanout.close()
+        for task in tasks:
+            task.cancel()
 
     app = FastAPI(title="matchday ops room", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.stopping = stopping
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    app.state.fanout = fanout
+    app.add_middleware(SecurityHeaders)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -86,16 +138,24 @@ def create_app(
     def venue_map_js() -> Response:  # the map renderer shared with the report
         return Response(map_script(), media_type="text/javascript")
 
-    _read_routes(app, view)
+    _read_routes(app, view, fanout)
 
-    @app.get("/api/events")
+    @app.get("/api/events", response_model=None)
     async def events(
-        request: Request, since: int | None = None, last_event_id: str | None = Header(None)
-    ) -> StreamingResponse:
+        since: int | None = None, last_event_id: str | None = Header(None)
+    ) -> StreamingResponse | JSONResponse:
+        page = fanout.subscribe()
+        if page is None:
+            wait = fanout.retry_after_s
+            detail = (
+                f"too many live pages: {fanout.max_streams} event streams are open, the most "
+                f"this server allows; retry in {wait} s (close unused dashboard tabs)"
+            )
+            return JSONResponse({"detail": detail}, 503, headers={"Retry-After": str(wait)})
         seq = since if since is not None else _as_int(last_event_id)
-        feed = _feed(request, view, seq, stopping, poll_s)
-        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-        return StreamingResponse(feed, media_type="text/event-stream", headers=headers)
+        headers = {"X-Accel-Buffering": "no"}
+        stream = fanout.stream(page, seq)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
     @app.post("/api/alerts/{incident}/ack", status_code=202)
     def ack(
@@ -115,13 +175,19 @@ def create_app(
     return app
 
 
-def _read_routes(app: FastAPI, view: DashboardView) -> None:
+def _read_routes(app: FastAPI, view: DashboardView, fanout: Fanout) -> None:
     """The read-only API: anyone who can reach the page may read what it shows."""
 
     @app.get("/healthz")
-    def health() -> JSONResponse:
-        bus = view.state()["bus"]
-        body = {"ok": bool(bus["up"]), "scenario": view.scenario_name, "bus": bus}
+    async def health() -> JSONResponse:
+        # on the loop, no thread hop and no full state: it must answer while pages stream
+        bus = dict(view.bus)  # replaced whole by the reader, never changed in place
+        body = {
+            "ok": bool(bus["up"]),
+            "scenario": view.scenario_name,
+            "bus": bus,
+            "streams": fanout.stats(),
+        }
         return JSONResponse(body, status_code=200 if bus["up"] else 503)
 
     @app.get("/api/venue")
@@ -178,42 +244,6 @@ def _publish_ack(
             f" ({health.detail or 'broker unreachable'}); acknowledge again once the bus is back",
         )
     return {"id": ack.id, "incident": incident_id, "by": who}
-
-
-async def _feed(
-    request: Request,
-    view: DashboardView,
-    seq: int | None,
-    stopping: threading.Event,
-    poll_s: float,
-) -> AsyncIterator[str]:
-    """SSE stream: the full state unless the page can catch up, then changes as they happen."""
-    yield "retry: 1000\n\n"
-    missed = view.events_since(seq) if seq is not None else None
-    last, quiet = seq if seq is not None else -1, 0.0
-    if missed is None:
-        state = view.state()
-        last = state["seq"]
-        yield _sse("state", last, state)
-    while not stopping.is_set() and not await request.is_disconnected():
-        batch = missed if missed is not None else view.events_since(last)
-        missed = None
-        if batch is None:
-            state = view.state()
-            last = state["seq"]
-            yield _sse("state", last, state)
-        for number, event in batch or []:
-            last = number
-            yield _sse("delta", number, event)
-        quiet = 0.0 if batch else quiet + poll_s
-        if quiet >= HEARTBEAT_S:
-            quiet = 0.0
-            yield ": heartbeat\n\n"
-        await asyncio.sleep(poll_s)
-
-
-def _sse(kind: str, number: int, data: dict[str, Any]) -> str:
-    return f"id: {number}\nevent: {kind}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
 
 
 def _as_int(text: str | None) -> int | None:

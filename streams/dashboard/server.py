@@ -3,10 +3,17 @@
 ``matchday live`` and the tests both need the server beside other work (the twin, the demo
 feed, a browser), so it runs on its own thread with a clean start (the socket is bound before
 ``start`` returns, so the URL is known and port 0 picks a free port) and a bounded stop.
+
+Under a crowd of pages: the listen backlog holds a burst of 2,048 connects; past the app's
+stream cap pages get the app's 503 with ``Retry-After``; past ``max_streams + SPARE_CONNECTIONS``
+open connections uvicorn itself answers 503 (a backstop, so a flood cannot use up file
+descriptors, whose soft limit is raised towards the hard one at start).
 """
 
 from __future__ import annotations
 
+import contextlib
+import resource
 import socket
 import threading
 import time
@@ -19,6 +26,18 @@ from streams.errors import BusError
 
 DEFAULT_HOST = "127.0.0.1"
 START_TIMEOUT_S = 15.0
+BACKLOG = 2048
+SPARE_CONNECTIONS = 1024  # beyond the stream cap: page loads, API calls, refused streams
+WANTED_FILES = 65536
+
+
+def raise_open_files_limit() -> None:
+    """Best effort: 1,000 pages need 1,000 sockets, more than a default soft limit of 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = WANTED_FILES if hard == resource.RLIM_INFINITY else min(WANTED_FILES, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
 class DashboardServer:
@@ -37,8 +56,16 @@ class DashboardServer:
                 f"dashboard cannot listen on {host}:{port}: {exc}; pick another --port"
             ) from exc
         self.port: int = self._socket.getsockname()[1]
+        raise_open_files_limit()
+        fanout = getattr(app.state, "fanout", None)
+        streams = fanout.max_streams if fanout is not None else 0
         config = uvicorn.Config(
-            app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on"
+            app,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+            lifespan="on",
+            backlog=BACKLOG,
+            limit_concurrency=streams + SPARE_CONNECTIONS,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="dashboard", daemon=True)

@@ -256,6 +256,11 @@ class DashboardView:
         event["clock_s"] = self.clock_s
         self._events.append((self._seq, finite(event)))
 
+    def last_seq(self) -> int:
+        """The number of the newest change (0 before any): cheap, for the stream fan-out."""
+        with self._lock:
+            return self._seq
+
     def events_since(self, seq: int) -> list[tuple[int, dict[str, Any]]] | None:
         """Events after ``seq``, or None when some have been dropped (send the full state)."""
         with self._lock:

@@ -7,40 +7,20 @@ twin, acknowledges it and sees the state change. The screenshot goes to the test
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from streams.app import LiveOptions, start_live
+from streams.dashboard.probe import free_port, wait_healthy
 
 from .test_browser import ARGS, _chromium
 
 pytestmark = pytest.mark.integration
 TOKEN = "live-demo-operator-token-2030"
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "stade_mohammed_v.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, deadline_s: float) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise AssertionError(f"dashboard at {url} did not come up within {deadline_s} s")
 
 
 def test_live_demo_alert_is_shown_and_acknowledged(
@@ -50,7 +30,7 @@ def test_live_demo_alert_is_shown_and_acknowledged(
     chromium = _chromium()
     monkeypatch.setenv("MATCHDAY_OPERATOR_TOKEN", TOKEN)
     monkeypatch.setenv("MATCHDAY_OPERATOR", "youssef")
-    port = _free_port()
+    port = free_port()
     options = LiveOptions(scenario=SCENARIO, fast=True, minutes=12, speed=24, port=port)
     failures: list[BaseException] = []
 
@@ -63,7 +43,7 @@ def test_live_demo_alert_is_shown_and_acknowledged(
     runner = threading.Thread(target=demo, daemon=True)
     runner.start()
     url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, 60)
+    wait_healthy(url, 60)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})

@@ -151,3 +151,66 @@ def test_the_codec_round_trips_every_kind_of_value_with_identity() -> None:
 def test_a_class_outside_the_allow_list_cannot_be_stored() -> None:
     with pytest.raises(SnapshotError, match="register_state_class"):
         codec.encode([_Boom()])
+
+
+def test_a_run_s_parties_are_written_as_one_table(taken: tuple[object, Snapshot]) -> None:
+    """The parties go column-wise (code 13), and resuming from them is exact (above)."""
+    _, snap = taken
+    world = codec.decode(snap.state)
+    top = msgpack.unpackb(codec.encode(world.parties)[len(codec.MAGIC) :])
+    assert isinstance(top, msgpack.ExtType) and top.code == codec.T_TABLE
+    _, name, rows, _ = msgpack.unpackb(top.data)
+    assert name == "simulator.engine.party.Party" and rows == len(world.parties) > 100
+
+
+@codec.register_state_class
+class _Row:
+    __slots__ = ("a", "b", "c")
+
+    def __init__(self, a: object, b: object, c: object) -> None:
+        self.a, self.b, self.c = a, b, c
+
+
+def test_tables_keep_types_identity_and_unset_slots() -> None:
+    route = ((1, 2, 3, 4),)
+    shared_list = [1.0, 2.0]
+    rows = [_Row(i, float(i) / 3, route) for i in range(100)]
+    mixed = [_Row(i % 2 == 0, 2**70 if i == 5 else i, [float(i)]) for i in range(100)]
+    aliased = [_Row(i, "x", shared_list) for i in range(100)]
+    unset = [_Row(1, 2, 3) for _ in range(100)]
+    del unset[7].c
+    value = {"rows": rows, "mixed": mixed, "aliased": aliased, "unset": unset, "again": rows[3]}
+    out = codec.decode(codec.encode(value))
+    assert [(r.a, r.b) for r in out["rows"]] == [(r.a, r.b) for r in rows]
+    assert all(r.c is out["rows"][0].c for r in out["rows"]) and out["rows"][0].c == route
+    assert out["again"] is out["rows"][3]
+    assert [type(r.a) for r in out["mixed"]] == [bool] * 100 and out["mixed"][5].b == 2**70
+    assert [r.c for r in out["mixed"]] == [[float(i)] for i in range(100)]
+    assert all(r.c is out["aliased"][0].c for r in out["aliased"])
+    assert not hasattr(out["unset"][7], "c") and out["unset"][8].c == 3
+
+
+def _table(name: str, n: int, columns: object, first: int = 0) -> bytes:
+    packed = msgpack.packb(columns, use_bin_type=True)
+    return _state(_ext(codec.T_TABLE, [first, name, n, packed]))
+
+
+_ROW = f"{_Row.__module__}.{_Row.__qualname__}"
+_F8 = ["f8", b"\0" * 16]
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (_table("os.system", 2, [_F8, _F8, _F8]), "as a table of run state"),
+        (_table(_ROW, 10**9, [_F8, _F8, _F8]), "as a table of run state"),  # rows past bytes
+        (_table(_ROW, 2, [_F8, _F8]), "3 columns wanted"),
+        (_table(_ROW, 2, [_F8, _F8, ["f8", b"\0" * 8]]), "other than 2 values"),
+        (_table(_ROW, 2, [_F8, _F8, ["tup", [[], b"\0" * 8]]]), "past its distinct values"),
+        (_table(_ROW, 2, [_F8, _F8, ["pickle", b""]]), "unknown table column kind"),
+        (_table(_ROW, 2, [_F8, _F8, ["f8rows", [3, b"\0" * 8]]]), "float rows"),
+    ],
+)
+def test_crafted_tables_are_refused(state: bytes, words: str) -> None:
+    with pytest.raises(SnapshotError, match=words):
+        codec.decode(state)

@@ -79,8 +79,10 @@ def test_bundled_match_day_is_plausible(name: str) -> None:
     assert 10 * 60 <= s["time_to_clear_s"] <= 3 * 3600
     if scenario.transport is not None:
         assert s["time_to_leave_area_s"] >= s["time_to_clear_s"]
-    served = sum(c["served"] for c in s["checkpoints"].values())
-    assert served == fans["arrived"]  # one screening per fan, at the gate on the ticket
+    for stage in {c.stage for c in scenario.venue.checkpoints}:  # one screening per fan a stage
+        served = sum(c["served"] for c in s["checkpoints"].values() if c["stage"] == stage)
+        assert served == fans["arrived"], stage  # at the gate on the ticket, and the perimeter
+        assert s["stages"][stage]["served"] == served
     seated_by_sector = result.fans.group_by("sector").aggregate([("fan", "count")])
     assert seated_by_sector.num_rows == len(scenario.venue.sectors)
 

@@ -22,6 +22,7 @@ def test_public_api() -> None:
         "RunResult",
         "Scenario",
         "ScenarioError",
+        "SeriesResult",
         "Simulation",
         "SimulatorError",
         "Snapshot",
@@ -59,6 +60,8 @@ def test_tables_have_the_contract_columns(small: Scenario) -> None:
         "seated_s",
         "release_s",
         "left_s",
+        "perimeter_queue_s",
+        "perimeter_service_s",
     ]
     minutes = (small.settings.end_s - small.settings.start_s) // 60
     assert result.timeseries.num_rows == minutes * 17  # all elements but the exit
@@ -104,6 +107,25 @@ def test_warm_start_replays_the_uninterrupted_run(small: Scenario) -> None:
     # the first run, continued, is unaffected by having been snapshotted
     first.run()
     assert json.dumps(first.result().summary.to_dict()) == json.dumps(a.summary.to_dict())
+
+
+def test_warm_start_with_the_timeseries_results_mode(small: Scenario) -> None:
+    """The light mode a forecast uses holds exactly the full result's samples of its stretch."""
+    first = Simulation(small, seed=3)
+    first.run(until=small.ingress.kickoff_s - 1800)
+    snap = first.snapshot()
+    light = Simulation(small, seed=3, snapshot=snap)
+    series = light.run(until=snap.time_s + 1200, results="timeseries")
+    full = Simulation(small, seed=3, snapshot=snap).run(until=snap.time_s + 1200, results="full")
+    whole = full.timeseries
+    stretch = whole.slice(whole.num_rows - series.timeseries.num_rows)
+    assert series.timeseries.num_rows > 0 and series.timeseries.equals(stretch)
+    assert min(series.timeseries["time_s"].to_pylist()) > snap.time_s
+    assert series.timeseries.schema == whole.schema
+    assert series.occupancy == light.occupancy()
+    assert full.summary == light.result().summary  # the light mode left the run untouched
+    with pytest.raises(SimulatorError, match="results='fans'"):
+        light.run(until=snap.time_s + 1300, results="fans")  # type: ignore[call-overload]
 
 
 def test_snapshot_contents(small: Scenario) -> None:

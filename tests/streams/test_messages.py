@@ -194,3 +194,87 @@ def test_null_deep_and_non_finite_records_are_message_errors() -> None:
     ]:
         with pytest.raises(MessageError, match=reason):
             from_json(data)
+
+
+def test_typed_values_skip_the_schema_on_send_and_are_validated_once_on_read() -> None:
+    """The producer trusts its typed values; the reader's boundary still refuses a bad one."""
+    from live_helpers import zone_count
+
+    from streams.bus import InProcessBus
+    from streams.inbox import Inbox, Publisher
+    from streams.messages import ZONE_COUNT, ZoneCount
+
+    good = zone_count("cam1", "plaza", 3, 75_600)
+    bad = ZoneCount(**{**good.__dict__, "id": "b", "count": -1})  # built wrong, by code
+    with pytest.raises(MessageError, match="field 'count'"):
+        bad.to_json()  # the checked form, for values built from a person's input
+    bus = InProcessBus()
+    inbox = Inbox(bus, [ZONE_COUNT])
+    letters = bus.subscribe([DEAD_LETTER])
+    for message in (good, bad):
+        Publisher(bus).publish(message, key="cam1")
+    assert inbox.poll() == [good]
+    (letter,) = [json.loads(r.value) for r in letters.poll()]
+    assert "zone.count.v1: field 'count'" in letter["reason"]
+
+
+def test_non_finite_numbers_are_never_sent() -> None:
+    from live_helpers import zone_count
+
+    from streams.messages import ZoneCount
+
+    good = zone_count("cam1", "plaza", 3, 75_600)
+    for value in (float("nan"), float("inf")):
+        nan = ZoneCount(**{**good.__dict__, "confidence": value})
+        with pytest.raises(MessageError, match=r"field 'confidence'.* is not JSON"):
+            nan.to_json(check=False)
+    with pytest.raises(MessageError, match="NaN or infinity"):
+        encode(good.to_dict() | {"density_per_m2": float("nan")})
+
+
+def test_the_generic_mapping_renames_copies_omits_and_falls_back() -> None:
+    from streams.messages import Ack, Alert
+
+    ack = Ack.of("i1", sender="op", status="Actual", note="")
+    wire = ack.to_dict()
+    assert wire["msgType"] == "Ack" and wire["identifier"] == wire["id"] == ack.id
+    assert wire["note"] == "" and "zone" not in wire and "signature" not in wire
+    assert Ack.from_dict(wire) == ack
+    alert = {
+        "schema": "ops.alert.v1",
+        "id": "a",
+        "identifier": "a",
+        "sender": "twin",
+        "sent": "2030-07-21T21:00:00+01:00",
+        "status": "Actual",
+        "msgType": "Alert",
+        "incident": "a",
+        "references": [],
+        "event": "crowd",
+        "rule": "r",
+        "urgency": "Immediate",
+        "severity": "Severe",
+        "certainty": "Likely",
+        "onset": "2030-07-21T21:00:00+01:00",
+        "expires": "2030-07-21T21:10:00+01:00",
+        "headline": "h",
+        "instruction": "i",
+        "zone": "plaza",
+        "state": "new",
+        "value": 3,
+        "threshold": None,
+    }
+    typed = Alert.from_dict(validate(alert))
+    assert typed.area_desc == "plaza" and typed.value == 3.0 and type(typed.value) is float
+    assert typed.msg_type == "Alert" and typed.note == ""
+    again = typed.to_dict()
+    assert "note" not in again and again["areaDesc"] == "plaza" and again["threshold"] is None
+
+
+def test_a_dead_letter_without_its_optional_key_reads_as_none() -> None:
+    from streams.messages import DeadLetter, from_json
+
+    letter = DeadLetter.of(DEAD_LETTER, None, b"x", "why").to_dict()
+    del letter["key"]
+    typed = from_json(json.dumps(letter).encode())
+    assert isinstance(typed, DeadLetter) and typed.key is None and typed.reason == "why"

@@ -68,7 +68,7 @@ def test_undefined_kpis_are_none_not_nan(tiny_sweep: SweepResult) -> None:
 
 def test_old_summaries_without_format_version_are_read(tiny_sweep: SweepResult) -> None:
     doc = tiny_sweep.summaries("baseline")[1].to_dict()
-    assert doc.pop("format_version") == 2
+    assert doc.pop("format_version") == 3
     old = RunSummary.from_dict(doc)
     assert old.format_version == 1
     assert kpi_values(old) == kpi_values(tiny_sweep.summaries("baseline")[1])

@@ -137,6 +137,30 @@ def test_crossing_a_plaza_takes_its_walk_at_free_speed(walk_m, expected_m) -> No
     assert np.allclose(times, expected, rtol=0.01), (times, expected)
 
 
+@pytest.mark.parametrize(
+    ("exit_xy", "angle"), [((300.0, 0.0), math.pi), ((0.0, 300.0), math.pi / 2)]
+)
+def test_a_plaza_with_map_positions_is_crossed_rim_to_rim(exit_xy, angle) -> None:
+    """The walk is the chord of a disc of the plaza's floor between the rims facing its
+    neighbours (``simulator.venue.walk_across``): straight through ``2 r``, round a right-angle
+    corner ``sqrt(2) r``, ``r = sqrt(area / pi)``; walked at free speed 1.34 m/s (Weidmann 1993).
+    """
+    area = 10_000.0
+    sc = scenario(
+        name="plaza on the map",
+        settings={"end": 900},
+        origins=[{"id": "o", "mode": "walk", "xy": [-300.0, 0.0]}],
+        areas=[{"id": "plaza", "area_m2": area, "xy": [0.0, 0.0]}],
+        exits=[{"id": "x", "xy": list(exit_xy)}],
+        links=[link("in", "o", "plaza", 10, 5, two_way=False), link("out", "plaza", "x", 10, 5)],
+        sources=[source(0.02, 600)],
+    )
+    fans = run(sc).result().fans
+    times = (fans["left_s"].to_numpy() - fans["arrive_s"].to_numpy())[:5]
+    chord = 2.0 * math.sqrt(area / math.pi) * math.sin(angle / 2.0)
+    assert np.allclose(times, (20.0 + chord) / V0, rtol=0.01), (times, chord)
+
+
 def test_a_busy_place_is_crossed_at_weidmanns_speed_for_its_density() -> None:
     """Little's law gives the crossing density; the crossing speed must be Weidmann's there."""
     from simulator.crowd.weidmann import Weidmann

@@ -17,6 +17,7 @@ let venue = null; // the map geometry: places, links, names, palette (from /api/
 let names = null; // element id -> the name people read
 let lastSeq = null;
 let source = null;
+let failures = 0; // event streams refused or lost in a row
 let serverOffset = 0; // server wall clock minus ours, seconds
 let selectedZone = null;
 let zonePicked = false; // until the operator picks a zone, the trend follows the top alert
@@ -47,20 +48,47 @@ function zoneOf(id) { return (state && state.zones.find((z) => z.zone === id)) |
 function connect() {
   const url = lastSeq === null ? "/api/events" : `/api/events?since=${lastSeq}`;
   source = new EventSource(url);
-  source.addEventListener("open", () => setConnection(true));
+  source.addEventListener("open", () => { failures = 0; setConnection(true); });
   source.addEventListener("state", (e) => { applyState(JSON.parse(e.data)); lastSeq = Number(e.lastEventId); });
   source.addEventListener("delta", (e) => { applyDelta(JSON.parse(e.data)); lastSeq = Number(e.lastEventId); });
   source.addEventListener("error", () => {
     setConnection(false);
-    if (source.readyState === EventSource.CLOSED) { source = null; setTimeout(connect, 2000); }
+    // closed for good (e.g. 503: the server has as many pages as it allows): back off, with
+    // jitter, so a room of pages that lost the server does not come back all at once
+    if (source.readyState === EventSource.CLOSED) {
+      source = null;
+      failures += 1;
+      const delay = Math.min(30000, 2000 * 2 ** Math.min(failures - 1, 4)) * (0.5 + Math.random());
+      setTimeout(connect, delay);
+    }
   });
 }
 
+let connected = false;
+let busDownSince = null; // when this page first saw the broker down (its own clock)
+
 function setConnection(up) {
-  const node = document.getElementById("connection");
-  node.textContent = up ? "live" : "reconnecting";
-  node.className = `connection ${up ? "up" : "down"}`;
+  connected = up;
   document.body.dataset.connected = up ? "yes" : "no";
+  renderConnection();
+}
+
+// The pill says whether this page hears the server; the banner whether the server hears the
+// broker. "live" is shown only when both hold: with the bus down the figures are frozen.
+function renderConnection() {
+  const node = document.getElementById("connection");
+  const bus = state && state.bus;
+  const busUp = !bus || bus.up;
+  node.textContent = !connected ? "reconnecting" : busUp ? "live" : "bus down";
+  node.className = `connection ${!connected ? "down" : busUp ? "up" : "bus"}`;
+  document.body.dataset.bus = busUp ? "up" : "down";
+  const banner = document.getElementById("bus-banner");
+  if (busUp) { busDownSince = null; banner.hidden = true; return; }
+  if (busDownSince === null) busDownSince = new Date();
+  const waiting = bus.pending ? `; ${bus.pending} records wait to be sent` : "";
+  banner.textContent = `Message bus DOWN since ${busDownSince.toLocaleTimeString()}: ${bus.detail || "broker unreachable"}${waiting}. `
+    + "Figures are the last received; acknowledgements cannot be recorded until the bus is back.";
+  banner.hidden = false;
 }
 
 function applyState(next) {
@@ -68,6 +96,7 @@ function applyState(next) {
   mapDirty = true;
   serverOffset = next.server_time - Date.now() / 1000;
   document.getElementById("scenario").textContent = `· ${next.scenario}`;
+  renderConnection();
   scheduleRender();
 }
 
@@ -90,6 +119,7 @@ function applyDelta(event) {
   else if (event.kind === "alert") upsert(state.alerts, "incident", event.alert);
   else if (event.kind === "audit") state.audit.push(event.entry);
   else if (event.kind === "trend") series(event.zone)[event.series].push(event.point);
+  else if (event.kind === "bus") { state.bus = event.bus; renderConnection(); }
   else if (event.kind === "forecast") {
     for (const zone of event.zones) upsert(state.zones, "zone", zone);
     for (const [zone, points] of Object.entries(event.points)) {
@@ -196,18 +226,32 @@ function alertActions(a) {
   return box;
 }
 
+// An action is confirmed only when the server says the broker has it (202); anything else,
+// a 503 while the bus is down included, is shown with the server's reason and nothing changes.
 async function act(incident, action, body) {
-  const error = document.getElementById("action-error");
+  const status = document.getElementById("action-error");
   const token = sessionStorage.getItem("matchday-token") || "";
-  const response = await fetch(`/api/alerts/${encodeURIComponent(incident)}/${action}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  if (response.ok) { error.hidden = true; return; }
+  const verb = action === "ack" ? "acknowledgement" : "assignment";
+  status.textContent = `sending ${verb}…`;
+  status.className = "error pending";
+  status.hidden = false;
+  let response;
+  try {
+    response = await fetch(`/api/alerts/${encodeURIComponent(incident)}/${action}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    status.textContent = `${verb} NOT recorded: the dashboard server did not answer (${error.message}); try again`;
+    status.className = "error";
+    return;
+  }
+  if (response.ok) { status.hidden = true; status.className = "error"; return; }
   const detail = await response.json().catch(() => ({}));
-  error.textContent = `${action} refused (${response.status}): ${detail.detail || response.statusText}`;
-  error.hidden = false;
+  const reason = typeof detail.detail === "string" ? detail.detail : response.statusText;
+  status.textContent = `${verb} failed (HTTP ${response.status}): ${reason}`;
+  status.className = "error";
 }
 
 // ---- trends, waits, platforms, cameras, audit
