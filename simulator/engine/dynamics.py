@@ -31,6 +31,7 @@ from simulator.engine.party import (
     SOURCE,
     Party,
 )
+from simulator.engine.routing import Router
 from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
     K_ADMIT,
@@ -87,11 +88,25 @@ class Dynamics(PlaceDynamics, DwellDynamics):
             self.admit,
             self.want,
             self.guard_exit,
+            self.redirect,
         )
         built = (make(context) for make in parts)
         self.parts: tuple[Part, ...] = tuple(p for p in built if p is not None)
         self.hooks = hooks(self.parts)
         self.handlers = dispatch_table(self.own_handlers(), self.parts)
+        self.router = Router(
+            scenario,
+            network,
+            world,
+            self.hooks.link_closed,
+            self.node_walk,
+            self.node_speeds,
+            self.gates if self.least_delay else None,
+            self.hooks.service_factor,
+        )
+        # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
+        self.choosing = self.router.logit
+        self.branch = network.branch if self.choosing else [False] * network.n_nodes
 
     def own_handlers(self) -> dict[Kind, Handler]:
         """The event kinds the engine itself handles."""
@@ -199,8 +214,16 @@ class Dynamics(PlaceDynamics, DwellDynamics):
         self.go_on(party)
 
     def go_on(self, party: Party) -> None:
-        """Screen, finish or walk on from the far side of the current node."""
+        """Screen, finish or walk on from the far side of the current node.
+
+        At a gate with no lanes open (closed) a party assigned to it goes to the best open one.
+        """
         node, bank, link, _ = party.route[party.pos]
+        if bank >= 0 and self.world.banks[bank].lanes <= 0:
+            if bank == party.gate and self.router.regate(party):
+                node, bank, link, _ = party.route[party.pos]
+            else:  # it waits for the gate to reopen
+                self.world.unroutable[party.id] = party.phase
         if bank >= 0:
             self.join_queue(party, bank)
         elif link < 0:
@@ -209,20 +232,46 @@ class Dynamics(PlaceDynamics, DwellDynamics):
             self.depart(party)
 
     def depart(self, party: Party) -> None:
-        """Step onto the next link, or wait at the node for room or the link's entry cap."""
-        _, _, link, d = party.route[party.pos]
+        """Step onto the next link, or wait at the node for room or the link's entry cap.
+
+        At a decision node the party chooses its way on first (``simulator.engine.routing``);
+        a party whose next link is closed takes the best open way, or waits when none is open.
+        """
+        node, _, link, d = party.route[party.pos]
+        bank, before = -1, party.route
+        if self.branch[node]:
+            self.router.choose(party, True)
+            _, bank, link, d = party.route[party.pos]
+        closed = self.hooks.link_closed
+        if closed is not None and closed(link):
+            if self.router.choose(party, False):
+                _, bank, link, d = party.route[party.pos]
+            if closed(link):
+                self.world.unroutable[party.id] = party.phase
+        if bank >= 0 and party.route is not before:  # sent to the gate right here: queue
+            self.join_queue(party, bank)
+            return
         w = self.world
         lk = w.links[link]
         size = party.size
         if (
             not lk.waiting[d]
-            and (self.hooks.link_closed is None or not self.hooks.link_closed(link))
-            and w.now >= lk.admission_time(d, size)
+            and (closed is None or not closed(link))
+            and (w.now >= lk.admission_time(d, size))
         ):
             self.enter(party, link, d)  # the common case: walk straight on
             return
         lk.waiting[d].append((w.now, party.id))
         self.admit(link)
+
+    def redirect(self, pid: int, at_gate: bool = False) -> None:
+        """A part has taken party ``pid`` out of a queue at its node, a closed gate's
+        (``at_gate``) or a closed link's: send it on by its best open way from there."""
+        party = self.world.parties[pid]
+        if at_gate:
+            self.go_on(party)
+        else:
+            self.depart(party)
 
     def admit(self, link: int) -> None:
         """Let waiting parties onto a link while it has room and its entry cap allows."""
@@ -312,7 +361,7 @@ class Dynamics(PlaceDynamics, DwellDynamics):
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
-        if bank >= 0 or nxt < 0 or self.stops[node]:
+        if bank >= 0 or nxt < 0 or self.stops[node] or self.branch[node]:
             self.into(node, size)
             self.at_node(party)
         else:  # depart(party) inlined: the hot path, most often straight onto a free link
@@ -330,8 +379,7 @@ class Dynamics(PlaceDynamics, DwellDynamics):
                     w.push(t, K_LINK, nxt, nd)
             else:
                 self.into(node, size)
-                lk2.waiting[nd].append((now, pid))
-                self.admit(nxt)
+                self.depart(party)
         if (lk.waiting[0] or lk.waiting[1]) and lk.may_admit_sooner():
             self.admit(link)
 
@@ -445,7 +493,8 @@ class Dynamics(PlaceDynamics, DwellDynamics):
         """The final whistle has gone and this party's moment to leave has come."""
         party.phase = EGRESS
         party.times[RELEASE] = self.world.now
-        party.route = self.net.route(party.sector, -1, party.destination, "none")
+        via = self.router.pins.get(party.sector, -1)  # routing.egress_via, if pinned
+        party.route = self.net.route(party.sector, via, party.destination, "none")
         party.pos = 0
         self.at_node(party)
 

@@ -2,7 +2,8 @@
 
 Nodes are indexed origins, areas, checkpoints, sectors, exits in scenario order; links follow
 them in the element numbering used for occupancy counters. Routes avoid passing through seats
-and exits (they are ends, never corridors) and take the shortest walking length.
+and exits (they are ends, never corridors); the precomputed route takes the shortest walking
+length, and ``simulator.engine.routing`` lets fans choose among a few at decision nodes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ GREEN_GUIDE_STAIRS = 66.0 / 60.0
 # surveys; Gnendiger, Chraibi & Tordeux 2023, PLoS ONE 18: e0282599): two thirds, 6,000/h.
 ESCALATOR_STEP_SPEED = 0.5
 ESCALATOR_SPECIFIC_FLOW = 9000.0 / 3600.0 * 2.0 / 3.0
+ENDS = ("sector", "exit")  # nodes a walk may end at but never pass through
 V_MIN = 0.05  # m/s: a crush still creeps; keeps a full link from freezing for ever
 
 
@@ -177,7 +179,13 @@ def _place_speeds(model: Hashable, floor: float) -> list[float]:
 
 
 class Network:
-    """Node and element numbering, the directed graph, and cached shortest routes."""
+    """Node and element numbering, the venue multigraph, and cached shortest routes.
+
+    Every link is an edge of its own (keyed ``(link, direction)``), so two doors between the
+    same two places both carry fans; ``hops[(u, v)]`` lists the parallel links of a hop, widest
+    first (a precomputed route takes the widest; the route choice of
+    ``simulator.engine.routing`` chooses among all of them at run time).
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         venue = scenario.venue
@@ -190,11 +198,14 @@ class Network:
             self.index[c.id] for c in venue.checkpoints if c.stage == "perimeter"
         )
         self.graph = self._graph(scenario)
+        self.hops = self._hops(scenario)
+        self.branch = self._decision_nodes(scenario.routing.detour, self._anchors(scenario))
         self._paths: dict[tuple[int, int], list[int]] = {}
         self._routes: dict[tuple[int, int, int, str], tuple[Step, ...]] = {}
+        self.choices: dict[tuple[int, int, str], Any] = {}  # simulator.engine.routing's cache
 
-    def _graph(self, scenario: Scenario) -> nx.DiGraph:
-        graph = nx.DiGraph()
+    def _graph(self, scenario: Scenario) -> nx.MultiDiGraph:
+        graph = nx.MultiDiGraph()
         graph.add_nodes_from(range(self.n_nodes))
         for i, link in enumerate(scenario.venue.links):
             ends = [(link.source, link.target, 0)]
@@ -202,10 +213,82 @@ class Network:
                 ends.append((link.target, link.source, 1))
             for a, b, d in ends:
                 u, v = self.index[a], self.index[b]
-                old = graph.get_edge_data(u, v)
-                if old is None or old["width"] < link.width_m:
-                    graph.add_edge(u, v, link=i, dir=d, length=link.length_m, width=link.width_m)
+                graph.add_edge(
+                    u, v, key=(i, d), link=i, dir=d, length=link.length_m, width=link.width_m
+                )
         return graph
+
+    def _hops(self, scenario: Scenario) -> dict[tuple[int, int], tuple[tuple[int, int], ...]]:
+        """Per (u, v): its links as (link, direction), widest first, then in scenario order."""
+        out: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
+        for u, v in {(u, v) for u, v in self.graph.edges()}:
+            edges = self.graph[u][v].values()
+            ranked = sorted(edges, key=lambda e: (-e["width"], e["link"]))
+            out[(u, v)] = tuple((e["link"], e["dir"]) for e in ranked)
+        return out
+
+    def _anchors(self, scenario: Scenario) -> set[int]:
+        """Every node a walk may be headed for: origins, gates, seats, exits, destinations, pins."""
+        kinds = ("origin", "checkpoint", "sector", "exit")
+        out = {i for i, e in enumerate(self.elements[: self.n_nodes]) if e.kind in kinds}
+        if scenario.egress is not None:
+            out |= {self.index[d] for d, _ in scenario.egress.destinations}
+        out |= {self.index[s.destination] for s in scenario.sources}
+        out |= {self.index[n] for _, n in scenario.routing.egress_via}
+        return out
+
+    def _decision_nodes(self, detour: float, anchors: set[int]) -> list[bool]:
+        """Where a fan may have a choice: parallel links out, or two first hops within reach.
+
+        A node is a decision node when it has parallel links out, or when for some anchor two
+        of its out-neighbours each start a way there no longer than ``1 + detour`` times the
+        shortest (ways that do not come back through the node and cross no seats or exits): a
+        necessary condition for ``simulator.engine.routing`` to have two candidates there.
+        Elsewhere a fan walks on without being asked, which keeps the engine's hot path short.
+        """
+        ends = {i for i, e in enumerate(self.elements[: self.n_nodes]) if e.kind in ENDS}
+        walk = nx.DiGraph()
+        walk.add_nodes_from(range(self.n_nodes))
+        for (u, v), _ in self.hops.items():
+            if u not in ends:
+                walk.add_edge(u, v, length=self.hop_length(u, v))
+        outs: dict[int, list[int]] = {}
+        for u, v in self.hops:
+            outs.setdefault(u, []).append(v)
+        decide = [False] * self.n_nodes
+        for u, near in outs.items():
+            if any(len(self.hops[(u, v)]) > 1 for v in near):
+                decide[u] = True
+                continue
+            if len(near) < 2:
+                continue
+            rest = nx.subgraph_view(walk, filter_node=lambda n, u=u: n != u)
+            reach = []
+            for v in near:
+                dist = (
+                    {v: 0.0}
+                    if v in ends
+                    else nx.single_source_dijkstra_path_length(rest, v, weight="length")
+                )
+                first = self.hop_length(u, v)
+                reach.append({t: first + d for t, d in dist.items()})
+            best: dict[int, float] = {}
+            for way in reach:
+                for t, d in way.items():
+                    if d < best.get(t, math.inf):
+                        best[t] = d
+            for t, d in best.items():
+                if t not in anchors:
+                    continue
+                limit = (1.0 + detour) * d + 1e-9
+                if sum(1 for way in reach if way.get(t, math.inf) <= limit) >= 2:
+                    decide[u] = True
+                    break
+        return decide
+
+    def hop_length(self, u: int, v: int) -> float:
+        """The shortest of the parallel links from ``u`` to ``v``."""
+        return float(min(e["length"] for e in self.graph[u][v].values()))
 
     def path(self, source: int, target: int) -> list[int]:
         """Shortest node path; sectors and exits are never crossed, only reached."""
@@ -213,10 +296,10 @@ class Network:
         if key not in self._paths:
             types = self.elements
 
-            def weight(u: int, v: int, data: dict[str, Any]) -> float | None:
+            def weight(u: int, v: int, data: dict[Any, dict[str, Any]]) -> float | None:
                 if v != target and types[v].kind in ("sector", "exit"):
                     return None
-                return float(data["length"])
+                return float(min(e["length"] for e in data.values()))
 
             try:
                 self._paths[key] = nx.shortest_path(self.graph, source, target, weight=weight)
@@ -228,14 +311,31 @@ class Network:
         return self._paths[key]
 
     def length(self, nodes: list[int]) -> float:
-        return sum(self.graph[u][v]["length"] for u, v in itertools.pairwise(nodes))
+        return sum(self.hop_length(u, v) for u, v in itertools.pairwise(nodes))
 
-    def route(self, source: int, via: int, target: int, serve: str) -> tuple[Step, ...]:
-        """Steps from ``source`` (through checkpoint node ``via`` if >= 0) to ``target``.
+    def steps(self, nodes: list[int], via: int, serve: str) -> list[Step]:
+        """Route steps along a node path, each hop on its widest link; the last has no link.
 
         ``serve``: "via" = screening at ``via`` and at the perimeter checkpoints passed (the
         access chain of a fan with a gate); "all" = at every checkpoint passed; "none" = walk
         through checkpoints (egress).
+        """
+        steps: list[Step] = []
+        for k, node in enumerate(nodes):
+            bank = self.bank_of_node.get(node, -1)
+            if serve == "none" or (serve == "via" and node != via and node not in self.perimeter):
+                bank = -1
+            if k + 1 < len(nodes):
+                link, d = self.hops[(node, nodes[k + 1])][0]
+                steps.append((node, bank, link, d))
+            else:
+                steps.append((node, bank, -1, 0))
+        return steps
+
+    def route(self, source: int, via: int, target: int, serve: str) -> tuple[Step, ...]:
+        """Steps from ``source`` (through checkpoint node ``via`` if >= 0) to ``target``.
+
+        ``serve`` as in ``steps``.
         """
         key = (source, via, target, serve)
         cached = self._routes.get(key)
@@ -245,16 +345,6 @@ class Network:
             nodes = self.path(source, via) + self.path(via, target)[1:]
         else:
             nodes = self.path(source, target)
-        steps: list[Step] = []
-        for k, node in enumerate(nodes):
-            bank = self.bank_of_node.get(node, -1)
-            if serve == "none" or (serve == "via" and node != via and node not in self.perimeter):
-                bank = -1
-            if k + 1 < len(nodes):
-                edge = self.graph[node][nodes[k + 1]]
-                steps.append((node, bank, edge["link"], edge["dir"]))
-            else:
-                steps.append((node, bank, -1, 0))
-        route = tuple(steps)
+        route = tuple(self.steps(nodes, via, serve))
         self._routes[key] = route
         return route

@@ -43,6 +43,9 @@ class RunContext:
     admit: Callable[[int], None]  # admit(link): let waiting parties on (link reopened)
     wake_head: Callable[[int, int, float], None]  # wake_head(link, d, t): re-time a link's head
     guard_exit: Callable[[int, int], None]  # guard_exit(link, d): ask ``blocks`` for its heads
+    # redirect(party, at_gate=False): a party taken out of a queue at its node, a closed gate's
+    # (at_gate) or a closed link's, goes on by its best open way (simulator.engine.routing)
+    redirect: Callable[..., None] = lambda pid, at_gate=False: None
 
     def link_index(self, link_id: str) -> int:
         """The run's index of the venue link ``link_id`` (what ``link_closed`` is asked with)."""

@@ -108,6 +108,8 @@ class World:
         self.seated = 0
         self.left = 0
         self.dropped = 0
+        self.rerouted: set[int] = set()  # parties sent another way by a closure
+        self.unroutable: dict[int, int] = {}  # party: its phase when a closure left no way on
         self.samples: dict[str, list[Any]] = {c: [] for c in SAMPLE_COLUMNS}
         self.transport: Any = None  # simulator.transport.state.TransportState
         self.levers: Any = None  # simulator.levers.model.LeverState

@@ -5,14 +5,16 @@ each acts from ``start_s`` until ``end_s`` (None: to the end of the run):
 
     close_gate      a ticket gate stops screening; fans setting off in the window go to the
                     open gate with the least expected delay (walk + queue per lane); fans
-                    already walking to it or queuing there wait for it to reopen
+                    already walking to it or queuing there go to the open gate of least
+                    expected delay from where they stand (``simulator.engine.routing``)
     lanes           a checkpoint works with ``lanes`` lanes
     service_factor  screening times are multiplied by ``factor`` (one checkpoint, every
                     checkpoint of a ``stage`` of the access chain, or all)
     line_service    a line's ``headway_s``, vehicle ``capacity`` and/or ``fleet`` change
     release_delay   fans of ``sectors`` due for release in the window leave ``delay_s`` later
     weather         walking speeds everywhere are multiplied by ``factor`` (rain: < 1)
-    close_link      a link takes no one (an incident): fans wait at its upstream end
+    close_link      a link takes no one (an incident): fans queuing for it or meeting it
+                    take their best open way; only with none open do they wait at its end
     reassign_gate   fans of ``sectors`` setting off in the window are sent to ``gate``
 
 At every window edge the run recomputes the effective setting of each lever from the active

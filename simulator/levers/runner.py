@@ -5,6 +5,8 @@
 answers which gate a setting-off party uses (``gate_for``), which links are closed
 (``link_closed``) and how fast each bank screens (``service_factor``), and on each edge
 recomputes the effective settings (see the module docstring of ``simulator.levers.model``).
+When a link or gate closes, those queuing for it are redirected onto their best open way
+(``RunContext.redirect``); those walking towards it re-route where they meet it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 
 from simulator.engine.parts import Handler, Part, RunContext
 from simulator.engine.party import Party
-from simulator.engine.world import K_LEVER, Kind
+from simulator.engine.world import K_LEVER, K_PARTY_SCREENED, Kind
 from simulator.levers.model import Intervention, LeverState
 from simulator.scenario.model import Scenario
 from simulator.transport.runner import set_line_service
@@ -167,19 +169,52 @@ class LeverRunner(Part):
     def _set_lanes(self, lanes: list[int], closed: set[int]) -> None:
         s, w = self.state, self.world
         s.closed_gates = closed
+        shut = []
         for b, n in enumerate(lanes):
             bank = w.banks[b]
             opened = n > bank.lanes
+            if n <= 0 < bank.lanes:
+                shut.append(b)
             bank.lanes = n
             if opened:
                 self.ctx.serve(b)
+        for b in shut:
+            self._empty_gate(b)
+
+    def _empty_gate(self, b: int) -> None:
+        """A gate has closed: its queue goes to the best open gates (``RunContext.redirect``).
+
+        A party part-way through the lanes is let through once its members in service are
+        done: the stewards finish the group they started.
+        """
+        w = self.world
+        bank = w.banks[b]
+        queued = list(dict.fromkeys(pid for _, pid in bank.queue))
+        bank.queue.clear()
+        for pid in queued:
+            party = w.parties[pid]
+            if party.pending < party.size:  # some members already through or in service
+                party.pending = 0
+                done = bank.finish.pop(pid, w.now)
+                self.ctx.schedule(max(done, w.now), K_PARTY_SCREENED, b, pid)
+            else:
+                party.pending = 0
+                self.ctx.redirect(pid, at_gate=True)
 
     def _set_links(self, closed: set[int]) -> None:
-        s = self.state
+        s, w = self.state, self.world
         reopened = s.closed_links - closed
+        shut = closed - s.closed_links
         s.closed_links = closed
         for link in sorted(reopened):
             self.ctx.admit(link)
+        for link in sorted(shut):  # those queuing for it take another way
+            for d in (0, 1):
+                queue = w.links[link].waiting[d]
+                waiting = [pid for _, pid in queue]
+                queue.clear()
+                for pid in waiting:
+                    self.ctx.redirect(pid)
 
     def _set_speed(self, factor: float) -> None:
         s, w = self.state, self.world

@@ -26,6 +26,8 @@ def kpi_table(summary: RunSummary, names: dict[str, str] | None = None) -> Table
     table.add_row(
         "seated / left / in venue", f"{fans.seated:,} / {fans.left:,} / {fans.in_venue:,}"
     )
+    if fans.rerouted or fans.stranded:
+        table.add_row("re-routed by closures / stranded", f"{fans.rerouted:,} / {fans.stranded:,}")
     table.add_row("seated at kick-off", fmt_share(summary.share_seated_at_kickoff))
     table.add_row("time to clear (min)", fmt_minutes_of(summary.time_to_clear_s))
     worst = summary.worst_checkpoint_wait()

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from simulator.engine.network import Network
-from simulator.engine.party import N_TIMES, PERIMETER_QUEUE, PERIMETER_SERVICE, TIME_COLUMNS, Party
+from simulator.engine.party import (
+    INGRESS,
+    LEFT,
+    N_TIMES,
+    PERIMETER_QUEUE,
+    PERIMETER_SERVICE,
+    SEATED,
+    TIME_COLUMNS,
+    Party,
+)
 from simulator.engine.world import SAMPLE_COLUMNS, World
 
 TIMESERIES_SCHEMA = pa.schema(
@@ -65,6 +75,8 @@ class FanCounts:
     left: int
     in_venue: int
     dropped: int
+    rerouted: int = 0  # fans a closure sent another way (simulator.engine.routing)
+    stranded: int = 0  # fans a closure left with no open way who never got where they went
 
 
 def timeseries_table(world: World, first: int = 0) -> pa.Table:
@@ -122,6 +134,20 @@ def checkpoint_stats(world: World, ids: list[str]) -> dict[str, CheckpointStats]
 
 def fan_counts(world: World, network: Network) -> FanCounts:
     inside = sum(n for n, e in zip(world.occ, network.elements, strict=True) if e.kind != "exit")
+    parties = world.parties
+    rerouted = sum(parties[pid].size for pid in world.rerouted)
+    stranded = sum(
+        parties[pid].size
+        for pid, phase in world.unroutable.items()
+        if math.isnan(parties[pid].times[SEATED if phase == INGRESS else LEFT])
+    )
     return FanCounts(
-        world.fans_expected, world.arrived, world.seated, world.left, inside, world.dropped
+        world.fans_expected,
+        world.arrived,
+        world.seated,
+        world.left,
+        inside,
+        world.dropped,
+        rerouted,
+        stranded,
     )

@@ -24,9 +24,11 @@ from simulator.scenario.model import (
     PoissonSource,
     Reference,
     RouteChoice,
+    Routing,
     Scenario,
     Settings,
 )
+from simulator.scenario.routing_reader import read_routing
 from simulator.scenario.runnable import check_runnable
 from simulator.scenario.venue_checks import check_scenario, clock
 from simulator.scenario.venue_reader import declared_ids, read_list, read_venue
@@ -38,7 +40,16 @@ SHARE_TOLERANCE = 1e-6
 MAX_PARTY = 20  # fans walking together; a bigger "party" is a coach, not a group of friends
 # Sections read by their own package's reader (simulator.transport.reader, levers.reader).
 SECTIONS = ("transport", "interventions")
-TOP_KEYS = ("description", "ingress", "egress", "sources", "references", "halftime", *SECTIONS)
+TOP_KEYS = (
+    "description",
+    "ingress",
+    "egress",
+    "sources",
+    "references",
+    "routing",
+    "halftime",
+    *SECTIONS,
+)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -121,6 +132,7 @@ def _read_scenario(
     references = read_list(r, m, "references", "", lambda v, p: _reference(r, v, p))
     if venue is None:
         return None
+    routing = read_routing(r, m["routing"], venue) if m.get("routing") is not None else None
     extensions = _read_extensions(r, m, day_start)
     if "halftime" in m:
         extensions["halftime"] = read_halftime(r, m["halftime"], ingress)
@@ -139,6 +151,7 @@ def _read_scenario(
         description or "",
         **extensions,
         references=references,
+        routing=routing or Routing(),
     )
 
 

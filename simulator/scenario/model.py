@@ -24,6 +24,7 @@ OriginMode = Literal["tram", "rail", "bus", "car", "walk"]
 LinkKind = Literal["walkway", "stairs_up", "stairs_down", "ramp", "escalator", "door"]
 DistributionKind = Literal["deterministic", "exponential", "uniform", "triangular", "lognormal"]
 RouteChoice = Literal["assigned", "least_delay"]
+RouteModel = Literal["logit", "shortest"]
 FlowCaps = Literal["experimental", "green_guide"]
 # Where a checkpoint sits in a venue's access chain: ``perimeter`` (the outer security search,
 # screening everyone whose route passes it) before ``ticket`` (the gate a sector's tickets name).
@@ -322,6 +323,25 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """How fans choose their way through the venue (``simulator.engine.routing``).
+
+    ``model``: ``logit`` (a path-size logit over the ``paths`` shortest candidate paths no longer
+    than ``1 + detour`` times the shortest, cost = expected travel time with queues, decided
+    again at every decision node) or ``shortest`` (everyone on the shortest path, pinned;
+    closures still re-route). ``theta_per_s`` is the logit's scale: a route ``1 / theta``
+    seconds longer is chosen ``e`` times less often. ``egress_via`` pins the egress of a
+    sector through a node: (sector id, node id).
+    """
+
+    model: RouteModel = "logit"
+    theta_per_s: float = 0.05
+    paths: int = 4
+    detour: float = 0.5
+    egress_via: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Reference:
     """A published source a scenario's figures rest on; the report lists it."""
 
@@ -347,4 +367,5 @@ class Scenario:
     transport: Transport | None = None  # lines, car parks, roads (simulator.transport)
     interventions: tuple[Intervention, ...] = ()  # what-if levers with time windows
     references: tuple[Reference, ...] = ()  # published sources of the figures (``references:``)
+    routing: Routing = Routing()  # how fans choose their way (``routing:``)
     halftime: Halftime | None = None  # seated fans to the concourses and back (``halftime:``)

@@ -214,7 +214,7 @@ def test_no_element_is_ever_above_jam_density(small_text: str, pen_m2: int) -> N
     text = small_text.replace(
         "{id: l3, source: plaza, target: g1, length_m: 50, width_m: 6}",
         "{id: l3, source: plaza, target: g1, length_m: 5, width_m: 0.3, two_way: false}",
-    ).replace("queue_area_m2: 300,", f"queue_area_m2: {pen_m2},")
+    ).replace("queue_area_m2: 300", f"queue_area_m2: {pen_m2}")  # both gates' pens
     sim = Simulation(load_scenario_text(text), seed=2)
     sim.run()
     w, elements = sim.world, sim.network.elements

@@ -1,0 +1,498 @@
+"""Route choice: fans choose among a few paths by expected travel time, at decision nodes.
+
+A fan about to leave a decision node (``Network.branch``: parallel links out, or two first hops
+that each start a way to some node within the detour limit) compares the candidate paths to its
+next *anchor* (the gate it must be screened at, a pinned node, or its seat or destination).
+Candidates are built once per (node, anchor, serve) and cached on the plan: up to
+``routing.paths`` loop-free shortest paths (Yen's k shortest simple paths) no longer than
+``1 + routing.detour`` times the shortest. A fan reconsidering on the way drops the candidates
+that pass a node it has already walked through (its route keeps the way walked), so it can
+never walk in a circle. At run time only the cost of these few is read from the run state:
+
+    cost = sum over hops of the cheapest parallel link: max(length / v(n), (n + waiting) x h)
+         + crossing of each place on the way at its crowd's speed
+         + screening queue x mean service / lanes at each checkpoint that screens on the way
+
+``v(n)`` is the link's speed at its head count, ``h`` its exit headway (seconds per person at
+the flow cap): the first term is the walk, the second the time to discharge everyone already
+on it or queuing for it. A closed link or gate costs infinity. The choice is a path-size logit
+(Ben-Akiva & Bierlaire 1999): ``P(i) ~ exp(-theta C_i + ln PS_i)`` with
+``PS_i = sum_a (L_a / L_i) / N_a`` over the hops ``a`` of path ``i``, ``N_a`` the candidates
+sharing hop ``a``; the link among parallel ones on the first hop is drawn by the same logit
+on its own cost. Draws come from the run's generator (only when two or more alternatives are
+open), so a run stays deterministic per seed and a warm start replays it.
+
+A closure (a closed link, a gate with no lanes) met on the way sends the fan onto the best open
+path; with every candidate closed, the shortest path avoiding the closed links is computed and
+cached per set of closed links. A fan whose gate has closed is sent to the open gate of least
+expected delay from where it stands. A fan with no open way left waits and is counted as
+unable to re-route (``World.unroutable``). With ``ingress.route_choice: least_delay`` a fan also
+weighs its nearest gates again at each decision node before its gate (``Router.reconsider``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from simulator.engine.party import EGRESS, HALFTIME, INGRESS, Party, Step
+from simulator.errors import SimulatorError
+
+if TYPE_CHECKING:
+    from simulator.engine.checkpoint import TurnstileBank
+    from simulator.engine.gates import GateCosts
+    from simulator.engine.network import Network
+    from simulator.engine.world import World
+    from simulator.scenario.model import Routing, Scenario
+
+INF = math.inf
+FREE_WALK_MPS = 1.34  # walking speed assumed for the part of a way beyond the next anchor
+NEAR_GATES = 3  # gates a least-delay fan weighs again on the way (least free walk first)
+Hop = tuple[tuple[int, int], ...]  # the parallel (link, direction) of one hop
+
+
+class Candidate:
+    """One path from a decision node to an anchor, with what its cost is read from."""
+
+    __slots__ = ("banks", "hops", "log_ps", "nodes", "places", "steps", "through")
+
+    def __init__(
+        self,
+        nodes: tuple[int, ...],
+        hops: tuple[Hop, ...],
+        places: tuple[int, ...],
+        banks: tuple[int, ...],
+        steps: tuple[tuple[Step, ...], ...],
+    ) -> None:
+        self.nodes = nodes
+        self.hops = hops
+        self.places = places  # nodes crossed on the way (the anchor excluded)
+        self.banks = banks  # checkpoint banks that screen on the way (serve "all")
+        self.steps = steps  # per link of the first hop: the steps up to the anchor (excluded)
+        self.log_ps = 0.0
+        self.through: tuple[int, ...] = ()  # banks walked through unscreened on an ingress way
+
+
+def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
+    """The candidate for a node path; its steps screen only where ``serve`` is "all"."""
+    body = net.steps(nodes, -1, serve)[:-1]  # "via" with no via: perimeter checkpoints only
+    first = net.hops[(nodes[0], nodes[1])]
+    steps = tuple(((nodes[0], -1, link, d), *body[1:]) for link, d in first)
+    banks = tuple(s[1] for s in body[1:] if s[1] >= 0)
+    hops = tuple(net.hops[(u, v)] for u, v in itertools.pairwise(nodes))
+    cand = Candidate(tuple(nodes), hops, tuple(nodes[1:-1]), banks, steps)
+    if serve == "via":
+        cand.through = tuple(
+            net.bank_of_node[v]
+            for v in nodes[1:-1]
+            if v in net.bank_of_node and v not in net.perimeter
+        )
+    return cand
+
+
+def candidates(net: Network, node: int, anchor: int, serve: str, routing: Routing) -> list[Any]:
+    """The cached candidates from ``node`` to ``anchor`` (empty: no walking path)."""
+    key = (node, anchor, serve)
+    found = net.choices.get(key)
+    if found is None:
+        found = net.choices[key] = _candidates(net, node, anchor, serve, routing)
+    return found
+
+
+def _walkable(net: Network, node: int, anchor: int) -> nx.DiGraph:
+    """The hops as a simple graph (shortest parallel link), without seats and exits between."""
+    graph = nx.DiGraph()
+    ends = (node, anchor)
+    for (u, v), _ in net.hops.items():
+        if v not in ends and net.elements[v].kind in ("sector", "exit"):
+            continue
+        if u not in ends and net.elements[u].kind in ("sector", "exit"):
+            continue
+        graph.add_edge(u, v, length=net.hop_length(u, v))
+    return graph
+
+
+def _candidates(
+    net: Network, node: int, anchor: int, serve: str, routing: Routing
+) -> list[Candidate]:
+    graph = _walkable(net, node, anchor)
+    if node not in graph or anchor not in graph:
+        return []
+    try:
+        shortest = nx.shortest_path_length(graph, node, anchor, weight="length")
+    except nx.NetworkXNoPath:
+        return []
+    limit = (1.0 + routing.detour) * shortest + 1e-9
+    paths: list[list[int]] = []
+    for nodes in nx.shortest_simple_paths(graph, node, anchor, weight="length"):
+        if len(paths) >= routing.paths or (paths and net.length(nodes) > limit):
+            break
+        paths.append(nodes)
+    out = [candidate(net, nodes, serve) for nodes in paths]
+    # an alternative to the shortest never walks through another gate to reach its own
+    out = [c for k, c in enumerate(out) if k == 0 or not c.through]
+    paths = [list(c.nodes) for c in out]
+    uses: dict[tuple[int, int], int] = {}
+    for nodes in paths:
+        for hop in itertools.pairwise(nodes):
+            uses[hop] = uses.get(hop, 0) + 1
+    for cand, nodes in zip(out, paths, strict=True):
+        total = net.length(nodes)
+        if total > 0:
+            size = sum(
+                net.hop_length(u, v) / total / uses[(u, v)] for u, v in itertools.pairwise(nodes)
+            )
+            cand.log_ps = math.log(size)
+    return out
+
+
+class Router:
+    """The run-time choice among cached candidates; state lives on the world, not here."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        net: Network,
+        world: World,
+        link_closed: Callable[[int], bool] | None,
+        node_walk: Sequence[float],
+        node_speeds: Sequence[list[float] | None],
+        gates: GateCosts | None = None,
+        service_factor: Callable[[int], float] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.routing = scenario.routing
+        self.net = net
+        self.world = world
+        self.closed = link_closed
+        self.factor = service_factor  # the parts' screening-time factor per bank
+        self.logit = self.routing.model == "logit"
+        self.theta = self.routing.theta_per_s
+        self.node_walk = node_walk
+        self.node_speeds = node_speeds
+        self.mean_service = [cp.service.mean for cp in scenario.venue.checkpoints]
+        sizes = scenario.ingress.party_sizes if scenario.ingress else (1.0,)
+        self.mean_size = sum((k + 1) * p for k, p in enumerate(sizes)) / max(sum(sizes), 1e-12)
+        index = net.index
+        self.pins = {index[s]: index[n] for s, n in self.routing.egress_via}
+        self._detours: dict[tuple[Any, ...], Candidate | None] = {}
+        self.gates = gates  # the gate costs, for ``least_delay`` only
+        self._near: dict[tuple[int, int], list[int]] = {}
+        self._rests: dict[tuple[int, int], float] = {}
+
+    # -- costs ----------------------------------------------------------------------------
+    def link_cost(self, link: int, d: int) -> float:
+        """Expected seconds to walk ``link`` in direction ``d`` from now; INF while closed."""
+        if self.closed is not None and self.closed(link):
+            return INF
+        lk = self.world.links[link]
+        n = lk.n
+        walk = lk.length / lk.speeds[n]
+        ahead = n + (len(lk.waiting[0]) + len(lk.waiting[1])) * self.mean_size
+        discharge = ahead * lk.headway
+        return walk if walk > discharge else discharge
+
+    def bank_cost(self, bank: int) -> float:
+        """Expected wait at a bank now: its queue per lane; INF while it is closed."""
+        b: TurnstileBank = self.world.banks[bank]
+        if b.lanes <= 0:
+            return INF
+        factor = 1.0 if self.factor is None else self.factor(bank)
+        return len(b.queue) * self.mean_service[bank] * factor / b.lanes
+
+    def cost(self, cand: Candidate) -> float:
+        """Expected travel time along a candidate, from the run state now."""
+        total = 0.0
+        link_cost = self.link_cost
+        for hop in cand.hops:
+            best = INF
+            for link, d in hop:
+                c = link_cost(link, d)
+                if c < best:
+                    best = c
+            if best == INF:
+                return INF
+            total += best
+        places, walk = self.world.places, self.node_walk
+        for v in cand.places:
+            speeds = self.node_speeds[v]
+            if speeds is not None:
+                total += walk[v] / places[v].speed(speeds)
+        for b in cand.banks:
+            total += self.bank_cost(b)
+        banks = self.world.banks
+        for b in cand.through:  # a closed gate cannot be walked through
+            if banks[b].lanes <= 0:
+                return INF
+        return total
+
+    # -- choosing ---------------------------------------------------------------------------
+    def anchor(self, party: Party) -> tuple[str, int]:
+        """How the party is screened on the way (serve) and the index of its next anchor."""
+        route, last = party.route, len(party.route) - 1
+        if party.phase == EGRESS:
+            pin = self.pins.get(party.sector, -1)
+            if pin >= 0:
+                for k in range(party.pos + 1, last):
+                    if route[k][0] == pin:
+                        return "none", k
+            return "none", last
+        if party.phase == INGRESS and party.gate >= 0:
+            for k in range(party.pos + 1, last):
+                if route[k][1] >= 0:
+                    return "via", k
+            return "via", last
+        return "all", last
+
+    def choose(self, party: Party, ordinary: bool) -> bool:
+        """Choose the party's way on from its node; False if every way on is closed.
+
+        ``ordinary``: a decision at a decision node (by logit when the model is one); else
+        the party's next link is closed and only the best open way will do.
+        """
+        if party.phase == HALFTIME:
+            return not ordinary  # a half-time trip keeps its way to the concourse and back
+        route, pos = party.route, party.pos
+        node = route[pos][0]
+        serve, k = self.anchor(party)
+        anchor, bank = route[k][0], route[k][1]
+        if anchor == node:
+            return not ordinary
+        if bank >= 0 and bank == party.gate and self.world.banks[bank].lanes <= 0:
+            return self.regate(party)
+        least = ordinary and self.gates is not None and serve == "via" and bank >= 0
+        if least and self.reconsider(party, bank):
+            return True
+        cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
+        if ordinary and len(cands) == 1 and len(cands[0].hops[0]) == 1:
+            return True  # one way on (a closure is met where it is): the common case
+        if ordinary and len(cands) > 1 and pos > 0:  # never back to where it has been
+            seen = {s[0] for s in route[:pos]}
+            cands = [c for c in cands if seen.isdisjoint(c.nodes)]
+            if not cands:
+                return True  # every other way turns back: keep the way it is on
+        costs = [self.cost(c) for c in cands]
+        pick = self._pick(cands, costs, logit=ordinary and self.logit)
+        if pick is None:
+            detour = self.detour(node, anchor, serve)
+            if detour is None:  # no open way to the anchor: another gate, if it is one
+                return bank >= 0 and bank == party.gate and self.regate(party)
+            pick = detour
+        steps = self._first_link(pick, logit=ordinary and self.logit)
+        party.route = (*route[:pos], *steps, *route[k:])  # the way walked stays on record
+        if not ordinary:
+            self.world.rerouted.add(party.id)
+        return True
+
+    def _pick(self, cands: list[Candidate], costs: list[float], *, logit: bool) -> Any:
+        best = min(costs, default=INF)
+        if best == INF:
+            return None
+        if not logit or len(cands) == 1:
+            return cands[costs.index(best)]
+        theta = self.theta
+        weights = [
+            math.exp(-theta * (c - best) + cand.log_ps) if c < INF else 0.0
+            for cand, c in zip(cands, costs, strict=True)
+        ]
+        return cands[self._draw(weights)]
+
+    def _first_link(self, cand: Candidate, *, logit: bool) -> tuple[Step, ...]:
+        """The candidate's steps, over the link of its first hop drawn by cost."""
+        hop = cand.hops[0]
+        if len(hop) == 1:
+            return cand.steps[0]
+        costs = [self.link_cost(link, d) for link, d in hop]
+        best = min(costs)
+        if not logit:
+            return cand.steps[costs.index(best)]
+        theta = self.theta
+        weights = [math.exp(-theta * (c - best)) if c < INF else 0.0 for c in costs]
+        return cand.steps[self._draw(weights)]
+
+    def _draw(self, weights: list[float]) -> int:
+        """An index drawn with probability by weight; no draw when only one is open."""
+        open_ = [i for i, w in enumerate(weights) if w > 0.0]
+        if len(open_) == 1:
+            return open_[0]
+        u = float(self.world.rng.random()) * sum(weights)
+        acc = 0.0
+        for i, w in enumerate(weights):
+            acc += w
+            if u < acc:
+                return i
+        return open_[-1]
+
+    # -- least delay: the gate weighed again on the way ---------------------------------------
+    def reconsider(self, party: Party, bank: int) -> bool:
+        """``least_delay``: before its gate, a fan weighs the nearest gates again from here.
+
+        The gates are the ``NEAR_GATES`` of least free walk from its origin to its seat; each
+        costs the way there now (not back through where it has walked), its queue per lane and
+        the free walk on to the seat; the choice is the same logit. True if it switched.
+        """
+        route, pos = party.route, party.pos
+        node = route[pos][0]
+        near = self._near_gates(party.origin, party.sector)
+        if len(near) < 2:
+            return False
+        seen = {s[0] for s in route[:pos]}
+        banks = self.world.banks
+        options: list[tuple[float, int, Candidate | None]] = []
+        for b in near:
+            there = banks[b]
+            if there.lanes <= 0:
+                continue
+            way = (0.0, None) if there.node == node else self._way(node, there.node, seen)
+            if way is None:
+                continue
+            rest = self._rest(b, party.sector)
+            options.append((way[0] + self.bank_cost(b) + rest, b, way[1]))
+        if len(options) < 2:
+            return False
+        best = min(o[0] for o in options)
+        if best == INF:
+            return False
+        weights = [math.exp(-self.theta * (c - best)) if c < INF else 0.0 for c, _, _ in options]
+        _, gate, cand = options[self._draw(weights)]
+        if gate == party.gate:
+            return False
+        tail = self.net.route(banks[gate].node, banks[gate].node, party.sector, "via")
+        head = () if cand is None else self._first_link(cand, logit=True)
+        party.gate = gate
+        party.route = (*route[:pos], *head, *tail)
+        return True
+
+    def _near_gates(self, origin: int, sector: int) -> list[int]:
+        key = (origin, sector)
+        found = self._near.get(key)
+        if found is None:
+            assert self.gates is not None
+            walks = sorted(self.gates.walks(origin, sector), key=lambda bw: (bw[1], bw[0]))
+            found = self._near[key] = [b for b, _ in walks[:NEAR_GATES]]
+        return found
+
+    def _rest(self, bank: int, sector: int) -> float:
+        key = (bank, sector)
+        found = self._rests.get(key)
+        if found is None:
+            gate = self.world.banks[bank].node
+            found = self._rests[key] = self.net.length(self.net.path(gate, sector)) / FREE_WALK_MPS
+        return found
+
+    def _way(self, node: int, anchor: int, seen: set[int]) -> tuple[float, Candidate] | None:
+        """The cheapest candidate to ``anchor`` now that avoids the nodes in ``seen``."""
+        cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        best: tuple[float, Candidate] | None = None
+        for cand in cands:
+            if not seen.isdisjoint(cand.nodes):
+                continue
+            c = self.cost(cand)
+            if c < INF and (best is None or c < best[0]):
+                best = (c, cand)
+        return best
+
+    # -- closures -------------------------------------------------------------------------------
+    def detour(self, node: int, anchor: int, serve: str, forbid: int = -1) -> Candidate | None:
+        """The shortest way to ``anchor`` avoiding every closed link (None: there is none),
+        and not first to ``forbid``."""
+        closed = self.closed
+        n_links = len(self.world.links)
+        shut = frozenset(i for i in range(n_links) if closed is not None and closed(i))
+        shut_gates = frozenset(b.index for b in self.world.banks if b.lanes <= 0)
+        key = (node, anchor, serve, shut, shut_gates, forbid)
+        if key not in self._detours:
+            self._detours[key] = self._detour(node, anchor, serve, shut, shut_gates, forbid)
+        found = self._detours[key]
+        if found is not None and self.cost(found) == INF:
+            return None
+        return found
+
+    def _detour(
+        self,
+        node: int,
+        anchor: int,
+        serve: str,
+        shut: frozenset[int],
+        shut_gates: frozenset[int],
+        forbid: int,
+    ) -> Candidate | None:
+        net, kinds = self.net, self.net.elements
+
+        gates = net.bank_of_node
+
+        def weight(u: int, v: int, data: dict[Any, dict[str, Any]]) -> float | None:
+            if v != anchor and kinds[v].kind in ("sector", "exit"):
+                return None
+            if u == node and v == forbid:
+                return None
+            if serve != "none" and v != anchor and gates.get(v, -1) in shut_gates:
+                return None  # a closed gate cannot be walked through on the way in
+            open_ = [e["length"] for e in data.values() if e["link"] not in shut]
+            return float(min(open_)) if open_ else None
+
+        try:
+            nodes = nx.shortest_path(net.graph, node, anchor, weight=weight)
+        except nx.NetworkXNoPath:
+            return None
+        if len(nodes) < 2:
+            return None
+        cand = candidate(net, nodes, serve)
+        # only the open links of each hop (the shortest open one first)
+        hops = tuple(tuple(h for h in hop if h[0] not in shut) for hop in cand.hops)
+        steps = tuple(s for s, h in zip(cand.steps, cand.hops[0], strict=True) if h[0] not in shut)
+        out = Candidate(cand.nodes, hops, cand.places, cand.banks, steps)
+        return out
+
+    def regate(self, party: Party) -> bool:
+        """The party's gate is closed: send it to the open gate of least expected delay.
+
+        From where it stands: the way there at its current cost, the gate's queue, then the
+        free walk from the gate to the seat. False when no gate is open to it.
+        """
+        route, pos = party.route, party.pos
+        node, here = route[pos][0], route[pos][1]
+        # standing unscreened at its closed gate: not on through it, back the way it came
+        forbid = route[pos + 1][0] if here >= 0 and pos + 1 < len(route) else -1
+        net, banks = self.net, self.world.banks
+        best: tuple[float, int, Candidate | None, tuple[Step, ...]] | None = None
+        for b in banks:
+            if b.lanes <= 0:
+                continue
+            try:
+                tail = net.route(b.node, b.node, party.sector, "via")
+            except SimulatorError:
+                continue
+            way = (0.0, None) if b.node == node else self._best_way(node, b.node, forbid)
+            if way is None:
+                continue
+            rest = net.length([s[0] for s in tail]) / FREE_WALK_MPS
+            total = way[0] + self.bank_cost(b.index) + rest
+            if best is None or total < best[0]:
+                best = (total, b.index, way[1], tail)
+        if best is None:
+            return False
+        _, gate, cand, tail = best
+        party.gate = gate
+        head = () if cand is None else self._first_link(cand, logit=False)
+        party.route = (*route[:pos], *head, *tail)
+        self.world.rerouted.add(party.id)
+        return True
+
+    def _best_way(
+        self, node: int, anchor: int, forbid: int = -1
+    ) -> tuple[float, Candidate | None] | None:
+        """The cheapest open way to ``anchor`` now whose first step is not to ``forbid``."""
+        cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        cands = [c for c in cands if c.nodes[1] != forbid]
+        costs = [self.cost(c) for c in cands]
+        pick = self._pick(cands, costs, logit=False)
+        if pick is None:
+            pick = self.detour(node, anchor, "via", forbid)
+            if pick is None:
+                return None
+        return self.cost(pick), pick
