@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -68,7 +69,9 @@ def _legend(ax: Axes, entries: int) -> None:
 
 def _data_uri(fig: Figure) -> str:
     buffer = io.BytesIO()
-    fig.tight_layout()
+    with warnings.catch_warnings():  # a wide label set it cannot fit: the tight crop below does
+        warnings.filterwarnings("ignore", "Tight layout not applied", UserWarning)
+        fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
