@@ -58,6 +58,7 @@ __all__ = [
     "Ack",
     "Alert",
     "DeadLetter",
+    "Estimate",
     "Forecast",
     "ForecastZone",
     "Message",
@@ -204,7 +205,11 @@ class ZoneDensity(_Wire):
 
 @dataclass(frozen=True)
 class ForecastZone:
-    """One zone's row of a forecast: now and at +5/+10/+20 minutes (None beyond the horizon)."""
+    """One zone's row of a forecast: now and at +5/+10/+20 minutes (None beyond the horizon).
+
+    The densities ahead are the ensemble's median, with its p10 and p90; ``estimated`` marks a
+    zone no camera sees (its numbers are the model's alone).
+    """
 
     zone: str
     element_type: str
@@ -219,6 +224,13 @@ class ForecastZone:
     los_10min: str | None = None
     los_20min: str | None = None
     mean_wait_s: float | None = None
+    density_5min_p10_per_m2: float | None = None
+    density_5min_p90_per_m2: float | None = None
+    density_10min_p10_per_m2: float | None = None
+    density_10min_p90_per_m2: float | None = None
+    density_20min_p10_per_m2: float | None = None
+    density_20min_p90_per_m2: float | None = None
+    estimated: bool = False
 
     FIELDS: ClassVar[tuple[str, ...]] = (
         "zone",
@@ -234,15 +246,56 @@ class ForecastZone:
         "los_10min",
         "los_20min",
         "mean_wait_s",
+        "density_5min_p10_per_m2",
+        "density_5min_p90_per_m2",
+        "density_10min_p10_per_m2",
+        "density_10min_p90_per_m2",
+        "density_20min_p10_per_m2",
+        "density_20min_p90_per_m2",
+        "estimated",
     )
+    OPTIONAL: ClassVar[tuple[str, ...]] = FIELDS[12:19]
 
     def to_dict(self) -> Json:
-        return _drop_none({f: getattr(self, f) for f in self.FIELDS}, "mean_wait_s")
+        return _drop_none({f: getattr(self, f) for f in self.FIELDS}, *self.OPTIONAL)
 
     @classmethod
     def from_dict(cls, d: Json) -> ForecastZone:
         values: dict[str, Any] = {f: d.get(f) for f in cls.FIELDS}
+        values["estimated"] = bool(d.get("estimated", False))
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The ensemble's estimate of one parameter, as a factor of the plan (1 = as planned).
+
+    ``parameter``: ``cap`` (a gate's screening capacity), ``flow`` (a door's flow) or
+    ``speed`` (walking speed everywhere, ``element`` empty).
+    """
+
+    parameter: str
+    element: str
+    p10: float
+    p50: float
+    p90: float
+    text: str
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("parameter", "element", "p10", "p50", "p90", "text")
+
+    def to_dict(self) -> Json:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+    @classmethod
+    def from_dict(cls, d: Json) -> Estimate:
+        return cls(
+            str(d["parameter"]),
+            str(d["element"]),
+            float(d["p10"]),
+            float(d["p50"]),
+            float(d["p90"]),
+            str(d["text"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -259,6 +312,8 @@ class Forecast(_Wire):
     zones: tuple[ForecastZone, ...]
     count_lag_s: float | None = None
     coalesced: int = 0
+    members: int = 1  # ensemble members behind the quantiles
+    estimates: tuple[Estimate, ...] = ()  # the parameters the ensemble learnt
 
     def to_dict(self) -> Json:
         data = {
@@ -271,6 +326,8 @@ class Forecast(_Wire):
             "zones": [z.to_dict() for z in self.zones],
             "count_lag_s": self.count_lag_s,
             "coalesced": self.coalesced,
+            "members": self.members,
+            "estimates": [e.to_dict() for e in self.estimates],
         }
         return _drop_none(data, "count_lag_s")
 
@@ -285,6 +342,8 @@ class Forecast(_Wire):
             zones=tuple(ForecastZone.from_dict(z) for z in d["zones"]),
             count_lag_s=d.get("count_lag_s"),
             coalesced=d.get("coalesced", 0),
+            members=int(d.get("members", 1)),
+            estimates=tuple(Estimate.from_dict(e) for e in d.get("estimates", ())),
         )
 
 

@@ -30,7 +30,16 @@ from typing import Any
 from simulator.venue.los import LEVELS, LosScale, density_at_level
 from streams.messages import SEVERITIES
 
-__all__ = ["RULES", "SEVERITIES", "CameraHealth", "Finding", "Param", "TwinState", "ZoneState"]
+__all__ = [
+    "RULES",
+    "SEVERITIES",
+    "CameraHealth",
+    "Finding",
+    "Param",
+    "TwinState",
+    "ZoneState",
+    "certainty",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,34 @@ class ZoneState:
     wait_s: float = 0.0  # checkpoints: forecast mean queue wait over the horizon
     mode: str = ""  # origins: tram | rail | bus | car | walk
     observed: bool = False
+    # the ensemble: every member's density at the forecast's times (members x times)
+    ensemble: tuple[tuple[float, ...], ...] = ()
+
+    def share_reaching(self, limit: float) -> float | None:
+        """Share of the ensemble's members whose forecast reaches ``limit`` (None: no ensemble)."""
+        if not self.ensemble:
+            return None
+        return sum(max(row, default=0.0) >= limit for row in self.ensemble) / len(self.ensemble)
+
+    def share_now(self, limit: float) -> float | None:
+        """Share of the members at or above ``limit`` at the first forecast sample."""
+        if not self.ensemble or not self.ensemble[0]:
+            return None
+        return sum(row[0] >= limit for row in self.ensemble) / len(self.ensemble)
+
+    @property
+    def seen(self) -> str:
+        """How the zone's numbers are known, for headlines: empty when a camera sees it."""
+        return "" if self.observed else " (estimated, no camera)"
+
+
+def certainty(share: float | None, *, observed: bool = False) -> str:
+    """CAP certainty: Observed only where a camera sees it; else Likely above half the members."""
+    if observed:
+        return "Observed"
+    if share is None:
+        return "Possible"
+    return "Likely" if share > 0.5 else "Possible"
 
 
 @dataclass(frozen=True)
@@ -169,8 +206,9 @@ def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> lis
                 z.density_now,
                 limit,
                 _level_severity(z.density_now, z, level),
-                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now",
+                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now{z.seen}",
                 f"Hold inflow to {z.label}; open relief routes and deploy stewards.",
+                certainty=certainty(z.share_now(limit), observed=z.observed),
             )
         )
     return out
@@ -199,10 +237,10 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
                 limit,
                 "Severe" if minutes <= 5 else "Moderate",
                 f"{z.label}: LoS {level} predicted in {minutes:.0f} min "
-                f"(peak {peak:.2f} persons/m²)",
+                f"(peak {peak:.2f} persons/m²){z.seen}",
                 f"Meter arrivals towards {z.label} now; prepare to divert to other gates.",
                 urgency="Expected",
-                certainty="Likely",
+                certainty=certainty(z.share_reaching(limit)) if z.ensemble else "Likely",
                 onset_s=crossing[0],
             )
         )
