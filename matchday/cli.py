@@ -47,6 +47,10 @@ SUBCOMMANDS: dict[str, SubCommand] = {
         "streams.cli",
         "Watch counts flow into the digital twin and see its alerts (Ctrl-C to stop).",
     ),
+    "twin-eval": SubCommand(
+        "streams.cli",
+        "Score the twin on Stade Mohammed V with trouble it is not told about.",
+    ),
     "vision": SubCommand(
         "vision.cli", "Count people in camera streams with ONNX models.", group=True
     ),

@@ -67,8 +67,9 @@ def run_member(scenario: Scenario, job: MemberJob) -> MemberRun:
     if sim is None:
         raise SimulatorError(f"no snapshot of this member could be resumed: {refusals}")
     part = sim.part(TwinPart)
+    before = part.outflow()  # a restored run carries the partial counts of its last sample
     sim.run(until=job.next_s)
-    outflow = tuple(part.outflow())
+    outflow = tuple(b - a for a, b in zip(before, part.outflow(), strict=True))
     nxt = sim.snapshot()
     part.recording = True
     sim.run(until=job.end_s)

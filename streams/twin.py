@@ -67,7 +67,9 @@ class TwinSettings:
     members: int = 12  # ensemble size: 8-16 keeps a 115k-seat cycle inside 15 s on 2 cores
     workers: int = 0  # processes the members are spread over (0: this process)
     count_noise: float = 0.15  # relative error of one camera count (the filter's R)
+    model_error: float = 0.2  # relative error of the model's count (corrections bias it)
     min_spread: float = 0.5  # share of each parameter's prior spread the members keep
+    relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,8 @@ class DigitalTwin:
             names.append(zone)
             pred.append([p.next_snapshot.occupancy.get(zone, 0) for p in priors])
             obs.append(o)
-            var.append((noise * o) ** 2 + o + 4.0)
+            err = self.settings.model_error * (2.0 if zone in self.links else 1.0)
+            var.append((noise * o) ** 2 + (err * o) ** 2 + o + 4.0)
         for zone, (inflow, outflow) in self._crossings().items():
             i = self.element_index[zone]
             for kind, o in (("out", outflow), ("in", inflow)):
@@ -259,7 +262,9 @@ class DigitalTwin:
                 pred.append(series)
                 obs.append(float(o))
                 var.append(o + 2.0 + (0.05 * o) ** 2)  # line counts: about Poisson
+        self.theta *= (1.0 - self.settings.relax) ** (self.settings.cycle_s / 15.0)
         if not names:
+            self._set_params()
             return
         local = np.asarray(
             [[zone in self.space.local[p] for p in self.space.names] for zone in names]
@@ -268,6 +273,9 @@ class DigitalTwin:
         theta = update(self.theta, predicted, np.asarray(obs), np.asarray(var), local, self.rng)
         sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
         self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
+        self._set_params()
+
+    def _set_params(self) -> None:
         for m, row in zip(self.members, self.theta, strict=True):
             m.params = MemberParams.from_vector(self.space, row)
 

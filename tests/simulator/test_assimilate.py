@@ -35,8 +35,9 @@ def test_counts_are_set_and_every_fan_still_accounted_for(
     sim.run()
     fans = sim.result().summary.to_dict()["fans"]
     assert fans["expected"] == 5700 + 30 + 12
-    assert fans["dropped"] == before["l3"]
-    assert fans["left"] == fans["arrived"] - fans["dropped"]
+    # the l3 fans the counts removed were re-estimated (they arrive later), not lost
+    assert fans["dropped"] == 0
+    assert fans["left"] == fans["arrived"] == fans["expected"]
     assert fans["in_venue"] == 0
 
 
