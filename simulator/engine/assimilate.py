@@ -17,9 +17,10 @@ Rule, per element named in the counts (in element order):
   leave it (next links, then the checkpoint queue, then fans held until the gates open). Fans in
   service at a lane, or screened and waiting for the rest of their party, are not removed.
   Removed fans are re-estimated, never lost (``reestimate``): an ingress fan the cameras do not
-  see has not arrived yet (it arrives at its origin ``REESTIMATE_S`` later, keeping its gate,
-  seat and release time); an egress fan is still in its seat (released ``REESTIMATE_S``
-  later). Only background flows (``sources``, no ticket) count as ``dropped``.
+  see has not arrived yet (it arrives at its origin ``REESTIMATE_S`` to
+  ``REESTIMATE_S + SPREAD_S`` later, keeping its gate, seat and release time); an egress fan
+  is still in its seat (released as much later). Only background flows (``sources``, no
+  ticket) count as ``dropped``.
 * **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
   taken from the head of the platform queue (counted as dropped), more join its tail as
   one-fan parties leaving by that line; see ``TransportRunner.observe`` (an engine part's
@@ -44,7 +45,8 @@ from simulator.errors import SnapshotError
 SETTABLE = ("origin", "area", "checkpoint", "link")
 TEMPLATES = 24  # parties of the current stream that added fans copy, in turn
 SCAN = 20_000  # parties looked at (latest first) to find them at a node
-REESTIMATE_S = 120.0  # removed fans arrive, or are released, this much later
+REESTIMATE_S = 120.0  # removed fans arrive, or are released, at least this much later
+SPREAD_S = 600.0  # ... spread over this long after it (thousands at once would jam a stop)
 
 
 def check_counts(counts: Mapping[str, int], ids: tuple[str, ...], types: tuple[str, ...]) -> None:
@@ -143,8 +145,9 @@ def _walking(
 def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
     """``take`` fans of ``party`` the counts say are not where the model has them: move them.
 
-    Ingress: not arrived yet (a new party arriving at the origin ``REESTIMATE_S`` later, same
-    gate, seat and release time). Egress: still seated (released ``REESTIMATE_S`` later).
+    Ingress: not arrived yet (a new party arriving at the origin ``REESTIMATE_S`` to
+    ``REESTIMATE_S + SPREAD_S`` later, same gate, seat and release time). Egress: still seated
+    (released as much later).
     Background flows have no seat and no ticket: dropped, as before.
     """
     w = dyn.world
@@ -155,15 +158,16 @@ def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
     fresh.gate, fresh.destination = party.gate, party.destination
     w.parties.append(fresh)
     w.next_fan += take
+    later = w.now + REESTIMATE_S + SPREAD_S * ((fresh.id * 0.6180339887) % 1.0)
     if party.phase == INGRESS:
         fresh.release_at = party.release_at
-        fresh.times[ARRIVE] = w.now + REESTIMATE_S
+        fresh.times[ARRIVE] = later
         w.arrived -= take
         _queue_arrival(dyn, fresh)
     else:
         fresh.times[ARRIVE] = party.times[ARRIVE]
         fresh.times[SEATED] = party.times[SEATED] if not math.isnan(party.times[SEATED]) else w.now
-        fresh.release_at = w.now + REESTIMATE_S
+        fresh.release_at = later
         dyn.into(party.sector, take)
     if not math.isnan(fresh.release_at):
         _queue_release(dyn, fresh)
