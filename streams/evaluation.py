@@ -92,8 +92,8 @@ def stade_cases(scenario: Scenario) -> tuple[Case, ...]:
         Case(
             "gate E1 at 3 of 10 lanes (ingress)",
             (Intervention("slow_e1", "lanes", ko - 90 * 60, ko, gate="gate_e1", lanes=3),),
-            ko - 85 * 60,
-            ko - 25 * 60,
+            ko - 70 * 60,
+            ko - 30 * 60,
             ("gate_e1", "to_e1", "forecourt_e"),
         ),
         Case(
