@@ -2,4 +2,5 @@
 
 from matchday.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned worker (the twin's member pool) re-imports this module
+    main()

@@ -51,6 +51,10 @@ SUBCOMMANDS: dict[str, SubCommand] = {
         "streams.cli",
         "Write alerts as OASIS CAP 1.2 XML files, each validated against the OASIS schema.",
     ),
+    "twin-eval": SubCommand(
+        "streams.cli",
+        "Score the twin on Stade Mohammed V with trouble it is not told about.",
+    ),
     "vision": SubCommand(
         "vision.cli", "Count people in camera streams with ONNX models.", group=True
     ),

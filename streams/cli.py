@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
     """Add the live path's commands to the ``matchday`` app."""
     app.command("live")(live)
     app.command("cap-export")(cap_export)
+    app.command("twin-eval")(twin_eval)
 
 
 def cap_export(
@@ -70,6 +71,48 @@ def cap_export(
         f"{len(report.files)} CAP 1.2 messages ({counts}) written to {out}, "
         "each valid against the OASIS CAP 1.2 schema"
     )
+
+
+def twin_eval(
+    members: Annotated[int, typer.Option(help="ensemble members")] = 12,
+    cycle: Annotated[float, typer.Option(help="twin cycle, match seconds")] = 60.0,
+    noise: Annotated[float, typer.Option(help="relative noise of each camera count")] = 0.15,
+    minutes: Annotated[
+        float | None, typer.Option(help="cut each case's window to this many minutes")
+    ] = None,
+    case: Annotated[
+        list[int] | None, typer.Option(help="run only these cases (0, 1, 2); repeatable")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="processes for the members (0: in-process)")] = 0,
+    seed: Annotated[int, typer.Option(help="seed of the twin (the truth uses 101)")] = 0,
+    out: Annotated[Path | None, typer.Option(help="also write the Markdown table here")] = None,
+) -> None:
+    """Score the twin on Stade Mohammed V with trouble it is not told about."""
+    import dataclasses
+
+    from simulator.cli import resolve_scenario
+    from simulator.scenario.loader import load_scenario
+    from streams.evaluation import run_case, stade_cases, table
+    from streams.live import match_day
+    from streams.twin import TwinSettings
+
+    plan = load_scenario(resolve_scenario("stade_mohammed_v"))
+    cases = stade_cases(plan)
+    chosen = [cases[i] for i in case] if case else list(cases)
+    if minutes is not None:
+        chosen = [dataclasses.replace(c, end_s=c.start_s + minutes * 60) for c in chosen]
+    settings = TwinSettings(cycle_s=cycle, members=members, workers=workers, seed=seed)
+    results = []
+    for c in chosen:
+        console.print(f"running: {c.name}")
+        result = run_case(plan, c, day=match_day(date(2030, 6, 14)), settings=settings, noise=noise)
+        for text in result.estimates:
+            console.print(f"  learnt: {text}")
+        results.append(result)
+    text = table(results)
+    console.print(text, markup=False)
+    if out is not None:
+        out.write_text(text + "\n")
 
 
 def live(

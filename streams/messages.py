@@ -67,6 +67,7 @@ __all__ = [
     "Ack",
     "Alert",
     "DeadLetter",
+    "Estimate",
     "Forecast",
     "ForecastZone",
     "Message",
@@ -374,7 +375,11 @@ class ZoneDensity(_Wire):
 
 @dataclass(frozen=True)
 class ForecastZone(_Fields):
-    """One zone's row of a forecast: now and at +5/+10/+20 minutes (None beyond the horizon)."""
+    """One zone's row of a forecast: now and at +5/+10/+20 minutes (None beyond the horizon).
+
+    The densities ahead are the ensemble's median, with its p10 and p90; ``estimated`` marks a
+    zone no camera sees (its numbers are the model's alone).
+    """
 
     zone: str
     element_type: str
@@ -389,8 +394,41 @@ class ForecastZone(_Fields):
     los_10min: str | None = None
     los_20min: str | None = None
     mean_wait_s: float | None = None
+    density_5min_p10_per_m2: float | None = None
+    density_5min_p90_per_m2: float | None = None
+    density_10min_p10_per_m2: float | None = None
+    density_10min_p90_per_m2: float | None = None
+    density_20min_p10_per_m2: float | None = None
+    density_20min_p90_per_m2: float | None = None
+    estimated: bool = False
 
-    OMITTED: ClassVar[frozenset[str]] = frozenset({"mean_wait_s"})
+    OMITTED: ClassVar[frozenset[str]] = frozenset(
+        {
+            "mean_wait_s",
+            "density_5min_p10_per_m2",
+            "density_5min_p90_per_m2",
+            "density_10min_p10_per_m2",
+            "density_10min_p90_per_m2",
+            "density_20min_p10_per_m2",
+            "density_20min_p90_per_m2",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Estimate(_Fields):
+    """The ensemble's estimate of one parameter, as a factor of the plan (1 = as planned).
+
+    ``parameter``: ``cap`` (a gate's screening capacity), ``flow`` (a door's flow) or
+    ``speed`` (walking speed everywhere, ``element`` empty).
+    """
+
+    parameter: str
+    element: str
+    p10: float
+    p50: float
+    p90: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -407,6 +445,8 @@ class Forecast(_Wire):
     zones: tuple[ForecastZone, ...]
     count_lag_s: float | None = None
     coalesced: int = 0
+    members: int = 1  # ensemble members behind the quantiles
+    estimates: tuple[Estimate, ...] = ()  # the parameters the ensemble learnt
 
     OMITTED: ClassVar[frozenset[str]] = frozenset({"count_lag_s"})
 

@@ -59,6 +59,25 @@ class ZoneState:
     mode: str = ""  # origins: tram | rail | bus | car | walk
     observed: bool = False
     place: str = ""  # gate | concourse | forecourt | stairs | exit | platform | pavement
+    # the ensemble: every member's density at the forecast's times (members x times)
+    ensemble: tuple[tuple[float, ...], ...] = ()
+
+    def share_reaching(self, limit: float) -> float | None:
+        """Share of the ensemble's members whose forecast reaches ``limit`` (None: no ensemble)."""
+        if not self.ensemble:
+            return None
+        return sum(max(row, default=0.0) >= limit for row in self.ensemble) / len(self.ensemble)
+
+    def share_now(self, limit: float) -> float | None:
+        """Share of the members at or above ``limit`` at the first forecast sample."""
+        if not self.ensemble or not self.ensemble[0]:
+            return None
+        return sum(row[0] >= limit for row in self.ensemble) / len(self.ensemble)
+
+    @property
+    def seen(self) -> str:
+        """How the zone's numbers are known, for headlines: empty when a camera sees it."""
+        return "" if self.observed else " (estimated: no camera)"
 
 
 @dataclass(frozen=True)
@@ -205,7 +224,6 @@ def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> lis
         limit = _threshold(z, level)
         if z.floor_m2 <= 0 or z.element_type == "origin" or z.density_now < limit * band:
             continue
-        seen = "" if z.observed else " (estimated: no camera)"
         out.append(
             Finding(
                 "density_now",
@@ -214,9 +232,10 @@ def density_now(state: TwinState, params: Mapping[str, Any], band: float) -> lis
                 z.density_now,
                 limit,
                 _level_severity(z.density_now, z, level),
-                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now{seen}",
+                f"{z.label}: {z.density_now:.2f} persons/m² (LoS {level} or worse) now{z.seen}",
                 crowding_instruction(z.place, state.phase, z.label, ahead_min=None),
                 observed=z.observed,
+                probability=z.share_now(limit),
                 thread=f"density:{level}",
             )
         )
@@ -248,10 +267,11 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
                 limit,
                 "Severe" if minutes <= 5 else "Moderate",
                 f"{z.label}: LoS {level} predicted in {minutes:.0f} min "
-                f"(peak {peak:.2f} persons/m²)",
+                f"(peak {peak:.2f} persons/m²){z.seen}",
                 crowding_instruction(z.place, state.phase, z.label, ahead_min=minutes),
                 urgency="Expected",
                 onset_s=onset,
+                probability=z.share_reaching(limit),
                 thread=f"density:{level}",
             )
         )

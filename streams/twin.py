@@ -1,16 +1,25 @@
-"""The live digital twin: assimilate camera counts into a running simulation, forecast, alert.
+"""The live digital twin: an ensemble assimilating camera counts, forecasting, alerting.
 
-Assimilation rule (documented once, here). Each cycle, for every zone with cameras whose last
-count is at most ``stale_after_s`` old:
+Each cycle (every ``cycle_s``, 15 s by default):
 
-    observed = sum(camera counts) / sum(camera coverages)
-    w        = coverage-weighted mean confidence of those cameras
-    set      = round(w * observed + (1 - w) * modelled)
+1. every member (``streams.ensemble``: its own gate capacities, door flows and walking speed)
+   has run from its last corrected state to now; what it predicted for the counts of the
+   window (head counts per watched zone, gate-line crossings ``in_count``/``out_count``) is
+   compared with what the cameras saw, and an ensemble Kalman update moves the members'
+   parameters (``streams.ensemble.update``; Evensen 2003, Ward et al. 2016);
+2. every member's state is corrected towards the counts: for each zone with cameras whose
+   last count is at most ``stale_after_s`` old,
 
-and ``Snapshot.with_counts`` moves the simulation to ``set`` (the simulator's documented rule for
-adding or removing fans). Zones whose cameras are stale or silent keep the modelled value, so a
-dropped camera degrades to the model instead of to zero. The corrected snapshot then both
-continues the nowcast and warm-starts a forecast run ``horizon_s`` ahead.
+       observed = sum(camera counts) / sum(camera coverages)
+       w        = coverage-weighted mean confidence of those cameras
+       set_i    = round(w * observed + (1 - w) * modelled_i)
+
+   applied by ``Snapshot.with_counts`` (the simulator's rule for adding or removing fans,
+   ``simulator.engine.assimilate``); zones whose cameras are stale or silent keep each
+   member's modelled value, so a dropped camera degrades to the model instead of to zero;
+3. every member runs on to the horizon with its parameters (``streams.members``); the zone
+   forecasts are the p10 / p50 / p90 over the members, and an alert's certainty is the share
+   of members that cross its level (``streams.rules``).
 """
 
 from __future__ import annotations
@@ -18,17 +27,22 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from simulator import Simulation, SimulatorError, Snapshot
+import numpy as np
+
+from simulator import Simulation, Snapshot
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
+from streams.ensemble import MemberParams, ParamSpace, keep_spread, quantiles, update
 from streams.instructions import match_phases
+from streams.members import MemberJob, MemberPool, MemberRun
 from streams.messages import (
     Ack,
     Alert,
+    Estimate,
     Forecast,
     ForecastZone,
     Message,
@@ -40,7 +54,7 @@ from streams.messages import (
 )
 from streams.rules import CameraHealth, TwinState, ZoneState
 from streams.ruleset import RuleSet
-from streams.zones import FORECAST_STEPS_S, Zone, ZoneForecast, forecasts_from, venue_zones
+from streams.zones import FORECAST_STEPS_S, Zone, ZoneForecast, venue_zones
 
 
 @dataclass(frozen=True)
@@ -48,14 +62,20 @@ class TwinSettings:
     """How the twin runs; times are match-clock seconds."""
 
     horizon_s: float = 1200.0
-    cycle_s: float = 60.0
+    cycle_s: float = 15.0
     stale_after_s: float = 30.0
     seed: int = 0
+    members: int = 12  # ensemble size: 8-16 keeps a 115k-seat cycle inside 15 s on 2 cores
+    workers: int = 0  # processes the members are spread over (0: this process)
+    count_noise: float = 0.15  # relative error of one camera count (the filter's R)
+    model_error: float = 0.2  # relative error of the model's count (corrections bias it)
+    min_spread: float = 0.5  # share of each parameter's prior spread the members keep
+    relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
 
 
 @dataclass(frozen=True)
 class CycleReport:
-    """What one cycle did: the messages to publish and how long the forecast took."""
+    """What one cycle did: the messages to publish and how long the ensemble took."""
 
     clock_s: float
     messages: tuple[Message, ...]
@@ -70,8 +90,27 @@ class _Latest:
     clock_s: float
 
 
+@dataclass
+class _Window:
+    """Gate-line crossings one camera reported since the last cycle."""
+
+    inflow: int = 0
+    outflow: int = 0
+    reported: bool = False
+
+
+@dataclass
+class _Member:
+    """One member between cycles: its corrected state and its last run."""
+
+    params: MemberParams
+    corrected: Snapshot
+    run: MemberRun | None = None
+    refusals: list[str] = field(default_factory=list)
+
+
 class DigitalTwin:
-    """Holds the assimilated simulation; ``observe`` counts, ``cycle`` forecasts and alerts."""
+    """Holds the ensemble; ``observe`` counts, ``cycle`` assimilates, forecasts and alerts."""
 
     def __init__(
         self,
@@ -85,22 +124,46 @@ class DigitalTwin:
     ) -> None:
         self.scenario = scenario
         self.settings = settings or TwinSettings()
+        if self.settings.members < 2:
+            raise ValueError("TwinSettings.members: an ensemble needs at least 2 members")
         self.rules = rules
         self.day = day
         self.cameras = {c.id: c for c in cameras}
         self.zones = venue_zones(scenario)
         self.phases = match_phases(scenario)  # ingress / match / egress, for instructions
         self.book = AlertBook(rules.lifecycle, day, {z.id: z.label for z in self.zones.values()})
-        self.sim = Simulation(scenario, seed=self.settings.seed)
-        self.sim.run(until=start_s)
+        plan = Simulation(scenario, seed=self.settings.seed)
+        plan.run(until=start_s)
+        start = plan.snapshot()
+        self.element_ids = start.element_ids
+        self.element_index = {e: i for i, e in enumerate(start.element_ids)}
+        self.links = {link.id for link in scenario.venue.links}
+        self.space = ParamSpace.of(scenario)
+        self.rng = np.random.default_rng(self.settings.seed + 104729)
+        sd = np.asarray(self.space.prior_sd)
+        self.theta = self.rng.normal(0.0, 1.0, (self.settings.members, len(sd))) * sd
+        self.theta[0] = 0.0  # one member keeps the plan
+        self.lo = np.asarray([self.space.bounds(n)[0] for n in self.space.names])
+        self.hi = np.asarray([self.space.bounds(n)[1] for n in self.space.names])
+        self.theta = np.clip(self.theta, self.lo, self.hi)
+        self.members = [
+            _Member(MemberParams.from_vector(self.space, row), start) for row in self.theta
+        ]
+        self.pool = MemberPool(scenario, self.settings.workers)
         self.latest: dict[str, _Latest] = {}
         self.window: dict[str, list[int]] = defaultdict(list)
+        self.crossings: dict[str, _Window] = defaultdict(_Window)
         self.window_start_s = start_s
+        self.last_cycle_s = start_s
         self.cycles = 0
         self.ignored = 0  # counts from cameras not in the map
         self.refusals: list[str] = []  # assimilations the simulator refused (fell back)
         self.coalesced = 0  # counts the reader dropped unread under overload (set by the service)
         self.bus_down_s: float | None = None  # match clock the bus was last seen down
+
+    def close(self) -> None:
+        """Stop the member worker processes (if any)."""
+        self.pool.close()
 
     def clock_of(self, moment: datetime) -> float:
         """A message time as match-clock seconds: its full date and time, not its clock of day."""
@@ -117,6 +180,11 @@ class DigitalTwin:
         if prev is None or t >= prev.clock_s:
             self.latest[camera.id] = _Latest(count.count, count.confidence, t)
         self.window[camera.id].append(count.count)
+        if count.in_count is not None or count.out_count is not None:
+            crossing = self.crossings[camera.id]
+            crossing.inflow += count.in_count or 0
+            crossing.outflow += count.out_count or 0
+            crossing.reported = True
 
     def count_lag_s(self, clock_s: float) -> float | None:
         """Match-clock age of the newest count applied so far (None before the first)."""
@@ -128,71 +196,225 @@ class DigitalTwin:
         return self.book.acknowledge(ack, clock_s)
 
     def cycle(self, clock_s: float) -> CycleReport:
-        """Advance the model to ``clock_s``, assimilate, forecast, evaluate rules, alert."""
-        self.sim.run(until=max(clock_s, self.sim.now))
-        snap = self.sim.snapshot()
-        observed = self._observed(clock_s, snap)
-        corrected, applied = self._correct(snap, observed)
+        """Bring the members to ``clock_s``, assimilate, forecast, evaluate rules, alert."""
         started = time.perf_counter()
-        forecast = Simulation(self.scenario, seed=self.settings.seed + 7919, snapshot=corrected)
-        series = forecast.run(until=clock_s + self.settings.horizon_s, results="timeseries")
-        ahead = forecasts_from(
-            series.timeseries, start_s=clock_s, horizon_s=self.settings.horizon_s
-        )
-        warm = time.perf_counter() - started
-        now_occ = {z: snap.occupancy.get(z, 0) for z in self.zones} | observed
-        state = self._state(clock_s, now_occ, ahead, set(observed))
+        clock_s = max(clock_s, self.last_cycle_s)
+        priors = self._priors(clock_s)
+        observed, weights = self._observed(clock_s)
+        self._learn(priors, observed)
+        corrected = self._correct(priors, observed, weights)
+        runs = self._forecast(clock_s, corrected, priors)
+        now_occ = self._now(corrected)
+        ahead, members = self._ahead(runs)
+        state = self._state(clock_s, now_occ, ahead, members, set(observed))
         messages = self._densities(clock_s)
-        messages.append(self._forecast_message(state, ahead, warm))
+        warm = time.perf_counter() - started
+        messages.append(self._forecast_message(state, ahead, members, warm))
         messages.extend(self.book.update(self.rules.evaluate(state), clock_s))
         self.cycles += 1
-        return CycleReport(clock_s, tuple(messages), warm, len(applied))
+        self.last_cycle_s = clock_s
+        self.crossings.clear()
+        return CycleReport(clock_s, tuple(messages), warm, len(observed))
 
-    def _correct(self, snap: Snapshot, observed: dict[str, int]) -> tuple[Snapshot, dict[str, int]]:
-        """Apply the counts and resume the nowcast from them, degrading rather than stopping.
+    # -- the ensemble steps --------------------------------------------------------------
+    def _priors(self, clock_s: float) -> list[MemberRun]:
+        """Each member's run up to ``clock_s``: last cycle's when it stopped there, else now."""
+        late = [
+            m
+            for m in self.members
+            if m.run is None or abs(m.run.next_snapshot.time_s - clock_s) > 1e-6
+        ]
+        if late:
+            jobs = [
+                MemberJob((m.corrected,), m.params, clock_s, clock_s, self._seed(i))
+                for i, m in enumerate(late)
+            ]
+            for m, run in zip(late, self.pool.map(jobs), strict=True):
+                m.run = run
+        return [m.run for m in self.members if m.run is not None]
+
+    def _seed(self, member: int) -> int:
+        return self.settings.seed * 1_000_003 + 7919 * member + 31 * self.cycles + 1
+
+    def _learn(self, priors: list[MemberRun], observed: dict[str, float]) -> None:
+        """The EnKF update of the members' parameters by this window's counts."""
+        names, pred, obs, var = [], [], [], []
+        noise = self.settings.count_noise
+        for zone, o in observed.items():
+            names.append(zone)
+            pred.append([p.next_snapshot.occupancy.get(zone, 0) for p in priors])
+            obs.append(o)
+            err = self.settings.model_error * (2.0 if zone in self.links else 1.0)
+            var.append((noise * o) ** 2 + (err * o) ** 2 + o + 4.0)
+        for zone, (inflow, outflow) in self._crossings().items():
+            i = self.element_index[zone]
+            for kind, o in (("out", outflow), ("in", inflow)):
+                if o is None:
+                    continue
+                if kind == "out":
+                    series = [p.outflow[i] for p in priors]
+                else:
+                    series = [
+                        p.next_snapshot.occupancy.get(zone, 0)
+                        - m.corrected.occupancy.get(zone, 0)
+                        + p.outflow[i]
+                        for p, m in zip(priors, self.members, strict=True)
+                    ]
+                names.append(zone)
+                pred.append(series)
+                obs.append(float(o))
+                var.append(o + 2.0 + (0.05 * o) ** 2)  # line counts: about Poisson
+        self.theta *= (1.0 - self.settings.relax) ** (self.settings.cycle_s / 15.0)
+        if not names:
+            self._set_params()
+            return
+        local = np.asarray(
+            [[zone in self.space.local[p] for p in self.space.names] for zone in names]
+        )
+        predicted = np.asarray(pred, dtype=float).T
+        theta = update(self.theta, predicted, np.asarray(obs), np.asarray(var), local, self.rng)
+        sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
+        self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
+        self._set_params()
+
+    def _set_params(self) -> None:
+        for m, row in zip(self.members, self.theta, strict=True):
+            m.params = MemberParams.from_vector(self.space, row)
+
+    def _crossings(self) -> dict[str, tuple[int | None, int | None]]:
+        """Gate-line crossings per zone over the window, when its cameras reported them.
+
+        Only a window the members ran in one go (the previous cycle's run) is comparable.
+        """
+        if any(m.run is None for m in self.members) or self.cycles == 0:
+            return {}
+        out: dict[str, tuple[int, int]] = {}
+        for cam_id, crossing in self.crossings.items():
+            if not crossing.reported:
+                continue
+            zone = self.cameras[cam_id].zone
+            i, o = out.get(zone, (0, 0))
+            out[zone] = (i + crossing.inflow, o + crossing.outflow)
+        return {z: (i, o) for z, (i, o) in out.items()}
+
+    def _correct(
+        self, priors: list[MemberRun], observed: dict[str, float], weights: dict[str, float]
+    ) -> list[tuple[Snapshot, ...]]:
+        """Each member's state moved towards the counts; fallbacks if the simulator refuses.
 
         If the simulator refuses some counts (a link nobody has walked yet has no direction
-        for added fans), retry with the node zones only, then with none; each refusal is kept
-        in ``refusals`` so the operator sees the twin fell back to its model there.
+        for added fans), the member retries with the node zones only, then with none; each
+        refusal is kept in ``refusals`` so the operator sees the twin fell back to its model.
         """
-        links = {link.id for link in self.scenario.venue.links}
-        nodes_only = {z: n for z, n in observed.items() if z not in links}
-        attempts: tuple[dict[str, int], ...] = (observed, nodes_only, {})
-        for counts in attempts:
-            corrected = snap.with_counts(counts) if counts else snap
-            try:
-                self.sim = Simulation(self.scenario, seed=self.settings.seed, snapshot=corrected)
-            except (SimulatorError, StopIteration) as error:  # StopIteration: see README
-                self.refusals.append(f"{snap.time_s:.0f}: {type(error).__name__}: {error}")
-                continue
-            return corrected, counts
-        raise AssertionError("unreachable: the uncorrected snapshot always restores")
+        out = []
+        for prior in priors:
+            snap = prior.next_snapshot
+            counts = {
+                z: max(0, round(weights[z] * o + (1 - weights[z]) * snap.occupancy.get(z, 0)))
+                for z, o in observed.items()
+            }
+            nodes = {z: n for z, n in counts.items() if z not in self.links}
+            tries = [snap.with_counts(counts) if counts else snap]
+            if len(nodes) < len(counts):
+                tries.append(snap.with_counts(nodes) if nodes else snap)
+            if counts:
+                tries.append(snap)
+            out.append(tuple(tries))
+        return out
 
-    def _observed(self, clock_s: float, snap: Snapshot) -> dict[str, int]:
-        """The assimilation rule (module docstring): blended counts for zones with fresh cameras."""
+    def _forecast(
+        self, clock_s: float, corrected: list[tuple[Snapshot, ...]], priors: list[MemberRun]
+    ) -> list[MemberRun]:
+        horizon = clock_s + self.settings.horizon_s
+        nxt = clock_s + self.settings.cycle_s
+        jobs = [
+            MemberJob(tries, m.params, nxt, max(horizon, nxt), self._seed(i))
+            for i, (m, tries) in enumerate(zip(self.members, corrected, strict=True))
+        ]
+        runs = self.pool.map(jobs)
+        for m, run in zip(self.members, runs, strict=True):
+            m.corrected = run.started
+            m.run = run
+            self.refusals.extend(run.refusals)
+        return runs
+
+    def _now(self, corrected: list[tuple[Snapshot, ...]]) -> dict[str, int]:
+        """Persons per zone now: the median over the members' corrected states."""
+        states = [m.corrected for m in self.members]
+        return {
+            z: round(float(np.median([s.occupancy.get(z, 0) for s in states]))) for z in self.zones
+        }
+
+    def _ahead(
+        self, runs: list[MemberRun]
+    ) -> tuple[dict[str, ZoneForecast], dict[str, np.ndarray]]:
+        """Per zone the median forecast, and every member's densities (members x times)."""
+        times = runs[0].times_s
+        n = min(len(r.times_s) for r in runs)
+        times = times[:n]
+        occ = np.asarray([r.occupancy[:n] for r in runs], dtype=float)  # members x t x elem
+        waits = np.asarray([r.waits[:n] for r in runs], dtype=float)
+        ahead: dict[str, ZoneForecast] = {}
+        members: dict[str, np.ndarray] = {}
+        sampled = runs[0].sampled_ids
+        for z, zone in self.zones.items():
+            i = self.element_index[z]
+            dens = occ[:, :, i] / zone.floor_m2 if zone.floor_m2 > 0 else occ[:, :, i] * 0.0
+            members[z] = dens
+            _, p50, _ = quantiles(dens) if n else (dens[0], dens[0], dens[0])
+            j = sampled.index(z) if z in sampled else -1
+            wait = float(np.median(waits[:, :, j].max(axis=1))) if n and j >= 0 else 0.0
+            ahead[z] = ZoneForecast(tuple(times), tuple(float(d) for d in p50), wait)
+        return ahead, members
+
+    def _observed(self, clock_s: float) -> tuple[dict[str, float], dict[str, float]]:
+        """Per zone with fresh cameras: persons seen (count / coverage) and the blend weight."""
         per_zone: dict[str, list[tuple[Camera, _Latest]]] = defaultdict(list)
         for cam_id, latest in self.latest.items():
             if clock_s - latest.clock_s <= self.settings.stale_after_s:
                 per_zone[self.cameras[cam_id].zone].append((self.cameras[cam_id], latest))
-        out = {}
+        seen_by, weights = {}, {}
         for zone, seen in per_zone.items():
             coverage = sum(c.coverage for c, _ in seen)
-            observed = sum(s.count for _, s in seen) / coverage
-            weight = sum(c.coverage * s.confidence for c, s in seen) / coverage
-            modelled = snap.occupancy.get(zone, 0)
-            out[zone] = max(0, round(weight * observed + (1 - weight) * modelled))
-        return out
+            seen_by[zone] = sum(s.count for _, s in seen) / coverage
+            weights[zone] = sum(c.coverage * s.confidence for c, s in seen) / coverage
+        return seen_by, weights
+
+    def estimates(self) -> tuple[Estimate, ...]:
+        """The members' parameters as p10 / p50 / p90 factors of the plan, with a sentence."""
+        labels = {cp.id: cp.label or cp.id for cp in self.scenario.venue.checkpoints}
+        labels |= {lk.id: lk.id for lk in self.scenario.venue.links}
+        factors = np.exp(self.theta)
+        out = []
+        for j, name in enumerate(self.space.names):
+            p10, p50, p90 = (float(v) for v in np.percentile(factors[:, j], [10, 50, 90]))
+            kind, _, element = name.partition(":")
+            what = {"cap": "screening", "flow": "door flow", "speed": "walking speed"}[kind]
+            where = labels.get(element, element) if element else "everyone"
+            out.append(
+                Estimate(
+                    parameter=kind,
+                    element=element,
+                    p10=round(p10, 3),
+                    p50=round(p50, 3),
+                    p90=round(p90, 3),
+                    text=f"{where}: {what} at about {p50:.0%} of plan ({p10:.0%}-{p90:.0%})",
+                )
+            )
+        return tuple(out)
 
     def _state(
         self,
         clock_s: float,
         occupancy: dict[str, int],
         ahead: dict[str, ZoneForecast],
+        members: dict[str, np.ndarray],
         observed: set[str],
     ) -> TwinState:
         zones = []
         for z in self.zones.values():
             f = ahead.get(z.id)
+            ens = members.get(z.id)
             zones.append(
                 ZoneState(
                     z.id,
@@ -207,6 +429,7 @@ class DigitalTwin:
                     z.mode,
                     z.id in observed,
                     z.place,
+                    tuple(tuple(float(d) for d in row) for row in ens) if ens is not None else (),
                 )
             )
         # while the bus is down (or just back) silence is the bus's, not the cameras'
@@ -251,16 +474,28 @@ class DigitalTwin:
         return out
 
     def _forecast_message(
-        self, state: TwinState, ahead: dict[str, ZoneForecast], warm_s: float
+        self,
+        state: TwinState,
+        ahead: dict[str, ZoneForecast],
+        members: dict[str, np.ndarray],
+        warm_s: float,
     ) -> Forecast:
         rows = []
         for zs in state.zones:
             z, f = self.zones[zs.zone], ahead.get(zs.zone)
             later: dict[str, float | str | None] = {}
+            ens = members.get(zs.zone)
             for step, name in zip(FORECAST_STEPS_S, ("5min", "10min", "20min"), strict=True):
                 d = f.at(state.clock_s + step) if f and step <= state.horizon_s else None
                 later[f"density_{name}_per_m2"] = None if d is None else round(d, 4)
                 later[f"los_{name}"] = None if d is None else z.los(d)
+                lo = hi = None
+                if d is not None and f is not None and ens is not None and ens.shape[1]:
+                    k = min(_index_at(f.times_s, state.clock_s + step), ens.shape[1] - 1)
+                    p10, _, p90 = quantiles(ens[:, k])
+                    lo, hi = round(float(p10), 4), round(float(p90), 4)
+                later[f"density_{name}_p10_per_m2"] = lo
+                later[f"density_{name}_p90_per_m2"] = hi
             rows.append(
                 ForecastZone(
                     zone=z.id,
@@ -270,6 +505,7 @@ class DigitalTwin:
                     density_now_per_m2=round(zs.density_now, 4),
                     los_now=z.los(zs.density_now),
                     mean_wait_s=round(zs.wait_s, 2) if z.element_type == "checkpoint" else None,
+                    estimated=not zs.observed,
                     **later,  # type: ignore[arg-type]
                 )
             )
@@ -283,7 +519,14 @@ class DigitalTwin:
             zones=tuple(rows),
             count_lag_s=None if lag is None else round(lag, 3),
             coalesced=self.coalesced,
+            members=len(self.members),
+            estimates=self.estimates(),
         )
+
+
+def _index_at(times: tuple[float, ...], clock_s: float) -> int:
+    """The first sample at or after ``clock_s`` (as ``ZoneForecast.at`` reads it)."""
+    return int(np.searchsorted(np.asarray(times), clock_s - 1e-6))
 
 
 def _density_message(

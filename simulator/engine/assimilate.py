@@ -3,17 +3,24 @@
 Rule, per element named in the counts (in element order):
 
 * **More fans observed than modelled** on an element: the difference arrives there as
-  one-fan parties that copy the current stream through it: the route, phase and destination of
-  the party that most recently entered that link (the busier direction) or passed that node.
-  On a link they enter at its start at the observation time (so they still have the full
-  length to walk); at an origin, area or checkpoint they stand at the node and carry on from
-  there (joining the checkpoint queue, or the queue for the next link). A link is filled at most
-  to its jam storage; counts above it are clipped.
+  one-fan parties that copy the current stream through it, spread round-robin over up to
+  ``TEMPLATES`` parties of that stream (so they do not all take one route): on a link the
+  parties walking it now in its busier direction, at a node the latest parties that passed it
+  *in the phase of the day* (once the release has begun, egress parties: a fan added to a
+  concourse after the whistle heads out, not up into the stands). On a link they enter at its
+  start at the observation time (so they still have the full length to walk); at an origin,
+  area or checkpoint they stand at the node and carry on from there (joining the checkpoint
+  queue, or the queue for the next link). A link is filled at most to its jam storage; counts
+  above it are clipped.
 * **Fewer fans observed**: fans are taken away nearest the way out: on a link from the heads
   of its FIFOs (the busier direction first), at a node from the heads of the queues waiting to
   leave it (next links, then the checkpoint queue, then fans held until the gates open). Fans in
   service at a lane, or screened and waiting for the rest of their party, are not removed.
-  Removed fans count as ``dropped`` so conservation holds.
+  Removed fans are re-estimated, never lost (``reestimate``): an ingress fan the cameras do not
+  see has not arrived yet (it arrives at its origin ``REESTIMATE_S`` to
+  ``REESTIMATE_S + SPREAD_S`` later, keeping its gate, seat and release time); an egress fan
+  is still in its seat (released as much later). Only background flows (``sources``, no
+  ticket) count as ``dropped``.
 * **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
   taken from the head of the platform queue (counted as dropped), more join its tail as
   one-fan parties leaving by that line; see ``TransportRunner.observe`` (an engine part's
@@ -31,11 +38,24 @@ from collections.abc import Mapping
 
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.dynamics import Dynamics
-from simulator.engine.party import ARRIVE, EGRESS, HALFTIME, INGRESS, RELEASE, SEATED, Party
-from simulator.engine.world import K_PARTY_SCREENED, K_RELEASE
+from simulator.engine.party import (
+    ARRIVE,
+    EGRESS,
+    HALFTIME,
+    INGRESS,
+    RELEASE,
+    SEATED,
+    SOURCE,
+    Party,
+)
+from simulator.engine.world import K_ARRIVAL, K_PARTY_SCREENED, K_RELEASE
 from simulator.errors import SnapshotError
 
 SETTABLE = ("origin", "area", "checkpoint", "link")
+TEMPLATES = 24  # parties of the current stream that added fans copy, in turn
+SCAN = 20_000  # parties looked at (latest first) to find them at a node
+REESTIMATE_S = 120.0  # removed fans arrive, or are released, at least this much later
+SPREAD_S = 600.0  # ... spread over this long after it (thousands at once would jam a stop)
 
 
 def check_counts(counts: Mapping[str, int], ids: tuple[str, ...], types: tuple[str, ...]) -> None:
@@ -118,6 +138,66 @@ def _link_template(parties: list[Party], last: int, link: int, d: int) -> tuple[
     return parties[last], -1
 
 
+def _walking(
+    parties: list[Party], fifo: deque[tuple[float, int, int]], link: int, d: int
+) -> list[tuple[Party, int]]:
+    """Up to ``TEMPLATES`` distinct parties walking ``link`` in direction ``d`` now."""
+    out: list[tuple[Party, int]] = []
+    seen: set[int] = set()
+    for _, pid, _ in reversed(fifo):
+        party = parties[pid]
+        if pid in seen or not party.route or party.route[party.pos][2:] != (link, d):
+            continue
+        seen.add(pid)
+        out.append((party, party.pos))
+        if len(out) >= TEMPLATES:
+            break
+    return out
+
+
+def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
+    """``take`` fans of ``party`` the counts say are not where the model has them: move them.
+
+    Ingress: not arrived yet (a new party arriving at the origin ``REESTIMATE_S`` to
+    ``REESTIMATE_S + SPREAD_S`` later, same gate, seat and release time). Egress: still seated
+    (released as much later).
+    Background flows have no seat and no ticket: dropped, as before.
+    """
+    w = dyn.world
+    if party.phase == SOURCE or party.sector < 0:
+        w.dropped += take
+        return
+    fresh = Party(len(w.parties), take, w.next_fan, party.origin, party.sector, INGRESS)
+    fresh.gate, fresh.destination = party.gate, party.destination
+    w.parties.append(fresh)
+    w.next_fan += take
+    later = w.now + REESTIMATE_S + SPREAD_S * ((fresh.id * 0.6180339887) % 1.0)
+    if party.phase == INGRESS:
+        fresh.release_at = party.release_at
+        fresh.times[ARRIVE] = later
+        w.arrived -= take
+        _queue_arrival(dyn, fresh)
+    else:
+        fresh.times[ARRIVE] = party.times[ARRIVE]
+        fresh.times[SEATED] = party.times[SEATED] if not math.isnan(party.times[SEATED]) else w.now
+        fresh.release_at = later
+        dyn.into(party.sector, take)
+    if not math.isnan(fresh.release_at):
+        _queue_release(dyn, fresh)
+
+
+def _queue_arrival(dyn: Dynamics, party: Party) -> None:
+    """Put a re-estimated party in the arrival order, behind the next arrival already due."""
+    w = dyn.world
+    idle = w.next_arrival >= len(w.arrivals)
+    lo = w.next_arrival if idle else w.next_arrival + 1
+    key = (party.times[ARRIVE], party.id)
+    at = bisect.bisect_left(w.arrivals, key, lo=lo, key=lambda i: (w.parties[i].times[ARRIVE], i))
+    w.arrivals.insert(at, party.id)
+    if idle:
+        w.schedule(max(party.times[ARRIVE], w.now), K_ARRIVAL)
+
+
 def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
     w = dyn.world
     lk = w.links[link]
@@ -131,14 +211,18 @@ def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
                 f"with_counts: nobody has used link {dyn.net.elements[elem].id!r} yet, so the "
                 "direction of the observed fans is unknown"
             )
-        template, pos = _link_template(w.parties, lk.last_party[d], link, d)
-        if pos < 0:
-            raise SnapshotError(
-                f"with_counts: no party's current route uses link "
-                f"{dyn.net.elements[elem].id!r} in that direction, so where the observed fans "
-                "are heading is unknown"
-            )
-        for _ in range(min(delta, max(lk.capacity - lk.n, 0))):
+        walking = _walking(w.parties, lk.fifo[d], link, d)
+        if not walking:
+            template, pos = _link_template(w.parties, lk.last_party[d], link, d)
+            if pos < 0:
+                raise SnapshotError(
+                    f"with_counts: no party's current route uses link "
+                    f"{dyn.net.elements[elem].id!r} in that direction, so where the observed "
+                    "fans are heading is unknown"
+                )
+            walking = [(template, pos)]
+        for k in range(min(delta, max(lk.capacity - lk.n, 0))):
+            template, pos = walking[k % len(walking)]
             party = _new_fan(dyn, template, pos)
             w.occ[elem] += 1
             dyn.want(link, d, lk.enter(party.id, 1, d, w.now))
@@ -153,22 +237,44 @@ def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
         w.parties[pid].size -= 1
         lk.n -= 1
         w.occ[elem] -= 1
-        w.dropped += 1
+        reestimate(dyn, w.parties[pid], 1)
         dyn.want(link, d, lk.head_time(d, w.now))
 
 
-def _add_at_node(dyn: Dynamics, node: int, delta: int) -> None:
+def _node_templates(dyn: Dynamics, node: int) -> list[tuple[Party, int]]:
+    """The latest parties that passed ``node`` and walk on from it, in the phase of the day.
+
+    Once the release has begun (egress), egress parties; before, ingress ones. Background
+    flows fit either. Parties of the other phase only when none of this phase passed.
+    """
     w = dyn.world
-    for template in reversed(w.parties):
-        pos = next((k for k, s in enumerate(template.route) if s[0] == node), -1)
-        if 0 <= pos <= template.pos and template.route[pos][2] >= 0 and template.size > 0:
+    egress = w.next_release > 0
+    found: list[tuple[Party, int]] = []
+    other: list[tuple[Party, int]] = []
+    for scanned, p in enumerate(reversed(w.parties)):
+        if scanned >= SCAN or len(found) >= TEMPLATES:
             break
-    else:
+        if p.size <= 0:
+            continue
+        pos = next((k for k, s in enumerate(p.route) if s[0] == node), -1)
+        if not (0 <= pos <= p.pos and p.route[pos][2] >= 0):
+            continue
+        fits = p.phase == SOURCE or (p.phase == EGRESS) == egress
+        (found if fits else other).append((p, pos))
+    out = found or other[:TEMPLATES]
+    if not out:
         raise SnapshotError(
             f"with_counts: nobody has passed {dyn.net.elements[node].id!r} yet, so where the "
             "observed fans are heading is unknown"
         )
-    for _ in range(delta):
+    return out
+
+
+def _add_at_node(dyn: Dynamics, node: int, delta: int) -> None:
+    w = dyn.world
+    templates = _node_templates(dyn, node)
+    for k in range(delta):
+        template, pos = templates[k % len(templates)]
         party = _new_fan(dyn, template, pos)
         w.occ[node] += 1
         dyn.at_node(party)
@@ -210,7 +316,7 @@ def _trim(
         take = 1 if bank is not None else min(count, party.size)
         party.size -= take
         w.occ[node] -= take
-        w.dropped += take
+        reestimate(dyn, party, take)
         count -= take
         if bank is not None:
             party.pending -= 1

@@ -68,6 +68,7 @@ class DashboardView:
         self.audit: deque[dict[str, Any]] = deque(maxlen=AUDIT_KEPT)
         self.trends = Trends()
         self.lag: dict[str, Any] = {"count_lag_s": None, "coalesced": 0}
+        self.estimates: list[dict[str, Any]] = []  # the twin's learnt factors of the plan
         self.bus: dict[str, Any] = {"up": True, "detail": "", "pending": 0}
 
     # -- folding messages -------------------------------------------------------------------
@@ -181,12 +182,24 @@ class DashboardView:
                 los_10min=row.los_10min,
                 los_20min=row.los_20min,
                 density_10min_per_m2=row.density_10min_per_m2,
+                density_10min_p10_per_m2=row.density_10min_p10_per_m2,
+                density_10min_p90_per_m2=row.density_10min_p90_per_m2,
                 mean_wait_s=row.mean_wait_s,
+                estimated=row.estimated,
             )
             points[row.zone] = self.trends.add_forecast(row.to_dict(), at)
         zones = [dict(self.zones[row.zone]) for row in message.zones]
         self.lag = {"count_lag_s": message.count_lag_s, "coalesced": message.coalesced}
-        self._emit({"kind": "forecast", "zones": zones, "points": points, "lag": self.lag})
+        self.estimates = [e.to_dict() for e in message.estimates]
+        self._emit(
+            {
+                "kind": "forecast",
+                "zones": zones,
+                "points": points,
+                "lag": self.lag,
+                "estimates": self.estimates,
+            }
+        )
 
     def _on_alert(self, message: Alert | Ack, received: float) -> None:
         incident = self.incidents.get(message.incident)
@@ -287,6 +300,7 @@ class DashboardView:
                     "audit": list(self.audit),
                     "trends": self.trends.payload(),
                     "lag": dict(self.lag),
+                    "estimates": [dict(e) for e in self.estimates],
                     "bus": dict(self.bus),
                     "escalation": {
                         "after_s": self._escalation.after_s,

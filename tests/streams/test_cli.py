@@ -38,7 +38,7 @@ def test_fast_demo_shows_alerts_with_no_broker() -> None:
     assert code == 0, out
     assert "the in-process bus" in out and "from 22:42:00" in out
     assert "CAP status Exercise" in out.replace("\n", " ")  # a replay is never Actual
-    assert out.count("forecast +20 min") == 2
+    assert out.count("forecast +20 min") == 8  # 2 minutes of 15-s cycles
     assert "ALERT" in out and "LoS E predicted" in out  # the egress crush on the stairs ahead
     assert "done:" in out and "0 dead-lettered" in out
 

@@ -69,7 +69,12 @@ def test_applied_count_age_stays_bounded_at_100x_the_normal_rate(
         bus.create_topics(TOPICS)
     cams = tuple(Camera(f"cam{i}_{tag}", "plaza") for i in range(CAMERAS))
     twin = DigitalTwin(
-        arena(), cams, RuleSet(), day=DAY, start_s=EVENING_S, settings=TwinSettings(seed=3)
+        arena(),
+        cams,
+        RuleSet(),
+        day=DAY,
+        start_s=EVENING_S,
+        settings=TwinSettings(seed=3, cycle_s=60.0),  # the bounds below are per 60-s cycle
     )
     service = TwinService(bus, twin)
     stop, sent = threading.Event(), []
@@ -77,7 +82,7 @@ def test_applied_count_age_stays_bounded_at_100x_the_normal_rate(
     flood = threading.Thread(target=_flood, args=(producer_bus, tag, wall0, stop, sent))
     flood.start()
     try:
-        run_live(bus, service, LiveSettings(EVENING_S, minutes=8, speed=SPEED))
+        run_live(bus, service, LiveSettings(EVENING_S, minutes=8, speed=SPEED, cycle_s=60.0))
     finally:
         stop.set()
         flood.join(timeout=30)

@@ -122,7 +122,7 @@ def test_the_live_loop_runs_to_its_end_through_bad_records(scenario) -> None:  #
         replay=Hostile(),
         on_cycle=cycles.append,
     )
-    assert len(cycles) == 2
+    assert len(cycles) == 8  # 2 minutes of 15-s cycles (LiveSettings.cycle_s)
     assert service.counts.stats.dead_lettered >= len(_bad_records()) * 3
     assert service.twin.latest["cam_plaza"].count == 200
 

@@ -121,6 +121,7 @@ function applyDelta(event) {
   else if (event.kind === "trend") series(event.zone)[event.series].push(event.point);
   else if (event.kind === "bus") { state.bus = event.bus; renderConnection(); }
   else if (event.kind === "forecast") {
+    if (event.estimates) state.estimates = event.estimates;
     for (const zone of event.zones) upsert(state.zones, "zone", zone);
     for (const [zone, points] of Object.entries(event.points)) {
       const s = series(zone);
@@ -145,6 +146,7 @@ function render() {
   renderZoneSelect();
   renderTrend();
   renderWaits();
+  renderEstimates();
   renderCameras();
   renderAudit();
 }
@@ -153,6 +155,8 @@ function render() {
 // element's own Fruin scale; the forecast layer adds the +10 min LoS as a dashed ring or line.
 
 function nameOf(id) { return (names && names[id]) || id; }
+// a zone no camera sees: its numbers are the twin's model alone, and say so
+function zoneName(z) { return z.estimated ? `${nameOf(z.zone)} (estimated)` : nameOf(z.zone); }
 
 function liveFrame() {
   const values = {};
@@ -317,10 +321,20 @@ function renderWaits() {
   const checkpoints = state.zones.filter((z) => kinds[z.zone] === "checkpoint")
     .sort((a, b) => (b.mean_wait_s ?? -1) - (a.mean_wait_s ?? -1));
   document.querySelector("#waits tbody").replaceChildren(...checkpoints.map((z) =>
-    row([nameOf(z.zone), z.mean_wait_s === null ? "-" : `${(z.mean_wait_s / 60).toFixed(1)} min`, String(z.occupancy ?? "-"), losCell(z.los)])));
+    row([zoneName(z), z.mean_wait_s === null ? "-" : `${(z.mean_wait_s / 60).toFixed(1)} min`, String(z.occupancy ?? "-"), losCell(z.los)])));
   const platforms = state.zones.filter((z) => kinds[z.zone] === "origin");
   document.querySelector("#platforms tbody").replaceChildren(...platforms.map((z) =>
-    row([nameOf(z.zone), String(z.occupancy ?? "-"), z.density_per_m2 === null ? "-" : `${z.density_per_m2.toFixed(2)} /m²`, el("td", {}, `${z.los || "-"} / ${z.los_10min || "-"}`)])));
+    row([zoneName(z), String(z.occupancy ?? "-"), z.density_per_m2 === null ? "-" : `${z.density_per_m2.toFixed(2)} /m²`, el("td", {}, `${z.los || "-"} / ${z.los_10min || "-"}`)])));
+}
+
+// ---- what the twin has learnt: factors of the plan, the furthest from it first ("Gate E1:
+// screening at about 30% of plan"); within 10% of the plan they are not listed.
+
+function renderEstimates() {
+  const off = (state.estimates || []).filter((e) => Math.abs(e.p50 - 1) > 0.1)
+    .sort((a, b) => Math.abs(b.p50 - 1) - Math.abs(a.p50 - 1));
+  document.getElementById("estimates").replaceChildren(...off.map((e) => el("li", {}, e.text)));
+  document.getElementById("estimates-ok").hidden = off.length > 0;
 }
 
 // ---- cameras: the main view lists only cameras with a problem; the full list is a click away.
