@@ -44,6 +44,8 @@ class LiveOptions:
     minutes: float = 30.0
     speed: float = 20.0
     seed: int = 0
+    members: int = 1  # twin ensemble size (TwinSettings.members)
+    cycle_s: float = 15.0  # match seconds between the twin's cycles
     day: date | None = None
     dashboard: bool = True
     port: int = 8765
@@ -140,7 +142,7 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         ruleset,
         day=day,
         start_s=start_s,
-        settings=TwinSettings(seed=options.seed),
+        settings=TwinSettings(seed=options.seed, members=options.members, cycle_s=options.cycle_s),
     )
     key = bus_key(options.bus_key_file)
     service = TwinService(bus, twin, key=key)
@@ -165,7 +167,13 @@ def start_live(options: LiveOptions, console: Console) -> TwinService:
         run_live(
             bus,
             service,
-            LiveSettings(start_s, options.minutes, options.speed, camera_interval_s=interval),
+            LiveSettings(
+                start_s,
+                options.minutes,
+                options.speed,
+                camera_interval_s=interval,
+                cycle_s=options.cycle_s,
+            ),
             replay=replay,
             on_cycle=lambda r: _print_cycle(console, day, r, service),
             on_bus=lambda h: _print_bus(console, h),

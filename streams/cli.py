@@ -136,6 +136,12 @@ def live(
     minutes: Annotated[float, typer.Option(help="match minutes to run")] = 30.0,
     speed: Annotated[float, typer.Option(help="match seconds per wall second")] = 20.0,
     seed: Annotated[int, typer.Option(help="seed of the twin (the demo's truth uses seed+1)")] = 0,
+    members: Annotated[
+        int, typer.Option(min=1, help="twin ensemble members (1: no learning; see twin-eval)")
+    ] = 1,
+    cycle: Annotated[
+        float, typer.Option(min=1.0, help="match seconds between the twin's cycles")
+    ] = 15.0,
     match_date: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD of the match (default today)")
     ] = None,
@@ -187,6 +193,8 @@ def live(
         minutes=minutes,
         speed=speed,
         seed=seed,
+        members=members,
+        cycle_s=cycle,
         day=date.fromisoformat(match_date) if match_date else None,
         dashboard=dashboard,
         port=port,

@@ -65,7 +65,10 @@ class TwinSettings:
     cycle_s: float = 15.0
     stale_after_s: float = 30.0
     seed: int = 0
-    members: int = 12  # ensemble size: 8-16 keeps a 115k-seat cycle inside 15 s on 2 cores
+    # ensemble size. 1 (the default): one run of the plan corrected by the counts, no learning:
+    # the ensemble missed its targets in ``matchday twin-eval`` (README) and costs a run per
+    # member per cycle, so it is opt-in (``matchday live --members N``) until it beats them.
+    members: int = 1
     workers: int = 0  # processes the members are spread over (0: this process)
     count_noise: float = 0.15  # relative error of one camera count (the filter's R)
     model_error: float = 0.2  # relative error of the model's count (corrections bias it)
@@ -124,8 +127,8 @@ class DigitalTwin:
     ) -> None:
         self.scenario = scenario
         self.settings = settings or TwinSettings()
-        if self.settings.members < 2:
-            raise ValueError("TwinSettings.members: an ensemble needs at least 2 members")
+        if self.settings.members < 1:
+            raise ValueError("TwinSettings.members: at least 1 (1: no ensemble, no learning)")
         self.rules = rules
         self.day = day
         self.cameras = {c.id: c for c in cameras}
@@ -206,6 +209,8 @@ class DigitalTwin:
         runs = self._forecast(clock_s, corrected, priors)
         now_occ = self._now(corrected)
         ahead, members = self._ahead(runs)
+        if len(self.members) < 2:
+            members = {}  # one run: no quantiles, no share of members behind a certainty
         state = self._state(clock_s, now_occ, ahead, members, set(observed))
         messages = self._densities(clock_s)
         warm = time.perf_counter() - started
@@ -238,6 +243,8 @@ class DigitalTwin:
 
     def _learn(self, priors: list[MemberRun], observed: dict[str, float]) -> None:
         """The EnKF update of the members' parameters by this window's counts."""
+        if len(self.members) < 2:
+            return  # one run has no spread to learn from: its parameters stay the plan's
         names, pred, obs, var = [], [], [], []
         noise = self.settings.count_noise
         for zone, o in observed.items():
@@ -429,7 +436,7 @@ class DigitalTwin:
                     z.mode,
                     z.id in observed,
                     z.place,
-                    tuple(tuple(float(d) for d in row) for row in ens) if ens is not None else (),
+                    _ensemble(ens),
                 )
             )
         # while the bus is down (or just back) silence is the bus's, not the cameras'
@@ -550,3 +557,8 @@ def _density_message(
         density_max_per_m2=round(zone.density(max(heads)), 4),
         los=zone.los(density),
     )
+
+
+def _ensemble(ens: np.ndarray | None) -> tuple[tuple[float, ...], ...]:
+    """Every member's densities for the rules (members x times); () without an ensemble."""
+    return () if ens is None else tuple(tuple(float(d) for d in row) for row in ens)

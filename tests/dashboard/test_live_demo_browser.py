@@ -31,7 +31,11 @@ def test_live_demo_alert_is_shown_and_acknowledged(
     monkeypatch.setenv("MATCHDAY_OPERATOR_TOKEN", TOKEN)
     monkeypatch.setenv("MATCHDAY_OPERATOR", "youssef")
     port = free_port()
-    options = LiveOptions(scenario=SCENARIO, fast=True, minutes=12, speed=24, port=port)
+    # 24x the match clock: a cycle a minute keeps the twin's work within the wall time a
+    # 2-core CI box has (at the 15-s default it falls behind the 24x clock and runs long)
+    options = LiveOptions(
+        scenario=SCENARIO, fast=True, minutes=12, speed=24, port=port, cycle_s=60.0
+    )
     failures: list[BaseException] = []
 
     def demo() -> None:

@@ -335,6 +335,8 @@ function renderEstimates() {
     .sort((a, b) => Math.abs(b.p50 - 1) - Math.abs(a.p50 - 1));
   document.getElementById("estimates").replaceChildren(...off.map((e) => el("li", {}, e.text)));
   document.getElementById("estimates-ok").hidden = off.length > 0;
+  // a twin without an ensemble learns nothing: the panel is not shown at all
+  document.getElementById("estimates-panel").hidden = !(state.estimates || []).length;
 }
 
 // ---- cameras: the main view lists only cameras with a problem; the full list is a click away.
