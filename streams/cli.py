@@ -74,11 +74,12 @@ def cap_export(
 
 
 def twin_eval(
-    members: Annotated[int, typer.Option(help="ensemble members")] = 12,
-    cycle: Annotated[float, typer.Option(help="twin cycle, match seconds")] = 60.0,
+    members: Annotated[int, typer.Option(min=1, help="ensemble members")] = 12,
+    cycle: Annotated[float, typer.Option(min=1.0, help="twin cycle, match seconds")] = 60.0,
     noise: Annotated[float, typer.Option(help="relative noise of each camera count")] = 0.15,
     minutes: Annotated[
-        float | None, typer.Option(help="cut each case's window to this many minutes")
+        float | None,
+        typer.Option(min=1.0, help="cut each case's window to this many minutes"),
     ] = None,
     case: Annotated[
         list[int] | None, typer.Option(help="run only these cases (0, 1, 2); repeatable")
@@ -98,6 +99,11 @@ def twin_eval(
 
     plan = load_scenario(resolve_scenario("stade_mohammed_v"))
     cases = stade_cases(plan)
+    unknown = sorted(set(case or ()) - set(range(len(cases))))
+    if unknown:
+        raise typer.BadParameter(
+            f"no case {unknown}: choose from 0-{len(cases) - 1}", param_hint="--case"
+        )
     chosen = [cases[i] for i in case] if case else list(cases)
     if minutes is not None:
         chosen = [dataclasses.replace(c, end_s=c.start_s + minutes * 60) for c in chosen]

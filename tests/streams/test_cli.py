@@ -71,3 +71,13 @@ def test_bad_scenario_lists_its_problems(tmp_path: Path) -> None:
     bad.write_text("name: x\n")
     code, out = live(str(bad), "--fast", "--no-dashboard")
     assert code == 2 and "problem(s) in scenario" in out and str(bad) in out.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(["--case", "7"], "no case [7]: choose from 0-2"), (["--members", "0"], "--members")],
+)
+def test_twin_eval_bad_options_name_the_option(args: list[str], says: str) -> None:
+    result = runner.invoke(app, ["twin-eval", *args])
+    assert result.exit_code == 2
+    assert says in " ".join(result.output.split())
