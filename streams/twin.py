@@ -388,7 +388,12 @@ class DigitalTwin:
         return seen_by, weights
 
     def estimates(self) -> tuple[Estimate, ...]:
-        """The members' parameters as p10 / p50 / p90 factors of the plan, with a sentence."""
+        """The members' parameters as p10 / p50 / p90 factors of the plan, with a sentence.
+
+        None with one member: it learns nothing, so it has no estimate to state.
+        """
+        if len(self.members) < 2:
+            return ()
         labels = {cp.id: cp.label or cp.id for cp in self.scenario.venue.checkpoints}
         labels |= {lk.id: lk.id for lk in self.scenario.venue.links}
         factors = np.exp(self.theta)

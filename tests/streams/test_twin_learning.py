@@ -99,3 +99,17 @@ def test_alert_certainty_comes_from_the_share_of_members() -> None:
     assert (f.cap_certainty, g.cap_certainty) == ("Likely", "Possible")
     assert "(estimated: no camera)" in f.headline
     assert certainty_of(True, 0.9) == "Observed" and certainty_of(False, None) == "Possible"
+
+
+def test_a_one_member_twin_claims_no_band_and_no_estimate() -> None:
+    """The default twin (``members=1``) learns nothing: it states no quantiles and no learnt
+    parameters (so the dashboard shows no "what the twin has learnt" panel)."""
+    twin = DigitalTwin(
+        arena(), CAMERAS[:1], RuleSet(), day=DAY, start_s=20.5 * 3600, settings=TwinSettings()
+    )
+    report = twin.cycle(20.5 * 3600 + 15)
+    (forecast,) = [m for m in report.messages if isinstance(m, Forecast)]
+    wire = validate(forecast.to_dict())
+    assert wire["members"] == 1 and wire["estimates"] == []
+    assert not any("density_10min_p10_per_m2" in z for z in wire["zones"])
+    twin.close()
