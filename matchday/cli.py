@@ -118,7 +118,9 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        print(f"matchday {package_version()}")
+        from simulator.engine import engine_path
+
+        print(f"matchday {package_version()}, engine {engine_path()}")
         raise typer.Exit()
 
 

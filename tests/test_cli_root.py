@@ -48,7 +48,10 @@ def test_version_and_unknown_command() -> None:
     runner = CliRunner()
     done = runner.invoke(app, ["--version"])
     assert done.exit_code == 0
-    assert done.output.strip() == f"matchday {package_version()}"
+    from simulator.engine import engine_path
+
+    assert done.output.strip() == f"matchday {package_version()}, engine {engine_path()}"
+    assert engine_path().startswith(("compiled (mypyc", "interpreted ("))
     done = runner.invoke(app, ["no-such-command"])
     assert done.exit_code == 2
     assert "No such command" in done.output

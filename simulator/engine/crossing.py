@@ -31,12 +31,19 @@ class PlaceDynamics:
     net: Network
     world: World
 
-    if TYPE_CHECKING:  # defined by Dynamics
+    # defined by Dynamics (declared here with bodies, not under TYPE_CHECKING: mypyc compiles
+    # this class natively and calls them through its method table)
+    def want(self, link: int, d: int, t: float) -> None:
+        raise NotImplementedError
 
-        def want(self, link: int, d: int, t: float) -> None: ...
-        def at_node(self, party: Party) -> None: ...
-        def crossed(self, party: Party) -> None: ...
-        def on_floor(self, party: Party) -> None: ...
+    def at_node(self, party: Party) -> None:
+        raise NotImplementedError
+
+    def crossed(self, party: Party) -> None:
+        raise NotImplementedError
+
+    def on_floor(self, party: Party) -> None:
+        raise NotImplementedError
 
     def _plan_places(self) -> None:
         """Static storage, walk and speed per node; the places themselves on a cold start."""

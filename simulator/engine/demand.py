@@ -33,7 +33,7 @@ def party_sizes(rng: np.random.Generator, fans: int, probs: tuple[float, ...]) -
     total = np.cumsum(sizes)
     m = int(np.searchsorted(total, fans))
     out = sizes[: m + 1].copy()
-    out[m] = fans - (total[m - 1] if m > 0 else 0)
+    out[m] = fans - (int(total[m - 1]) if m > 0 else 0)  # int(): a numpy int is no int for mypyc
     return out
 
 

@@ -29,6 +29,7 @@ from heapq import heappush
 from typing import TYPE_CHECKING
 
 from simulator.engine.checkpoint import TurnstileBank
+from simulator.engine.crossing import PlaceDynamics
 from simulator.engine.party import EGRESS, HALFTIME, INGRESS, SEATED, SOURCE, Party, Step
 from simulator.engine.world import (
     K_DWELL,
@@ -43,9 +44,7 @@ from simulator.scenario.dwell_reader import halftime_concourses
 from simulator.scenario.model import Distribution, ServiceKind
 
 if TYPE_CHECKING:
-    from simulator.engine.network import Network
     from simulator.engine.place import Place
-    from simulator.engine.world import World
     from simulator.scenario.model import Scenario
 
 INF = math.inf
@@ -106,20 +105,16 @@ def _compile(
     return Rule(share, time, kinds, by)
 
 
-class DwellDynamics:
-    """Dwelling, service queues and half-time of a run."""
+class DwellDynamics(PlaceDynamics):
+    """Dwelling, service queues and half-time of a run (on top of the places' storage and
+    crossing: a single chain of bases, which mypyc compiles natively)."""
 
-    scenario: Scenario
-    net: Network
-    world: World
-    node_speeds: list[list[float] | None]
-    node_walk: list[float]
+    # defined by Dynamics (see PlaceDynamics: bodies, for mypyc's method table)
+    def go_on(self, party: Party) -> None:
+        raise NotImplementedError
 
-    if TYPE_CHECKING:  # defined by Dynamics
-
-        def go_on(self, party: Party) -> None: ...
-        def at_node(self, party: Party) -> None: ...
-        def release(self, party: Party) -> None: ...
+    def release(self, party: Party) -> None:
+        raise NotImplementedError
 
     def _plan_dwell(self) -> None:
         """Rules per node and phase, half-time concourses; the state and the half-time

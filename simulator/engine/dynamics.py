@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 from heapq import heappush
 
-from simulator.engine.crossing import PlaceDynamics
 from simulator.engine.dwell import DwellDynamics
 from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
@@ -51,7 +50,7 @@ from simulator.scenario.model import Scenario
 INF = math.inf
 
 
-class Dynamics(PlaceDynamics, DwellDynamics):
+class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for mypyc
     """Event handlers of one run: ``handlers[kind](a, b)`` acts on an event ``(t, kind, a, b)``."""
 
     def __init__(
