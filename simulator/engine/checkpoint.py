@@ -16,9 +16,12 @@ import math
 from collections import deque
 from heapq import heappop
 
+from mypy_extensions import mypyc_attr
+
 INF = math.inf
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class TurnstileBank:
     """Queue and lanes of one checkpoint; the engine draws service times and schedules them."""
 

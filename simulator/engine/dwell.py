@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import TYPE_CHECKING
 
+from mypy_extensions import mypyc_attr
+
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.crossing import PlaceDynamics
 from simulator.engine.party import EGRESS, HALFTIME, INGRESS, SEATED, SOURCE, Party, Step
@@ -51,6 +53,7 @@ INF = math.inf
 N_PHASES = 4  # INGRESS, EGRESS, SOURCE, HALFTIME
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class DwellState:
     """Run state of dwelling: the service points' queues and the half-time counts."""
 

@@ -34,6 +34,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from mypy_extensions import mypyc_attr
+
 INF = math.inf
 # A head within this many seconds of the end of its link has arrived. Speeds at low density
 # differ in the ninth digit from one head count to the next, so without a slack most re-timed
@@ -44,33 +46,40 @@ BIDIRECTIONAL_BALANCED = 0.79  # balanced two-way / one-way peak specific flow (
 STATIC = frozenset({"speeds", "entry_headway", "min_headway"})
 
 
+# Walkway's attributes; those a snapshot holds leave out the static tables (mypyc, compiling
+# this module, keeps no __slots__ on the class: the state methods read these names)
+SLOTS = (
+    "capacity",
+    "clock",
+    "due",
+    "entry_due",
+    "entry_headway",
+    "fifo",
+    "full_time",
+    "headway",
+    "index",
+    "last_in",
+    "last_party",
+    "length",
+    "max_n",
+    "min_headway",
+    "n",
+    "n_dir",
+    "n_time",
+    "next_exit",
+    "speeds",
+    "t_last",
+    "throughput",
+    "waiting",
+)
+STATE = tuple(k for k in SLOTS if k not in STATIC)
+
+
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class Walkway:
     """Run-time state of one link (both directions share floor, storage and speed)."""
 
-    __slots__ = (
-        "capacity",
-        "clock",
-        "due",
-        "entry_due",
-        "entry_headway",
-        "fifo",
-        "full_time",
-        "headway",
-        "index",
-        "last_in",
-        "last_party",
-        "length",
-        "max_n",
-        "min_headway",
-        "n",
-        "n_dir",
-        "n_time",
-        "next_exit",
-        "speeds",
-        "t_last",
-        "throughput",
-        "waiting",
-    )
+    __slots__ = SLOTS
 
     def __init__(
         self,
@@ -116,10 +125,10 @@ class Walkway:
 
     def __getstate__(self) -> tuple[object, ...]:
         # the speed and supply tables are static (rebuilt from the scenario on restore)
-        return tuple(getattr(self, k) for k in self.__slots__ if k not in STATIC)
+        return tuple(getattr(self, k) for k in STATE)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        for key, value in zip((k for k in self.__slots__ if k not in STATIC), state, strict=True):
+        for key, value in zip(STATE, state, strict=True):
             setattr(self, key, value)
 
     def set_tables(self, other: Walkway) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from mypy_extensions import mypyc_attr
+
 NAN = math.nan
 
 # indices into Party.times
@@ -33,6 +35,7 @@ INGRESS, EGRESS, SOURCE, HALFTIME = 0, 1, 2, 3
 Step = tuple[int, int, int, int]
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class Party:
     """Mutable run-time state of one party; pickled with the run for snapshots."""
 

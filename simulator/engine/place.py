@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from mypy_extensions import mypyc_attr
+
 INF = math.inf
 # A crossing this close to done (in seconds of walking) is done. Every newcomer slows the
 # crossing a little, so without it the pending crossing fires a moment early and is re-queued
@@ -38,6 +40,7 @@ CROSSING_SLACK_S = 0.25
 BINS = 1000  # speed table resolution: density in steps of k_jam / 1000
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class Place:
     """Run-time state of one bounded node; the speed table stays with the engine's plan."""
 

@@ -54,13 +54,16 @@ continues exactly as the uninterrupted run.
 
 from __future__ import annotations
 
+import ast
 import collections
 import contextlib
 import dataclasses
 import itertools
 import operator
+import sys
 import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import msgpack
@@ -149,12 +152,48 @@ def _plain_slots(cls: type) -> tuple[str, ...] | None:
         names: list[str] = []
         plain = not hasattr(cls, "__dict__") or "__dict__" not in dir(cls)
         for klass in cls.__mro__[:-1]:
-            slots = klass.__dict__.get("__slots__", ())
+            layout = _compiled_layout(klass)
+            slots, own_state = layout or (
+                klass.__dict__.get("__slots__", ()),
+                "__getstate__" in klass.__dict__ or "__setstate__" in klass.__dict__,
+            )
             names.extend([slots] if isinstance(slots, str) else slots)
-            if "__getstate__" in klass.__dict__ or "__setstate__" in klass.__dict__:
-                plain = False
+            plain = plain and not own_state
         _SLOT_CACHE[cls] = tuple(names) if plain and names else None
     return _SLOT_CACHE[cls]
+
+
+def _compiled_layout(cls: type) -> tuple[tuple[str, ...], bool] | None:
+    """For a class compiled by mypyc (the engine's hot path): its ``__slots__`` and whether it
+    defines ``__getstate__`` or ``__setstate__``, as its source says; None for any other class.
+
+    A mypyc class keeps no ``__slots__`` and has state methods of mypyc's own whether or not
+    its source defines any, so the layout is read from the source beside the extension (the
+    same file the interpreted engine runs): a snapshot is then the same bytes either way.
+    """
+    if "__mypyc_attrs__" not in cls.__dict__:
+        return None
+    module = sys.modules[cls.__module__]
+    package, _, leaf = cls.__module__.rpartition(".")  # a compiled module's __file__ is unreliable
+    source = Path(str(sys.modules[package].__file__)).with_name(f"{leaf}.py")
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef) and node.name == cls.__qualname__:
+            break
+    else:
+        raise SnapshotError(f"snapshot: no class {cls.__qualname__} in {source}")
+    slots: tuple[str, ...] = ()
+    own_state = False
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef) and item.name in ("__getstate__", "__setstate__"):
+            own_state = True
+        if isinstance(item, ast.Assign) and [ast.unparse(t) for t in item.targets] == ["__slots__"]:
+            value = item.value
+            if isinstance(value, ast.Name):  # __slots__ = NAMES, a module constant
+                slots = tuple(getattr(module, value.id))
+            else:
+                literal = ast.literal_eval(value)
+                slots = (literal,) if isinstance(literal, str) else tuple(literal)
+    return slots, own_state
 
 
 _UNSET_SLOT = object()  # a slot never assigned

@@ -13,6 +13,7 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.link import Walkway
@@ -74,6 +75,7 @@ SAMPLE_COLUMNS = (
 )
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class World:
     """Mutable run state: links, checkpoints, parties, counters, samples, pending events."""
 
@@ -126,10 +128,14 @@ class World:
         self.pending.append((t, kind, a, b))
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
+        # the attributes in the order __init__ sets them, interpreted (the instance dict) or
+        # compiled (mypyc keeps no __dict__ and lists them in that order in __mypyc_attrs__)
+        names = getattr(World, "__mypyc_attrs__", None)
+        state = {k: getattr(self, k) for k in names} if names else self.__dict__.copy()
         del state["push"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        for key, value in state.items():
+            setattr(self, key, value)
         self.push = self.hold
