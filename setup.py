@@ -7,6 +7,20 @@ of each compiled source is written beside them (``compiled_sources.txt``): at im
 ``simulator.engine`` runs the compiled modules only if every source still matches it, so a
 ``.py`` edited after an editable install is never shadowed by its stale extension.
 
+What the sources do for mypyc (they stay plain Python, checked by mypy, and run interpreted
+unchanged):
+
+* ``Dynamics`` has one chain of bases (``Dynamics(DwellDynamics(PlaceDynamics))``): mypyc
+  compiles single inheritance natively, and the mixins declare the methods ``Dynamics`` defines
+  with bodies rather than under ``TYPE_CHECKING`` (which a compiled class body cannot hold).
+* The run-state classes a snapshot holds (``World``, ``Walkway``, ``Place``, ``Party``,
+  ``TurnstileBank``, ``DwellState``) are ``@mypyc_attr(serializable=True,
+  allow_interpreted_subclasses=True)``: serializable so that the snapshot decoder can create
+  them without ``__init__``, and allowing interpreted subclasses because mypyc 2.4.1 otherwise
+  skips ``__init__`` when such a class is called from interpreted code. Their state methods
+  read no ``__slots__`` or ``__dict__`` (a compiled class has neither), and the snapshot codec
+  reads a compiled class's slots from its source, so a snapshot holds the same state either way.
+
 A failed compilation fails the install. ``MATCHDAY_PURE_PYTHON=1`` at build time builds
 without compiling (a pure-Python install: the same results, about half the speed);
 ``MATCHDAY_INTERPRETED=1`` at run time runs the sources of a compiled install.

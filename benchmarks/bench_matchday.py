@@ -15,16 +15,28 @@ group "snapshot": saving and loading the mid-ingress state in the data-only form
 pickle of the same state in the same run (CPU time, garbage collection paused as the engine
 does).
 
+group "engine path": the 115,000-seat match day on the compiled engine (mypyc, ``setup.py``)
+against the interpreted one (``MATCHDAY_INTERPRETED=1``, the baseline), same scenario and seed,
+each day in a process of its own (the path is chosen at import), in alternate rounds.
+``extra_info`` has each day's CPU time (``process_time`` in that process) of the run and of
+building the result, their means, the ratio interpreted / compiled, and the summary digests,
+which must be equal; the benchmark's own time is of a pair of days, processes included.
+
 ``extra_info`` records SimPy events per wall second and simulated seconds per wall second.
 Run: ``python -m pytest benchmarks -q`` (``--benchmark-disable -k small`` checks the code fast).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +49,25 @@ from simulator.engine.snapshot import load_state
 
 SEED = 42
 FORECAST_S = 1200.0
+ROOT = Path(__file__).resolve().parents[1]
+# one match day in this process: CPU seconds of the run and the result, events, summary digest
+ONE_DAY = """
+import hashlib, json, sys, time
+from benchmarks.stadium import stadium_yaml
+from simulator import Simulation
+from simulator.engine import engine_path
+from simulator.scenario.loader import load_scenario_text
+sc = load_scenario_text(stadium_yaml(seats=115_000, sectors=60), source="<synthetic large>")
+t0 = time.process_time()
+sim = Simulation(sc, seed=int(sys.argv[1]))
+sim.run()
+t1 = time.process_time()
+summary = sim.result().summary.to_json()
+t2 = time.process_time()
+print(json.dumps({"engine": engine_path(), "run_s": t1 - t0, "result_s": t2 - t1,
+                  "events": sim.world.events,
+                  "digest": hashlib.sha256(summary.encode()).hexdigest()}))
+"""
 
 
 def engine_day(scenario: Scenario) -> Simulation:
@@ -183,3 +214,45 @@ def test_cold_run_to_the_same_horizon(benchmark, mid_ingress: tuple[Scenario, Sn
     scenario, snap = mid_ingress
     sim = benchmark.pedantic(cold_to_horizon, args=(scenario, snap.time_s + FORECAST_S), rounds=1)
     assert sim.now == snap.time_s + FORECAST_S
+
+
+def _day(engine: str) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k != "MATCHDAY_INTERPRETED"}
+    if engine == "interpreted":
+        env["MATCHDAY_INTERPRETED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_DAY, str(SEED)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.benchmark(group="engine path")
+def test_compiled_engine_against_interpreted(benchmark) -> None:
+    days: dict[str, list[dict[str, Any]]] = {"interpreted": [], "compiled": []}
+
+    def pair() -> None:  # the baseline first, then the compiled day
+        for engine, out in days.items():
+            out.append(_day(engine))
+
+    benchmark.pedantic(pair, rounds=3)
+    info = benchmark.extra_info
+    for engine, out in days.items():
+        info[f"{engine}_engine"] = out[0]["engine"]
+        info[f"{engine}_run_cpu_s"] = [round(d["run_s"], 3) for d in out]
+        info[f"{engine}_result_cpu_s"] = [round(d["result_s"], 3) for d in out]
+        info[f"{engine}_run_cpu_s_mean"] = round(statistics.mean(d["run_s"] for d in out), 3)
+        info[f"{engine}_digests"] = sorted({d["digest"][:16] for d in out})
+    info["events"] = days["compiled"][0]["events"]
+    info["ratio_run_cpu"] = round(
+        info["interpreted_run_cpu_s_mean"] / info["compiled_run_cpu_s_mean"], 2
+    )
+    assert info["compiled_engine"].startswith("compiled (mypyc"), info["compiled_engine"]
+    assert info["interpreted_engine"] == "interpreted (MATCHDAY_INTERPRETED=1)"
+    assert info["compiled_digests"] == info["interpreted_digests"]
+    assert len(info["compiled_digests"]) == 1

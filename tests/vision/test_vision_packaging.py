@@ -17,7 +17,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "vision" / "models"
-SOURCES = ("pyproject.toml", "README.md", "matchday", "simulator", "vision", "streams", "scenarios")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "matchday",
+    "simulator",
+    "vision",
+    "streams",
+    "scenarios",
+)
+# built extensions and their list of sources (an editable install's, in the checkout) stay out
+IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "compiled_sources.txt")
 
 
 def _build_wheel(tmp_path: Path) -> Path:
@@ -26,13 +37,16 @@ def _build_wheel(tmp_path: Path) -> Path:
     for name in SOURCES:
         from_, to = ROOT / name, src / name
         if from_.is_dir():
-            shutil.copytree(from_, to, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(from_, to, ignore=IGNORE)
         else:
             shutil.copy2(from_, to)
     out = tmp_path / "dist"
     cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    # without compiling the engine (tests/simulator/test_compiled.py checks the compiled one):
+    # the wheel's files are the point here, and the opt-out is then built too
+    env = {**os.environ, "MATCHDAY_PURE_PYTHON": "1"}
     done = subprocess.run(
-        [*cmd, "-w", str(out), str(src)], capture_output=True, text=True, timeout=300
+        [*cmd, "-w", str(out), str(src)], capture_output=True, text=True, timeout=300, env=env
     )
     assert done.returncode == 0, done.stderr[-2000:]
     (wheel,) = out.glob("matchday-*.whl")
@@ -49,6 +63,12 @@ def test_wheel_holds_every_model_file(wheel: Path) -> None:
     shipped = {f"vision/models/{p.name}" for p in MODELS.iterdir() if p.is_file()}
     assert {"vision/models/yolov3-tiny-int8.onnx", "vision/models/LICENSES.md"} <= shipped
     assert shipped <= names, sorted(shipped - names)
+
+
+def test_a_pure_python_wheel_has_no_compiled_engine(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "simulator/engine/dynamics.py" in names
+    assert not [n for n in names if n.endswith(".so") or n.endswith("compiled_sources.txt")]
 
 
 def test_default_model_counts_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> None:
