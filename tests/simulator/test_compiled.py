@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import importlib.machinery
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -160,3 +161,24 @@ def test_a_source_edited_after_compiling_runs_interpreted_with_a_warning(tmp_pat
         "SourceFileLoader",
     ]
     assert "RuntimeWarning: matchday: the compiled engine does not match" in done.stderr
+
+
+def test_run_state_classes_called_from_python_run_their_init() -> None:
+    """mypyc 2.4.1 skips ``__init__`` of a ``serializable`` class called from interpreted code
+    unless it also allows interpreted subclasses (setup.py): every run-state class the snapshot
+    decoder creates must still be whole when interpreted code builds one. Either path."""
+    from simulator.engine.checkpoint import TurnstileBank
+    from simulator.engine.dwell import DwellState
+    from simulator.engine.link import Walkway
+    from simulator.engine.party import Party
+    from simulator.engine.place import Place
+
+    assert Walkway(0, 10.0, 3, [1.0] * 4, 0.5, 0.0).capacity == 3
+    assert TurnstileBank(1, node=2, lanes=4).lanes == 4
+    assert Party(5, 2, 0, 1, 3, 0).size == 2 and math.isnan(Party(5, 2, 0, 1, 3, 0).release_at)
+    assert Place(1, 0.0, 5.0).room == 5.0
+    assert DwellState([], 3).dwelt == [0, 0, 0]
+    from simulator import Simulation, load_scenario
+
+    sim = Simulation(load_scenario(ROOT / "tests" / "data" / "scenarios" / "tiny.yaml"), seed=1)
+    assert sim.world.now == sim.scenario.settings.start_s and sim.world.events == 0
