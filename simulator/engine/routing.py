@@ -22,6 +22,9 @@ sharing hop ``a``; the link among parallel ones on the first hop is drawn by the
 on its own cost. Draws come from the run's generator (only when two or more alternatives are
 open), so a run stays deterministic per seed and a warm start replays it.
 
+A fan pinned to a gate is routed to that gate; the perimeter checkpoints of its access chain are
+screened wherever its way passes one, so a closed perimeter entry is routed round like a closed
+link (``Router.bypass``: back from the closed one to another).
 A closure (a closed link, a gate with no lanes) met on the way sends the fan onto the best open
 path; with every candidate closed, the shortest path avoiding the closed links is computed and
 cached per set of closed links. A fan whose gate has closed is sent to the open gate of least
@@ -242,8 +245,11 @@ class Router:
                         return "none", k
             return "none", last
         if party.phase == INGRESS and party.gate >= 0:
+            # its ticket gate, not the next perimeter checkpoint: any perimeter entry will do,
+            # and the candidates screen at the one they pass (``Network.steps``)
+            gate = party.gate
             for k in range(party.pos + 1, last):
-                if route[k][1] >= 0:
+                if route[k][1] == gate:
                     return "via", k
             return "via", last
         return "all", last
@@ -448,6 +454,24 @@ class Router:
         out = Candidate(cand.nodes, hops, cand.places, cand.banks, steps)
         return out
 
+    def bypass(self, party: Party) -> bool:
+        """The perimeter checkpoint the party stands at has closed: go round to another.
+
+        Its best open way from here to its next anchor that does not go on through the closed
+        checkpoint (so back the way it came, to another perimeter entry); False when there is
+        none, and the party waits for the checkpoint to reopen.
+        """
+        route, pos = party.route, party.pos
+        node = route[pos][0]
+        forbid = route[pos + 1][0] if pos + 1 < len(route) else -1
+        serve, k = self.anchor(party)
+        way = self._best_way(node, route[k][0], forbid, serve)
+        if way is None or way[1] is None:
+            return False
+        party.route = (*route[:pos], *self._first_link(way[1], logit=False), *route[k:])
+        self.world.rerouted.add(party.id)
+        return True
+
     def regate(self, party: Party) -> bool:
         """The party's gate is closed: send it to the open gate of least expected delay.
 
@@ -484,15 +508,15 @@ class Router:
         return True
 
     def _best_way(
-        self, node: int, anchor: int, forbid: int = -1
+        self, node: int, anchor: int, forbid: int = -1, serve: str = "via"
     ) -> tuple[float, Candidate | None] | None:
         """The cheapest open way to ``anchor`` now whose first step is not to ``forbid``."""
-        cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
         cands = [c for c in cands if c.nodes[1] != forbid]
         costs = [self.cost(c) for c in cands]
         pick = self._pick(cands, costs, logit=False)
         if pick is None:
-            pick = self.detour(node, anchor, "via", forbid)
+            pick = self.detour(node, anchor, serve, forbid)
             if pick is None:
                 return None
         return self.cost(pick), pick
