@@ -103,6 +103,7 @@ class Dynamics(PlaceDynamics, DwellDynamics):
             self.node_speeds,
             self.gates if self.least_delay else None,
             self.hooks.service_factor,
+            self.ht_conc,
         )
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit

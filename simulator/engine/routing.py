@@ -166,6 +166,7 @@ class Router:
         node_speeds: Sequence[list[float] | None],
         gates: GateCosts | None = None,
         service_factor: Callable[[int], float] | None = None,
+        halftime_stop: Sequence[int] = (),
     ) -> None:
         self.scenario = scenario
         self.routing = scenario.routing
@@ -184,6 +185,7 @@ class Router:
         self.pins = {index[s]: index[n] for s, n in self.routing.egress_via}
         self._detours: dict[tuple[Any, ...], Candidate | None] = {}
         self.gates = gates  # the gate costs, for ``least_delay`` only
+        self.halftime_stop = halftime_stop  # per sector node: its half-time concourse (-1 none)
         self._near: dict[tuple[int, int], list[int]] = {}
         self._rests: dict[tuple[int, int], float] = {}
 
@@ -237,6 +239,12 @@ class Router:
     def anchor(self, party: Party) -> tuple[str, int]:
         """How the party is screened on the way (serve) and the index of its next anchor."""
         route, last = party.route, len(party.route) - 1
+        if party.phase == HALFTIME:  # to its concourse, then back to its seat; no screening
+            stop = self.halftime_stop[party.sector] if self.halftime_stop else -1
+            for k in range(party.pos + 1, last):
+                if route[k][0] == stop:
+                    return "none", k
+            return "none", last
         if party.phase == EGRESS:
             pin = self.pins.get(party.sector, -1)
             if pin >= 0:
@@ -260,8 +268,8 @@ class Router:
         ``ordinary``: a decision at a decision node (by logit when the model is one); else
         the party's next link is closed and only the best open way will do.
         """
-        if party.phase == HALFTIME:
-            return not ordinary  # a half-time trip keeps its way to the concourse and back
+        if party.phase == HALFTIME and ordinary:
+            return True  # a half-time trip keeps its way unless a closure is met on it
         route, pos = party.route, party.pos
         node = route[pos][0]
         serve, k = self.anchor(party)
