@@ -104,6 +104,7 @@ class Dynamics(PlaceDynamics, DwellDynamics):
             self.gates if self.least_delay else None,
             self.hooks.service_factor,
             self.ht_conc,
+            self.hooks.gate_for,
         )
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit

@@ -167,6 +167,7 @@ class Router:
         gates: GateCosts | None = None,
         service_factor: Callable[[int], float] | None = None,
         halftime_stop: Sequence[int] = (),
+        gate_for: Callable[[Party, int], int] | None = None,
     ) -> None:
         self.scenario = scenario
         self.routing = scenario.routing
@@ -186,6 +187,7 @@ class Router:
         self._detours: dict[tuple[Any, ...], Candidate | None] = {}
         self.gates = gates  # the gate costs, for ``least_delay`` only
         self.halftime_stop = halftime_stop  # per sector node: its half-time concourse (-1 none)
+        self.gate_for = gate_for  # the parts' answer to "which gate" (a reassignment), if any
         self._near: dict[tuple[int, int], list[int]] = {}
         self._rests: dict[tuple[int, int], float] = {}
 
@@ -481,7 +483,8 @@ class Router:
         return True
 
     def regate(self, party: Party) -> bool:
-        """The party's gate is closed: send it to the open gate of least expected delay.
+        """The party's gate is closed: send it to the gate the parts name (a reassignment),
+        else to the open gate of least expected delay.
 
         From where it stands: the way there at its current cost, the gate's queue, then the
         free walk from the gate to the seat. False when no gate is open to it.
@@ -490,10 +493,30 @@ class Router:
         node, here = route[pos][0], route[pos][1]
         # standing unscreened at its closed gate: not on through it, back the way it came
         forbid = route[pos + 1][0] if here >= 0 and pos + 1 < len(route) else -1
-        net, banks = self.net, self.world.banks
+        banks = self.world.banks
+        named = -1 if self.gate_for is None else self.gate_for(party, party.gate)
+        if named == party.gate or not 0 <= named < len(banks) or banks[named].lanes <= 0:
+            named = -1
+        best = self._best_gate(party, node, forbid, named)
+        if best is None and named >= 0:  # no way to the named gate from here: any open one
+            best = self._best_gate(party, node, forbid, -1)
+        if best is None:
+            return False
+        _, gate, cand, tail = best
+        party.gate = gate
+        head = () if cand is None else self._first_link(cand, logit=False)
+        party.route = (*route[:pos], *head, *tail)
+        self.world.rerouted.add(party.id)
+        return True
+
+    def _best_gate(
+        self, party: Party, node: int, forbid: int, only: int
+    ) -> tuple[float, int, Candidate | None, tuple[Step, ...]] | None:
+        """The open gate (``only`` that one, if >= 0) of least expected delay from ``node``."""
+        net = self.net
         best: tuple[float, int, Candidate | None, tuple[Step, ...]] | None = None
-        for b in banks:
-            if b.lanes <= 0:
+        for b in self.world.banks:
+            if b.lanes <= 0 or (only >= 0 and b.index != only):
                 continue
             try:
                 tail = net.route(b.node, b.node, party.sector, "via")
@@ -506,14 +529,7 @@ class Router:
             total = way[0] + self.bank_cost(b.index) + rest
             if best is None or total < best[0]:
                 best = (total, b.index, way[1], tail)
-        if best is None:
-            return False
-        _, gate, cand, tail = best
-        party.gate = gate
-        head = () if cand is None else self._first_link(cand, logit=False)
-        party.route = (*route[:pos], *head, *tail)
-        self.world.rerouted.add(party.id)
-        return True
+        return best
 
     def _best_way(
         self, node: int, anchor: int, forbid: int = -1, serve: str = "via"

@@ -244,6 +244,24 @@ def test_a_link_closed_for_good_reroutes_those_walking_towards_it() -> None:
     assert links["in_g1"]["throughput"] + links["in_g2"]["throughput"] == 2000
 
 
+def test_a_closed_gate_s_fans_on_their_way_follow_a_reassignment() -> None:
+    # g1 closes and its sector is reassigned to g3 at the same moment: those already walking
+    # to g1 go to g3 as the planner said, not to the empty g2 that least delay would pick
+    levers = [
+        {"id": "shut", "kind": "close_gate", "gate": "g1", "start": 1500},
+        {"id": "send", "kind": "reassign_gate", "gate": "g3", "sectors": ["s1"], "start": 1500},
+    ]
+    result = two_gates(levers, gates=("g1", "g2", "g3"))
+    fans = result.summary.to_dict()["fans"]
+    assert fans["seated"] == fans["arrived"] == 2000 and fans["rerouted"] > 0
+    fans_table = result.fans
+    by_gate = list(
+        zip(fans_table["sector"].to_pylist(), fans_table["gate"].to_pylist(), strict=True)
+    )
+    assert ("s1", "g2") not in by_gate
+    assert by_gate.count(("s1", "g3")) > 0 and by_gate.count(("s1", "g1")) > 0
+
+
 def test_fans_with_no_open_way_are_counted_as_stranded() -> None:
     # one gate, closed for good: everyone not through it by then is stranded, and counted
     result = two_gates(
