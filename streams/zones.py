@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from simulator.results.names import element_names
 from simulator.scenario.model import Scenario
 from simulator.venue.elements import venue_elements
 from simulator.venue.los import LosScale, fruin_los
@@ -26,7 +27,7 @@ class Zone:
 
     id: str
     element_type: str  # origin | area | link | checkpoint
-    label: str
+    label: str  # what the report and the map call it: an unnamed link is "A to B"
     floor_m2: float  # 0 = no floor area (a car park without an apron)
     los_scale: LosScale
     mode: str = ""
@@ -43,9 +44,16 @@ def venue_zones(scenario: Scenario) -> dict[str, Zone]:
     """Every zone of ``scenario`` by id, in the venue vocabulary's order and with its scale."""
     modes = {o.id: o.mode for o in scenario.venue.origins}
     places = zone_places(scenario)
+    names = element_names(scenario)  # one name per element for the report, map and alerts
     return {
         e.id: Zone(
-            e.id, e.kind, e.name, e.floor_m2, e.los_scale, modes.get(e.id, ""), places.get(e.id, "")
+            e.id,
+            e.kind,
+            names.get(e.id, e.name),
+            e.floor_m2,
+            e.los_scale,
+            modes.get(e.id, ""),
+            places.get(e.id, ""),
         )
         for e in venue_elements(scenario.venue)
         if e.kind not in ("sector", "exit")

@@ -102,6 +102,8 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             self.node_speeds,
             self.gates if self.least_delay else None,
             self.hooks.service_factor,
+            self.ht_conc,
+            self.hooks.gate_for,
         )
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit
@@ -215,13 +217,15 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
     def go_on(self, party: Party) -> None:
         """Screen, finish or walk on from the far side of the current node.
 
-        At a gate with no lanes open (closed) a party assigned to it goes to the best open one.
+        At a gate with no lanes open (closed) a party assigned to it goes to the best open one;
+        at a closed perimeter checkpoint it goes round by another (``Router.bypass``).
         """
         node, bank, link, _ = party.route[party.pos]
         if bank >= 0 and self.world.banks[bank].lanes <= 0:
-            if bank == party.gate and self.router.regate(party):
+            router = self.router
+            if router.regate(party) if bank == party.gate else router.bypass(party):
                 node, bank, link, _ = party.route[party.pos]
-            else:  # it waits for the gate to reopen
+            else:  # it waits for the checkpoint to reopen
                 self.world.unroutable[party.id] = party.phase
         if bank >= 0:
             self.join_queue(party, bank)

@@ -22,6 +22,9 @@ sharing hop ``a``; the link among parallel ones on the first hop is drawn by the
 on its own cost. Draws come from the run's generator (only when two or more alternatives are
 open), so a run stays deterministic per seed and a warm start replays it.
 
+A fan pinned to a gate is routed to that gate; the perimeter checkpoints of its access chain are
+screened wherever its way passes one, so a closed perimeter entry is routed round like a closed
+link (``Router.bypass``: back from the closed one to another).
 A closure (a closed link, a gate with no lanes) met on the way sends the fan onto the best open
 path; with every candidate closed, the shortest path avoiding the closed links is computed and
 cached per set of closed links. A fan whose gate has closed is sent to the open gate of least
@@ -163,6 +166,8 @@ class Router:
         node_speeds: Sequence[list[float] | None],
         gates: GateCosts | None = None,
         service_factor: Callable[[int], float] | None = None,
+        halftime_stop: Sequence[int] = (),
+        gate_for: Callable[[Party, int], int] | None = None,
     ) -> None:
         self.scenario = scenario
         self.routing = scenario.routing
@@ -181,6 +186,8 @@ class Router:
         self.pins = {index[s]: index[n] for s, n in self.routing.egress_via}
         self._detours: dict[tuple[Any, ...], Candidate | None] = {}
         self.gates = gates  # the gate costs, for ``least_delay`` only
+        self.halftime_stop = halftime_stop  # per sector node: its half-time concourse (-1 none)
+        self.gate_for = gate_for  # the parts' answer to "which gate" (a reassignment), if any
         self._near: dict[tuple[int, int], list[int]] = {}
         self._rests: dict[tuple[int, int], float] = {}
 
@@ -234,6 +241,12 @@ class Router:
     def anchor(self, party: Party) -> tuple[str, int]:
         """How the party is screened on the way (serve) and the index of its next anchor."""
         route, last = party.route, len(party.route) - 1
+        if party.phase == HALFTIME:  # to its concourse, then back to its seat; no screening
+            stop = self.halftime_stop[party.sector] if self.halftime_stop else -1
+            for k in range(party.pos + 1, last):
+                if route[k][0] == stop:
+                    return "none", k
+            return "none", last
         if party.phase == EGRESS:
             pin = self.pins.get(party.sector, -1)
             if pin >= 0:
@@ -242,8 +255,11 @@ class Router:
                         return "none", k
             return "none", last
         if party.phase == INGRESS and party.gate >= 0:
+            # its ticket gate, not the next perimeter checkpoint: any perimeter entry will do,
+            # and the candidates screen at the one they pass (``Network.steps``)
+            gate = party.gate
             for k in range(party.pos + 1, last):
-                if route[k][1] >= 0:
+                if route[k][1] == gate:
                     return "via", k
             return "via", last
         return "all", last
@@ -254,8 +270,8 @@ class Router:
         ``ordinary``: a decision at a decision node (by logit when the model is one); else
         the party's next link is closed and only the best open way will do.
         """
-        if party.phase == HALFTIME:
-            return not ordinary  # a half-time trip keeps its way to the concourse and back
+        if party.phase == HALFTIME and ordinary:
+            return True  # a half-time trip keeps its way unless a closure is met on it
         route, pos = party.route, party.pos
         node = route[pos][0]
         serve, k = self.anchor(party)
@@ -448,8 +464,27 @@ class Router:
         out = Candidate(cand.nodes, hops, cand.places, cand.banks, steps)
         return out
 
+    def bypass(self, party: Party) -> bool:
+        """The perimeter checkpoint the party stands at has closed: go round to another.
+
+        Its best open way from here to its next anchor that does not go on through the closed
+        checkpoint (so back the way it came, to another perimeter entry); False when there is
+        none, and the party waits for the checkpoint to reopen.
+        """
+        route, pos = party.route, party.pos
+        node = route[pos][0]
+        forbid = route[pos + 1][0] if pos + 1 < len(route) else -1
+        serve, k = self.anchor(party)
+        way = self._best_way(node, route[k][0], forbid, serve)
+        if way is None or way[1] is None:
+            return False
+        party.route = (*route[:pos], *self._first_link(way[1], logit=False), *route[k:])
+        self.world.rerouted.add(party.id)
+        return True
+
     def regate(self, party: Party) -> bool:
-        """The party's gate is closed: send it to the open gate of least expected delay.
+        """The party's gate is closed: send it to the gate the parts name (a reassignment),
+        else to the open gate of least expected delay.
 
         From where it stands: the way there at its current cost, the gate's queue, then the
         free walk from the gate to the seat. False when no gate is open to it.
@@ -458,10 +493,30 @@ class Router:
         node, here = route[pos][0], route[pos][1]
         # standing unscreened at its closed gate: not on through it, back the way it came
         forbid = route[pos + 1][0] if here >= 0 and pos + 1 < len(route) else -1
-        net, banks = self.net, self.world.banks
+        banks = self.world.banks
+        named = -1 if self.gate_for is None else self.gate_for(party, party.gate)
+        if named == party.gate or not 0 <= named < len(banks) or banks[named].lanes <= 0:
+            named = -1
+        best = self._best_gate(party, node, forbid, named)
+        if best is None and named >= 0:  # no way to the named gate from here: any open one
+            best = self._best_gate(party, node, forbid, -1)
+        if best is None:
+            return False
+        _, gate, cand, tail = best
+        party.gate = gate
+        head = () if cand is None else self._first_link(cand, logit=False)
+        party.route = (*route[:pos], *head, *tail)
+        self.world.rerouted.add(party.id)
+        return True
+
+    def _best_gate(
+        self, party: Party, node: int, forbid: int, only: int
+    ) -> tuple[float, int, Candidate | None, tuple[Step, ...]] | None:
+        """The open gate (``only`` that one, if >= 0) of least expected delay from ``node``."""
+        net = self.net
         best: tuple[float, int, Candidate | None, tuple[Step, ...]] | None = None
-        for b in banks:
-            if b.lanes <= 0:
+        for b in self.world.banks:
+            if b.lanes <= 0 or (only >= 0 and b.index != only):
                 continue
             try:
                 tail = net.route(b.node, b.node, party.sector, "via")
@@ -474,25 +529,18 @@ class Router:
             total = way[0] + self.bank_cost(b.index) + rest
             if best is None or total < best[0]:
                 best = (total, b.index, way[1], tail)
-        if best is None:
-            return False
-        _, gate, cand, tail = best
-        party.gate = gate
-        head = () if cand is None else self._first_link(cand, logit=False)
-        party.route = (*route[:pos], *head, *tail)
-        self.world.rerouted.add(party.id)
-        return True
+        return best
 
     def _best_way(
-        self, node: int, anchor: int, forbid: int = -1
+        self, node: int, anchor: int, forbid: int = -1, serve: str = "via"
     ) -> tuple[float, Candidate | None] | None:
         """The cheapest open way to ``anchor`` now whose first step is not to ``forbid``."""
-        cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
         cands = [c for c in cands if c.nodes[1] != forbid]
         costs = [self.cost(c) for c in cands]
         pick = self._pick(cands, costs, logit=False)
         if pick is None:
-            pick = self.detour(node, anchor, "via", forbid)
+            pick = self.detour(node, anchor, serve, forbid)
             if pick is None:
                 return None
         return self.cost(pick), pick

@@ -144,12 +144,8 @@ def check_interventions(
         seen.add(lv.id)
         if lv.gate is not None:
             _known(r, join(path, "gate"), lv.gate, gates, "a checkpoint id")
-            if lv.gate in perimeter and lv.kind in ("close_gate", "reassign_gate"):
-                fix = (
-                    "shut a perimeter checkpoint with kind: lanes, lanes: 0 (fans wait for it)"
-                    if lv.kind == "close_gate"
-                    else "send the sectors to a ticket gate; the perimeter on its way screens them"
-                )
+            if lv.gate in perimeter and lv.kind == "reassign_gate":
+                fix = "send the sectors to a ticket gate; the perimeter on its way screens them"
                 r.problem(
                     join(path, "gate"), f"a ticket checkpoint ({fix})", f"perimeter {lv.gate!r}"
                 )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from simulator.results.venue_map import display_names
+from simulator.results.venue_map import display_names, id_as_words
 from simulator.scenario.model import Scenario
 from simulator.venue.elements import venue_elements
 
 
 def element_names(scenario: Scenario) -> dict[str, str]:
-    """Id -> label for every venue element, line, car park and road of the scenario."""
+    """Id -> label for every venue element, service point, line, car park and road."""
     names = display_names(scenario.venue)
     names.update({e.id: e.label for e in venue_elements(scenario.venue) if e.label})
+    for area in scenario.venue.areas:
+        names.update({s.id: s.label or id_as_words(s.id) for s in area.services})
     t = scenario.transport
     if t is not None:
         for line in t.lines:

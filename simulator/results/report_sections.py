@@ -117,7 +117,7 @@ def service_rows(*, summary: RunSummary, names: Mapping[str, str]) -> list[Servi
     """Every service point, the longest 95th-percentile wait first."""
     rows = [
         ServiceRow(
-            sid,
+            names.get(sid, sid),
             names.get(s.area, s.area),
             s.kind,
             s.servers,

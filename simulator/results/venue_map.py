@@ -151,11 +151,14 @@ def scale_thresholds() -> dict[str, dict[str, float]]:
 
 def display_name(element: VenueElement) -> str:
     """The scenario's label, else the id written as words (``north_lower_w`` -> North lower W)."""
-    if element.label:
-        return element.label
-    words = element.id.replace("-", "_").split("_")
+    return element.label or id_as_words(element.id)
+
+
+def id_as_words(id_: str) -> str:
+    """An id written as words for a reader: ``north_lower_w`` -> North lower W."""
+    words = id_.replace("-", "_").split("_")
     words = [w.upper() if len(w) == 1 else w for w in words if w]
-    text = " ".join(words) or element.id
+    text = " ".join(words) or id_
     return text[0].upper() + text[1:]
 
 

@@ -58,16 +58,17 @@ def read_area_extras(
 
 
 def _service(r: FieldReader, value: object, path: str) -> ServicePoint | None:
-    m = r.mapping(value, path, required=("id", "kind", "servers", "service"))
+    m = r.mapping(value, path, required=("id", "kind", "servers", "service"), optional=("label",))
     if m is None:
         return None
     id_ = r.string(m, "id", path)
+    label = r.string(m, "label", path, default="")
     kind = r.choice(m, "kind", path, SERVICE_KINDS)
     servers = r.number(m, "servers", path, at_least=1, integer=True)
     service = read_distribution(r, m["service"], join(path, "service")) if "service" in m else None
-    if id_ is None or kind is None or servers is None or service is None:
+    if id_ is None or kind is None or servers is None or service is None or label is None:
         return None
-    return ServicePoint(id_, cast(ServiceKind, kind), int(servers), service)
+    return ServicePoint(id_, cast(ServiceKind, kind), int(servers), service, label)
 
 
 def _area_dwell(r: FieldReader, value: object, path: str) -> AreaDwell | None:

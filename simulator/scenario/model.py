@@ -88,6 +88,7 @@ class ServicePoint:
     kind: ServiceKind
     servers: int
     service: Distribution
+    label: str = ""  # what the report calls it; empty: its id written as words
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,6 @@ def test_a_way_round_the_perimeter_is_named_with_its_fix(
 @pytest.mark.parametrize(
     ("lever", "path", "text"),
     [
-        ({"kind": "close_gate", "gate": "perimeter"}, "interventions[0].gate", "lanes: 0"),
         (
             {"kind": "reassign_gate", "gate": "perimeter", "sectors": ["east"]},
             "interventions[0].gate",

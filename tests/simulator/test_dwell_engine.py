@@ -16,7 +16,8 @@ CONCOURSE = """areas:
     - id: conc
       area_m2: 1500
       services:
-        - {id: wc, kind: toilet, servers: 30, service: {kind: lognormal, mean: 90, cv: 0.4}}
+        - {id: wc, label: Toilets by the east stairs, kind: toilet, servers: 30,
+           service: {kind: lognormal, mean: 90, cv: 0.4}}
         - {id: kiosk, kind: concession, servers: 12, service: {kind: lognormal, mean: 60, cv: 0.5}}
       dwell:
         ingress: {share: 0.2, time: {kind: exponential, mean: 120}, use: {concession: 0.5},
@@ -182,7 +183,9 @@ def test_report_shows_half_time_concourses_and_service_points(halftime_day: Scen
     peak = ht.concourses["conc"]
     assert f"{ht.fans_left_seats:,} fans left their seats" in section
     assert f"<td>LoS {peak.peak_los}</td>" in section or f">{peak.peak_los}</td>" in section
-    assert 'id="service-points"' in section and ">wc<" in section and ">kiosk<" in section
+    # by label, else the id written as words (never a bare id)
+    assert 'id="service-points"' in section and ">Toilets by the east stairs<" in section
+    assert ">Kiosk<" in section and ">wc<" not in section
     assert "half-time peak" in page  # a moment of the venue map
     assert r.summary.to_dict()["halftime"]["fans_back"] == ht.fans_back
     assert type(r.summary).from_dict(r.summary.to_dict()) == r.summary  # summary.json round-trip

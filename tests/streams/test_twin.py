@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from live_helpers import DAY, EVENING_S, arena
 from live_helpers import zone_count as count
 
+from simulator.results.names import element_names
+from simulator.scenario.loader import load_scenario
 from streams.alerts import Lifecycle
 from streams.cameras import Camera
 from streams.messages import from_dict, validate
 from streams.ruleset import RuleSet
 from streams.twin import DigitalTwin, TwinSettings
+from streams.zones import venue_zones
 
 CAMERAS = (Camera("cam_plaza", "plaza"), Camera("cam_tram", "l_tram", coverage=0.5))
 RULES = RuleSet(lifecycle=Lifecycle(clear_after_s=60, escalate_after_s=180))
@@ -50,7 +55,7 @@ def test_a_surge_seen_by_a_camera_raises_an_alert_then_clears(scenario) -> None:
     surge = [a for a in alerts if a["rule"] == "density_now" and a["zone"] == "plaza"]
     assert [(a["msgType"], a["severity"]) for a in surge] == [("Alert", "Severe")]
     # 20:30 is ingress and the plaza is outside the gate: meter arrivals, open every gate
-    assert surge[0]["instruction"].startswith("Meter arrivals into plaza")
+    assert surge[0]["instruction"].startswith("Meter arrivals into Plaza")  # its map name
     assert surge[0]["certainty"] == "Observed" and surge[0]["scope"] == "Restricted"
     assert surge[0]["value"] == pytest.approx(1.5) and surge[0]["onset"].startswith(
         "2030-07-21T20:31"
@@ -114,3 +119,11 @@ def test_unknown_cameras_are_counted_not_used(scenario) -> None:  # type: ignore
     twin.observe(count("cam_elsewhere", "plaza", 10, EVENING_S))
     twin.observe(count("cam_plaza", "concourse", 10, EVENING_S))  # camera moved: zone mismatch
     assert twin.ignored == 2 and twin.latest == {}
+
+
+def test_zones_are_named_as_the_report_and_the_map_name_them() -> None:
+    # an unnamed link reads "A to B" in an alert headline, as on the map, never its bare id
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "stade_mohammed_v.yaml")
+    zones, names = venue_zones(scenario), element_names(scenario)
+    assert all(z.label == names[z.id] for z in zones.values())
+    assert zones["app_t1"].label == "Tram T1 stop to East forecourt"

@@ -196,3 +196,29 @@ def test_concourse_peaks_in_the_half_time_window() -> None:
     assert peak.peak_density_per_m2 == k_peak and peak.peak_time_s == t_peak
     # the surge half-time adds: well above the concourse's density before the whistle
     assert peak.peak_density_per_m2 > 5 * max(peak.before_density_per_m2, 0.01)
+
+
+def test_a_vomitory_closed_at_half_time_is_walked_round_both_ways() -> None:
+    # s1 has a second, longer vomitory; its usual one closes as half-time starts: those who
+    # leave their seats go round by the other, and every one of them is back in a seat
+    links = [*STADIUM["links"], link("v1b", "conc", "s1", 12, 4.8, kind="door")]
+    whistle = 7200 + 45 * 60 + 2 * 60  # IFAB Law 7: 45 minutes and the stoppage below
+    shut = {"id": "shut", "kind": "close_link", "link": "v1", "start": whistle}
+    sc = scenario(
+        name="halftime closure",
+        exits=[],
+        settings={"end": 7200 + 140 * 60, "sample_interval_s": 60},
+        halftime={"share": 0.4, "stoppage_min": 2},
+        interventions=[shut],
+        **{**STADIUM, "links": links},
+    )
+    assert sc.halftime is not None and sc.halftime.start_s == whistle
+    sim = Simulation(sc, seed=3)
+    sim.run(until=sc.halftime.end_s + 30 * 60)
+    d = sim.world.dwell
+    assert d.ht_out == d.ht_back > 0
+    assert not any(p.phase == HALFTIME for p in sim.world.parties)
+    sim.run()
+    summary = sim.result().summary.to_dict()
+    assert summary["fans"]["stranded"] == 0 and summary["fans"]["rerouted"] > 0
+    assert summary["fans"]["left"] == 5000

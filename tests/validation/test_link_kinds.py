@@ -3,8 +3,10 @@
 References:
 - Zhang, Klingsch, Schadschneider & Seyfried (2012), J. Stat. Mech. P02002: the maximum
   specific flow of balanced bidirectional streams in the Juelich corridor is about 1.5 against
-  1.9 persons/m/s one way (ratio 0.79); Lam, Lee, Chan & Goh (2003), Transp. Res. A 37:
-  789-810: at-capacity flow falls as the opposing share grows.
+  1.9 persons/m/s one way (ratio 0.79, read off the paper's fundamental diagrams; the abstract
+  states only that every bidirectional maximum is significantly below the one-way one);
+  Lam, Lee, Chan & Goh (2003), Transp. Res. A 37: 789-810: at-capacity flow falls as the
+  opposing share grows.
 - The Green Guide (Guide to Safety at Sports Grounds, 6th ed., 2018): 82 persons/m/min on level
   walkways and ramps, 66 on stairs.
 - EN 115-1: escalator steps at 0.5 m/s; theoretical 9,000 persons/h per metre of step;

@@ -244,6 +244,24 @@ def test_a_link_closed_for_good_reroutes_those_walking_towards_it() -> None:
     assert links["in_g1"]["throughput"] + links["in_g2"]["throughput"] == 2000
 
 
+def test_a_closed_gate_s_fans_on_their_way_follow_a_reassignment() -> None:
+    # g1 closes and its sector is reassigned to g3 at the same moment: those already walking
+    # to g1 go to g3 as the planner said, not to the empty g2 that least delay would pick
+    levers = [
+        {"id": "shut", "kind": "close_gate", "gate": "g1", "start": 1500},
+        {"id": "send", "kind": "reassign_gate", "gate": "g3", "sectors": ["s1"], "start": 1500},
+    ]
+    result = two_gates(levers, gates=("g1", "g2", "g3"))
+    fans = result.summary.to_dict()["fans"]
+    assert fans["seated"] == fans["arrived"] == 2000 and fans["rerouted"] > 0
+    fans_table = result.fans
+    by_gate = list(
+        zip(fans_table["sector"].to_pylist(), fans_table["gate"].to_pylist(), strict=True)
+    )
+    assert ("s1", "g2") not in by_gate
+    assert by_gate.count(("s1", "g3")) > 0 and by_gate.count(("s1", "g1")) > 0
+
+
 def test_fans_with_no_open_way_are_counted_as_stranded() -> None:
     # one gate, closed for good: everyone not through it by then is stranded, and counted
     result = two_gates(
@@ -252,6 +270,66 @@ def test_fans_with_no_open_way_are_counted_as_stranded() -> None:
     fans = result.summary.to_dict()["fans"]
     assert 0 < fans["seated"] < 2000
     assert fans["seated"] + fans["stranded"] == fans["arrived"] == 2000  # every fan accounted
+
+
+def two_perimeters(closures: list[dict[str, Any]]) -> dict[str, Any]:
+    """2,000 fans to one ticket gate ``g`` behind two perimeter entries ``p1`` and ``p2``.
+
+    o -> plaza -> lane_p -> p -> apron -> g -> concourse -> seats, for p in (p1, p2): the
+    access chain of FIFA's Stadium Guidelines (5.1), two search points on one outer ring.
+    """
+    search = {"stage": "perimeter", "lanes": 4, "queue_area_m2": 400}
+    checkpoints = [
+        {"id": p, **search, "service": {"kind": "deterministic", "mean": 3}} for p in ("p1", "p2")
+    ]
+    ticket = {"id": "g", "stage": "ticket", "lanes": 8, "queue_area_m2": 400}
+    checkpoints.append({**ticket, "service": {"kind": "deterministic", "mean": 2}})
+    links = [link("o_plaza", "o", "plaza", 20, 20)]
+    for p in ("p1", "p2"):
+        links += [
+            link(f"to_{p}", "plaza", f"lane_{p}", 150, 6),
+            link(f"at_{p}", f"lane_{p}", p, 5, 6),
+            link(f"in_{p}", p, "apron", 10, 6),
+        ]
+    links += [link("apron_g", "apron", "g", 10, 10), link("in_g", "g", "concourse", 10, 10)]
+    links += [link(f"to_s{i}", "concourse", f"s{i}", 5, 10) for i in (1, 2)]
+    links.append(link("out", "concourse", "x", 5, 10))
+    places = ["plaza", "apron", "concourse", "lane_p1", "lane_p2"]
+    sc = scenario(
+        name="perimeters",
+        settings={"end": 12 * 3600},
+        areas=[{"id": a, "area_m2": 5000, "walk_m": 0} for a in places],
+        checkpoints=checkpoints,
+        sectors=[{"id": f"s{i}", "seats": 1000, "gate": "g"} for i in (1, 2)],
+        links=links,
+        ingress={**INGRESS, "kickoff": 5400, "profile": [[-85, 0.0], [-45, 1.0]]},
+        interventions=closures,
+    )
+    sim = Simulation(sc, seed=4)
+    sim.run()
+    return sim.result().summary.to_dict()
+
+
+def test_each_fan_is_searched_at_one_perimeter_entry_of_its_choice() -> None:
+    # the route's anchor is the ticket gate: a fan through p2 is not sent on to p1 from inside
+    summary = two_perimeters([])
+    served = {c: summary["checkpoints"][c]["served"] for c in ("p1", "p2", "g")}
+    assert served["p1"] + served["p2"] == served["g"] == 2000
+    assert min(served["p1"], served["p2"]) > 500  # equal entries share the crowd
+
+
+@pytest.mark.parametrize("kind", ["close_gate", "lanes"])
+def test_a_closed_perimeter_entry_is_routed_round(kind: str) -> None:
+    # p1 shut for good 20 minutes after the first arrivals: those walking to it or queuing
+    # at it go back to p2; nobody waits for p1 to reopen
+    shut = {"id": "shut", "kind": kind, "gate": "p1", "start": 1500}
+    summary = two_perimeters([{**shut, "lanes": 0} if kind == "lanes" else shut])
+    fans = summary["fans"]
+    assert fans["seated"] == fans["arrived"] == 2000 and fans["stranded"] == 0
+    assert fans["rerouted"] > 0
+    served = {c: summary["checkpoints"][c]["served"] for c in ("p1", "p2", "g")}
+    assert served["p1"] + served["p2"] == served["g"] == 2000
+    assert served["p2"] > served["p1"] > 0  # p1 screened only before it shut
 
 
 def slowed_gate(model: str) -> tuple[int, int]:
