@@ -182,3 +182,39 @@ def test_run_state_classes_called_from_python_run_their_init() -> None:
 
     sim = Simulation(load_scenario(ROOT / "tests" / "data" / "scenarios" / "tiny.yaml"), seed=1)
     assert sim.world.now == sim.scenario.settings.start_s and sim.world.events == 0
+
+
+CROSS = """
+import hashlib, json, sys
+from simulator import Simulation, Snapshot, load_scenario
+sc = load_scenario(sys.argv[2])
+if sys.argv[1] == "take":
+    sim = Simulation(sc, seed=3)
+    sim.run(until=sc.ingress.kickoff_s - 1800)
+    print(json.dumps(sim.snapshot().to_dict()))
+else:
+    sim = Simulation(sc, seed=3, snapshot=Snapshot.from_dict(json.load(sys.stdin)))
+    sim.run()
+    print(hashlib.sha256(sim.result().summary.to_json().encode()).hexdigest())
+"""
+
+
+@needs_compiled
+def test_a_snapshot_taken_compiled_resumes_the_same_on_either_path() -> None:
+    tiny = str(ROOT / "tests" / "data" / "scenarios" / "tiny.yaml")
+
+    def run(interpreted: bool, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", CROSS, *args, tiny],
+            input=stdin,
+            env=_env(interpreted),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip()
+
+    snapshot = run(False, "take")
+    assert run(False, "resume", stdin=snapshot) == run(True, "resume", stdin=snapshot)
