@@ -169,7 +169,9 @@ def _compiled_layout(cls: type) -> tuple[tuple[str, ...], bool] | None:
 
     A mypyc class keeps no ``__slots__`` and has state methods of mypyc's own whether or not
     its source defines any, so the layout is read from the source beside the extension (the
-    same file the interpreted engine runs): a snapshot is then the same bytes either way.
+    same file the interpreted engine runs): a snapshot then holds the same state either way
+    and resumes on either path (the bytes may differ where compiled code made two equal tuples
+    that interpreted code shares, as ``Walkway.last_in``'s two ends).
     """
     if "__mypyc_attrs__" not in cls.__dict__:
         return None
