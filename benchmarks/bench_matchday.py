@@ -15,6 +15,12 @@ group "snapshot": saving and loading the mid-ingress state in the data-only form
 pickle of the same state in the same run (CPU time, garbage collection paused as the engine
 does).
 
+group "memory": the bytes a run holds per fan at 20:50, ten minutes before kick-off, when
+nearly the whole crowd is in the model (``tracemalloc``: every Python allocation still live
+that was made from building the run to that moment, divided by the fans arrived), for the
+engine and, as the baseline in the same run, the naive free-flow per-fan model. Issue 14's
+target is 300 bytes per fan; ``extra_info`` says whether it is met.
+
 group "engine path": the 115,000-seat match day on the compiled engine (mypyc, ``setup.py``)
 against the interpreted one (``MATCHDAY_INTERPRETED=1``, the baseline), same scenario and seed,
 each day in a process of its own (the path is chosen at import), in alternate rounds.
@@ -28,6 +34,7 @@ Run: ``python -m pytest benchmarks -q`` (``--benchmark-disable -k small`` checks
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -35,13 +42,14 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.naive_model import run_naive
+from benchmarks.naive_model import build_naive, run_naive
 from simulator import Scenario, Simulation, Snapshot
 from simulator.engine import snapshot_codec
 from simulator.engine.gc_pause import gc_paused
@@ -214,6 +222,46 @@ def test_cold_run_to_the_same_horizon(benchmark, mid_ingress: tuple[Scenario, Sn
     scenario, snap = mid_ingress
     sim = benchmark.pedantic(cold_to_horizon, args=(scenario, snap.time_s + FORECAST_S), rounds=1)
     assert sim.now == snap.time_s + FORECAST_S
+
+
+PEAK_S = 20 * 3600 + 50 * 60  # 20:50: kick-off is 21:00, arrivals end soon after
+TARGET_BYTES_PER_FAN = 300  # issue 14
+
+
+def state_bytes(scenario: Scenario, model: str) -> tuple[int, int]:
+    """(bytes still allocated at 20:50 since the run was built, fans in the model).
+
+    Both models hold every fan of the day from the start (the engine as parties, the naive
+    model as one process each), so the fans in the model are all of them."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        if model == "engine":
+            sim = Simulation(scenario, seed=SEED)
+            sim.run(until=PEAK_S)
+            fans = sum(p.size for p in sim.world.parties)
+        else:
+            env, counts = build_naive(scenario, SEED)
+            env.run(until=PEAK_S)
+            fans = int(counts["fans"])
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return held, fans
+
+
+@pytest.mark.benchmark(group="memory")
+@pytest.mark.parametrize("model", ["engine", "naive-baseline"])
+def test_run_state_memory_per_fan(benchmark, stadium: tuple[str, Scenario], model: str) -> None:
+    _, scenario = stadium
+    held, fans = benchmark.pedantic(state_bytes, args=(scenario, model), rounds=1)
+    per_fan = held / fans
+    benchmark.extra_info["bytes_held"] = held
+    benchmark.extra_info["fans"] = fans
+    benchmark.extra_info["bytes_per_fan"] = round(per_fan)
+    benchmark.extra_info["target_bytes_per_fan"] = TARGET_BYTES_PER_FAN
+    benchmark.extra_info["meets_target"] = per_fan <= TARGET_BYTES_PER_FAN
+    assert fans > 0.9 * scenario.ingress.attendance * sum(s.seats for s in scenario.venue.sectors)
 
 
 def _day(engine: str) -> dict[str, Any]:

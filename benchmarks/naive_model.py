@@ -44,12 +44,21 @@ FREE_SPEED = 1.34  # m/s, Weidmann's free walking speed
 
 def run_naive(scenario: Scenario, seed: int, links: str = "free_flow") -> dict[str, float]:
     """Simulate the whole day; return fans seated and left and the number of SimPy events."""
+    env, counts = build_naive(scenario, seed, links)
+    env.run(until=scenario.settings.end_s)
+    return {**counts, "events": float(next(env._eid))}
+
+
+def build_naive(
+    scenario: Scenario, seed: int, links: str = "free_flow"
+) -> tuple[simpy.Environment, dict[str, float]]:
+    """The day's SimPy environment with every fan's process started, and its counters."""
     env = simpy.Environment(initial_time=scenario.settings.start_s)
     rng = np.random.default_rng(seed)
     net = Network(scenario)
     walker = {"free_flow": _FreeFlow, "mgcc": _Mgcc}[links](env, scenario)
     gates = [simpy.Resource(env, capacity=cp.lanes) for cp in scenario.venue.checkpoints]
-    counts = {"seated": 0, "left": 0, "last_left_s": scenario.settings.start_s}
+    counts = {"seated": 0, "left": 0, "fans": 0, "last_left_s": scenario.settings.start_s}
 
     def go(route: tuple[Step, ...], slot: Any) -> Generator[Any, Any, Any]:
         for k, (node, bank, link, d) in enumerate(route):
@@ -86,8 +95,8 @@ def run_naive(scenario: Scenario, seed: int, links: str = "free_flow") -> dict[s
         home = net.route(party.sector, -1, party.destination, "none")
         for _ in range(party.size):
             env.process(fan(route, home, party.times[ARRIVE], party.release_at))
-    env.run(until=scenario.settings.end_s)
-    return {**counts, "events": float(next(env._eid))}
+        counts["fans"] += party.size
+    return env, counts
 
 
 class _FreeFlow:
