@@ -97,9 +97,8 @@ class _Latest:
 class _Window:
     """Gate-line crossings one camera reported since the last cycle."""
 
-    inflow: int = 0
-    outflow: int = 0
-    reported: bool = False
+    inflow: int | None = None  # None: this camera reports no line crossings that way
+    outflow: int | None = None
 
 
 @dataclass
@@ -183,11 +182,11 @@ class DigitalTwin:
         if prev is None or t >= prev.clock_s:
             self.latest[camera.id] = _Latest(count.count, count.confidence, t)
         self.window[camera.id].append(count.count)
-        if count.in_count is not None or count.out_count is not None:
-            crossing = self.crossings[camera.id]
-            crossing.inflow += count.in_count or 0
-            crossing.outflow += count.out_count or 0
-            crossing.reported = True
+        crossing = self.crossings[camera.id]
+        if count.in_count is not None:
+            crossing.inflow = (crossing.inflow or 0) + count.in_count
+        if count.out_count is not None:
+            crossing.outflow = (crossing.outflow or 0) + count.out_count
 
     def count_lag_s(self, clock_s: float) -> float | None:
         """Match-clock age of the newest count applied so far (None before the first)."""
@@ -239,7 +238,7 @@ class DigitalTwin:
         return [m.run for m in self.members if m.run is not None]
 
     def _seed(self, member: int) -> int:
-        return self.settings.seed * 1_000_003 + 7919 * member + 31 * self.cycles + 1
+        return self.settings.seed * 1_000_003 + 31 * self.cycles + 1
 
     def _learn(self, priors: list[MemberRun], observed: dict[str, float]) -> None:
         """The EnKF update of the members' parameters by this window's counts."""
@@ -295,14 +294,14 @@ class DigitalTwin:
         """
         if any(m.run is None for m in self.members) or self.cycles == 0:
             return {}
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, tuple[int | None, int | None]] = {}
         for cam_id, crossing in self.crossings.items():
-            if not crossing.reported:
+            if crossing.inflow is None and crossing.outflow is None:
                 continue
             zone = self.cameras[cam_id].zone
-            i, o = out.get(zone, (0, 0))
-            out[zone] = (i + crossing.inflow, o + crossing.outflow)
-        return {z: (i, o) for z, (i, o) in out.items()}
+            i, o = out.get(zone, (None, None))
+            out[zone] = (_add(i, crossing.inflow), _add(o, crossing.outflow))
+        return out
 
     def _correct(
         self, priors: list[MemberRun], observed: dict[str, float], weights: dict[str, float]
@@ -534,6 +533,11 @@ class DigitalTwin:
             members=len(self.members),
             estimates=self.estimates(),
         )
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    """Sum of two crossing counts where either may be unreported (None)."""
+    return b if a is None else a if b is None else a + b
 
 
 def _index_at(times: tuple[float, ...], clock_s: float) -> int:
