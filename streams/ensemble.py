@@ -45,6 +45,7 @@ from simulator.scenario.model import Scenario
 
 LOG_BOUNDS = {"cap": (math.log(0.1), math.log(1.6)), "flow": (math.log(0.03), math.log(1.6))}
 SPEED_BOUNDS = (math.log(0.5), math.log(1.3))
+LOCAL_OBS = 4  # observations a parameter may take as independent (see ``update``)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class ParamSpace:
             sds.append(0.2)
             local[name] = frozenset({lk.id, lk.source})
         names.append("speed")
-        sds.append(0.06)
+        sds.append(0.12)
         local["speed"] = frozenset(lk.id for lk in venue.links)
         return cls(tuple(names), tuple(sds), local)
 
@@ -207,7 +208,11 @@ def update(
         c_ty *= _trust(c_ty, d_theta[:, j], var_y[obs], n)
         if not np.any(c_ty):
             continue
-        c_yy = dy.T @ dy / (n - 1) + np.diag(variance[obs])
+        # a parameter heard by many zones (the walking speed: every walkway) must not take
+        # their errors as independent: they share the model's error (corrections, arrivals),
+        # so beyond LOCAL_OBS observations each counts as a share of one (R scaled up)
+        scale = max(1.0, obs.size / LOCAL_OBS)
+        c_yy = dy.T @ dy / (n - 1) + np.diag(variance[obs] * scale)
         gain = np.linalg.solve(c_yy, c_ty)
         theta[:, j] += innovation[:, obs] @ gain
     return theta

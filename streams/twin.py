@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -74,6 +74,15 @@ class TwinSettings:
     model_error: float = 0.2  # relative error of the model's count (corrections bias it)
     min_spread: float = 0.5  # share of each parameter's prior spread the members keep
     relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
+    # members per minute of match clock whose parameters are drawn afresh from the plan's
+    # prior (rejuvenation): trouble ends, and a door learnt shut can only be seen to reopen
+    # if some member tries it open (the others sit at the bound, all predicting the same)
+    renew_per_min: float = 1.0
+    # each member re-runs its forecast to the horizon at least this often; between, it runs
+    # only to the next cycle and its last forecast (run ``refresh_s`` past the horizon so it
+    # still covers it) is read from the current clock on. With 15-s cycles a quarter of the
+    # members forecast per cycle: the cycle costs about a quarter of the full ensemble's.
+    refresh_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ class _Member:
     params: MemberParams
     corrected: Snapshot
     run: MemberRun | None = None
+    forecast: MemberRun | None = None  # its last run to the horizon (see refresh_s)
     refusals: list[str] = field(default_factory=list)
 
 
@@ -152,6 +162,8 @@ class DigitalTwin:
             _Member(MemberParams.from_vector(self.space, row), start) for row in self.theta
         ]
         self.pool = MemberPool(scenario, self.settings.workers)
+        self._renewals = 0.0  # members due to be drawn afresh (fractional, see _renew)
+        self._renewed = 0
         self.latest: dict[str, _Latest] = {}
         self.window: dict[str, list[int]] = defaultdict(list)
         self.crossings: dict[str, _Window] = defaultdict(_Window)
@@ -281,7 +293,20 @@ class DigitalTwin:
         theta = update(self.theta, predicted, np.asarray(obs), np.asarray(var), local, self.rng)
         sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
         self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
+        self._renew()
         self._set_params()
+
+    def _renew(self) -> None:
+        """Draw the parameters of the next member(s) in turn afresh from the prior."""
+        n = len(self.members)
+        self._renewals += self.settings.renew_per_min * self.settings.cycle_s / 60.0
+        sd = np.asarray(self.space.prior_sd)
+        while self._renewals >= 1.0 and n > 2:
+            self._renewals -= 1.0
+            k = 1 + self._renewed % (n - 1)  # member 0 is not special after the start
+            self._renewed += 1
+            row = self.rng.normal(0.0, 1.0, sd.shape) * sd
+            self.theta[k] = np.clip(row, self.lo, self.hi)
 
     def _set_params(self) -> None:
         for m, row in zip(self.members, self.theta, strict=True):
@@ -331,18 +356,24 @@ class DigitalTwin:
     def _forecast(
         self, clock_s: float, corrected: list[tuple[Snapshot, ...]], priors: list[MemberRun]
     ) -> list[MemberRun]:
-        horizon = clock_s + self.settings.horizon_s
+        every = max(1, round(self.settings.refresh_s / self.settings.cycle_s))
+        horizon = clock_s + self.settings.horizon_s + (self.settings.cycle_s * (every - 1))
         nxt = clock_s + self.settings.cycle_s
+        due = [
+            m.forecast is None or (self.cycles + i) % every == 0 for i, m in enumerate(self.members)
+        ]
         jobs = [
-            MemberJob(tries, m.params, nxt, max(horizon, nxt), self._seed(i))
-            for i, (m, tries) in enumerate(zip(self.members, corrected, strict=True))
+            MemberJob(tries, m.params, nxt, max(horizon, nxt) if full else nxt, self._seed(i))
+            for i, (m, tries, full) in enumerate(zip(self.members, corrected, due, strict=True))
         ]
         runs = self.pool.map(jobs)
-        for m, run in zip(self.members, runs, strict=True):
+        for m, run, full in zip(self.members, runs, due, strict=True):
             m.corrected = run.started
             m.run = run
+            if full:
+                m.forecast = run
             self.refusals.extend(run.refusals)
-        return runs
+        return [_from(m.forecast, clock_s) for m in self.members if m.forecast is not None]
 
     def _now(self, corrected: list[tuple[Snapshot, ...]]) -> dict[str, int]:
         """Persons per zone now: the median over the members' corrected states."""
@@ -533,6 +564,14 @@ class DigitalTwin:
             members=len(self.members),
             estimates=self.estimates(),
         )
+
+
+def _from(run: MemberRun, clock_s: float) -> MemberRun:
+    """A member's forecast read from ``clock_s`` on (it may have been run a cycle or more ago)."""
+    k = _index_at(run.times_s, clock_s)
+    if k == 0:
+        return run
+    return replace(run, times_s=run.times_s[k:], occupancy=run.occupancy[k:], waits=run.waits[k:])
 
 
 def _add(a: int | None, b: int | None) -> int | None:
