@@ -243,6 +243,25 @@ def keep_spread(
     return np.clip(theta, lo, hi)
 
 
+def renew(
+    theta: np.ndarray,
+    member: int,
+    prior_sd: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``theta`` with one member's parameters drawn afresh from the plan's prior (rejuvenation).
+
+    Trouble ends: a door learnt shut, with every member at the bound, predicts the same for all
+    members and the filter can no longer see it reopen. A member that tries the plan again
+    makes the difference visible; if the trouble persists the update sends it back.
+    """
+    theta = theta.copy()
+    theta[member] = np.clip(rng.normal(0.0, 1.0, prior_sd.shape) * prior_sd, lo, hi)
+    return theta
+
+
 def quantiles(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """p10, p50, p90 along ``axis`` (the members)."""
     q = np.percentile(values, [10, 50, 90], axis=axis)

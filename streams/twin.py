@@ -36,7 +36,7 @@ from simulator import Simulation, Snapshot
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
-from streams.ensemble import MemberParams, ParamSpace, keep_spread, quantiles, update
+from streams.ensemble import MemberParams, ParamSpace, keep_spread, quantiles, renew, update
 from streams.instructions import match_phases
 from streams.members import MemberJob, MemberPool, MemberRun
 from streams.messages import (
@@ -305,8 +305,7 @@ class DigitalTwin:
             self._renewals -= 1.0
             k = 1 + self._renewed % (n - 1)  # member 0 is not special after the start
             self._renewed += 1
-            row = self.rng.normal(0.0, 1.0, sd.shape) * sd
-            self.theta[k] = np.clip(row, self.lo, self.hi)
+            self.theta = renew(self.theta, k, sd, self.lo, self.hi, self.rng)
 
     def _set_params(self) -> None:
         for m, row in zip(self.members, self.theta, strict=True):
@@ -357,7 +356,11 @@ class DigitalTwin:
         self, clock_s: float, corrected: list[tuple[Snapshot, ...]], priors: list[MemberRun]
     ) -> list[MemberRun]:
         every = max(1, round(self.settings.refresh_s / self.settings.cycle_s))
-        horizon = clock_s + self.settings.horizon_s + (self.settings.cycle_s * (every - 1))
+        # far enough that a forecast read ``every - 1`` cycles later still has a sample at
+        # or after its horizon
+        sample_s = self.scenario.settings.sample_interval_s
+        horizon = clock_s + self.settings.horizon_s + self.settings.cycle_s * (every - 1)
+        horizon += sample_s if every > 1 else 0.0
         nxt = clock_s + self.settings.cycle_s
         due = [
             m.forecast is None or (self.cycles + i) % every == 0 for i, m in enumerate(self.members)
@@ -373,7 +376,10 @@ class DigitalTwin:
             if full:
                 m.forecast = run
             self.refusals.extend(run.refusals)
-        return [_from(m.forecast, clock_s) for m in self.members if m.forecast is not None]
+        forecasts = [m.forecast for m in self.members if m.forecast is not None]
+        # members of different ages: read all from the first sample every one of them has
+        start = max([clock_s, *(f.times_s[0] for f in forecasts if f.times_s)])
+        return [_from(f, start) for f in forecasts]
 
     def _now(self, corrected: list[tuple[Snapshot, ...]]) -> dict[str, int]:
         """Persons per zone now: the median over the members' corrected states."""
@@ -567,7 +573,7 @@ class DigitalTwin:
 
 
 def _from(run: MemberRun, clock_s: float) -> MemberRun:
-    """A member's forecast read from ``clock_s`` on (it may have been run a cycle or more ago)."""
+    """A member's forecast read from ``clock_s`` on (it may have been run cycles ago)."""
     k = _index_at(run.times_s, clock_s)
     if k == 0:
         return run
