@@ -45,6 +45,7 @@ from simulator.scenario.model import Scenario
 
 LOG_BOUNDS = {"cap": (math.log(0.1), math.log(1.6)), "flow": (math.log(0.03), math.log(1.6))}
 SPEED_BOUNDS = (math.log(0.5), math.log(1.3))
+LOCAL_OBS = 4  # observations a parameter may take as independent (see ``update``)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class ParamSpace:
             sds.append(0.2)
             local[name] = frozenset({lk.id, lk.source})
         names.append("speed")
-        sds.append(0.06)
+        sds.append(0.12)
         local["speed"] = frozenset(lk.id for lk in venue.links)
         return cls(tuple(names), tuple(sds), local)
 
@@ -176,32 +177,48 @@ def update(
     local: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Serial EnKF update of the parameters ``theta`` (members x params) by scalar observations.
+    """Domain-localised EnKF update of the parameters ``theta`` (members x params).
 
     ``predicted`` (members x obs) are the members' forecasts of the ``observed`` values with
     error ``variance``; ``local[k, j]`` says whether observation k may move parameter j.
-    Returns the updated parameters (``predicted`` is updated in place as the serial scheme needs).
+    Each parameter is analysed on its own with only its local observations, all at once
+    (a local analysis as in Ott et al. 2004 and Hunt et al. 2007, "Efficient data assimilation
+    for spatiotemporal chaos", Physica D 230): gain ``K = C_ty (C_yy + R)^-1`` from the
+    members' deviations, applied to perturbed observations (Evensen 2003). A count at one gate
+    therefore cannot move another gate through a spurious correlation of twelve members, and
+    a far-away observation cannot eat a local one's innovation (as the serial scheme did,
+    which updated every prediction by every observation).
     """
     theta = theta.copy()
     n = theta.shape[0]
-    for k in range(observed.shape[0]):
-        y = predicted[:, k]
-        var_y = float(np.var(y, ddof=1)) if n > 1 else 0.0
-        if var_y <= 1e-9:
-            continue  # no member differs here: the counts say nothing about the parameters
-        innovation = observed[k] + rng.normal(0.0, math.sqrt(variance[k]), n) - y
-        dy = y - y.mean()
-        denom = var_y + variance[k]
-        d_theta = theta - theta.mean(axis=0)
-        cov = d_theta.T @ dy / (n - 1)
-        gain_theta = np.where(local[k], cov / denom * _trust(cov, d_theta, var_y, n), 0.0)
-        theta += np.outer(innovation, gain_theta)
-        gain_y = (predicted - predicted.mean(axis=0)).T @ dy / (n - 1) / denom
-        predicted += np.outer(innovation, gain_y)
+    if n < 2 or observed.shape[0] == 0:
+        return theta
+    d_y = predicted - predicted.mean(axis=0)
+    var_y = (d_y**2).sum(axis=0) / (n - 1)
+    informative = var_y > 1e-9  # no member differs here: the counts say nothing
+    perturbed = observed + rng.normal(0.0, 1.0, predicted.shape) * np.sqrt(variance)
+    innovation = perturbed - predicted  # members x obs
+    d_theta = theta - theta.mean(axis=0)
+    for j in range(theta.shape[1]):
+        obs = np.nonzero(local[:, j] & informative)[0]
+        if obs.size == 0:
+            continue
+        dy = d_y[:, obs]
+        c_ty = d_theta[:, j] @ dy / (n - 1)
+        c_ty *= _trust(c_ty, d_theta[:, j], var_y[obs], n)
+        if not np.any(c_ty):
+            continue
+        # a parameter heard by many zones (the walking speed: every walkway) must not take
+        # their errors as independent: they share the model's error (corrections, arrivals),
+        # so beyond LOCAL_OBS observations each counts as a share of one (R scaled up)
+        scale = max(1.0, obs.size / LOCAL_OBS)
+        c_yy = dy.T @ dy / (n - 1) + np.diag(variance[obs] * scale)
+        gain = np.linalg.solve(c_yy, c_ty)
+        theta[:, j] += innovation[:, obs] @ gain
     return theta
 
 
-def _trust(cov: np.ndarray, d_theta: np.ndarray, var_y: float, n: int) -> np.ndarray:
+def _trust(cov: np.ndarray, d_theta: np.ndarray, var_y: np.ndarray, n: int) -> np.ndarray:
     """Damping of each gain by how far its correlation stands out of sampling noise.
 
     With a dozen members a correlation of 0.3 is noise (its standard error is about
@@ -209,8 +226,10 @@ def _trust(cov: np.ndarray, d_theta: np.ndarray, var_y: float, n: int) -> np.nda
     ``max(0, 1 - 1 / ((n - 1) r^2))`` keeps strong correlations and zeroes weak ones (a
     sampling-error correction in the spirit of Anderson 2012, Mon. Wea. Rev. 140).
     """
-    sd_theta = d_theta.std(axis=0, ddof=1)
-    r2 = np.where(sd_theta > 0, cov**2 / (np.maximum(sd_theta, 1e-12) ** 2 * var_y), 0.0)
+    sd_theta = float(d_theta.std(ddof=1))
+    if sd_theta <= 0:
+        return np.zeros_like(cov)
+    r2 = cov**2 / (sd_theta**2 * np.maximum(var_y, 1e-12))
     return np.maximum(0.0, 1.0 - 1.0 / ((n - 1) * np.maximum(r2, 1e-12)))
 
 
@@ -222,6 +241,25 @@ def keep_spread(
     extra = np.sqrt(np.maximum(min_sd**2 - sd**2, 0.0))
     theta = theta + rng.normal(0.0, 1.0, theta.shape) * extra
     return np.clip(theta, lo, hi)
+
+
+def renew(
+    theta: np.ndarray,
+    member: int,
+    prior_sd: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``theta`` with one member's parameters drawn afresh from the plan's prior (rejuvenation).
+
+    Trouble ends: a door learnt shut, with every member at the bound, predicts the same for all
+    members and the filter can no longer see it reopen. A member that tries the plan again
+    makes the difference visible; if the trouble persists the update sends it back.
+    """
+    theta = theta.copy()
+    theta[member] = np.clip(rng.normal(0.0, 1.0, prior_sd.shape) * prior_sd, lo, hi)
+    return theta
 
 
 def quantiles(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

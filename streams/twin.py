@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -36,7 +36,7 @@ from simulator import Simulation, Snapshot
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
-from streams.ensemble import MemberParams, ParamSpace, keep_spread, quantiles, update
+from streams.ensemble import MemberParams, ParamSpace, keep_spread, quantiles, renew, update
 from streams.instructions import match_phases
 from streams.members import MemberJob, MemberPool, MemberRun
 from streams.messages import (
@@ -74,6 +74,15 @@ class TwinSettings:
     model_error: float = 0.2  # relative error of the model's count (corrections bias it)
     min_spread: float = 0.5  # share of each parameter's prior spread the members keep
     relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
+    # members per minute of match clock whose parameters are drawn afresh from the plan's
+    # prior (rejuvenation): trouble ends, and a door learnt shut can only be seen to reopen
+    # if some member tries it open (the others sit at the bound, all predicting the same)
+    renew_per_min: float = 1.0
+    # each member re-runs its forecast to the horizon at least this often; between, it runs
+    # only to the next cycle and its last forecast (run ``refresh_s`` past the horizon so it
+    # still covers it) is read from the current clock on. With 15-s cycles a quarter of the
+    # members forecast per cycle: the cycle costs about a quarter of the full ensemble's.
+    refresh_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,8 @@ class _Latest:
 class _Window:
     """Gate-line crossings one camera reported since the last cycle."""
 
-    inflow: int = 0
-    outflow: int = 0
-    reported: bool = False
+    inflow: int | None = None  # None: this camera reports no line crossings that way
+    outflow: int | None = None
 
 
 @dataclass
@@ -109,6 +117,7 @@ class _Member:
     params: MemberParams
     corrected: Snapshot
     run: MemberRun | None = None
+    forecast: MemberRun | None = None  # its last run to the horizon (see refresh_s)
     refusals: list[str] = field(default_factory=list)
 
 
@@ -153,6 +162,8 @@ class DigitalTwin:
             _Member(MemberParams.from_vector(self.space, row), start) for row in self.theta
         ]
         self.pool = MemberPool(scenario, self.settings.workers)
+        self._renewals = 0.0  # members due to be drawn afresh (fractional, see _renew)
+        self._renewed = 0
         self.latest: dict[str, _Latest] = {}
         self.window: dict[str, list[int]] = defaultdict(list)
         self.crossings: dict[str, _Window] = defaultdict(_Window)
@@ -183,11 +194,11 @@ class DigitalTwin:
         if prev is None or t >= prev.clock_s:
             self.latest[camera.id] = _Latest(count.count, count.confidence, t)
         self.window[camera.id].append(count.count)
-        if count.in_count is not None or count.out_count is not None:
-            crossing = self.crossings[camera.id]
-            crossing.inflow += count.in_count or 0
-            crossing.outflow += count.out_count or 0
-            crossing.reported = True
+        crossing = self.crossings[camera.id]
+        if count.in_count is not None:
+            crossing.inflow = (crossing.inflow or 0) + count.in_count
+        if count.out_count is not None:
+            crossing.outflow = (crossing.outflow or 0) + count.out_count
 
     def count_lag_s(self, clock_s: float) -> float | None:
         """Match-clock age of the newest count applied so far (None before the first)."""
@@ -239,7 +250,7 @@ class DigitalTwin:
         return [m.run for m in self.members if m.run is not None]
 
     def _seed(self, member: int) -> int:
-        return self.settings.seed * 1_000_003 + 7919 * member + 31 * self.cycles + 1
+        return self.settings.seed * 1_000_003 + 31 * self.cycles + 1
 
     def _learn(self, priors: list[MemberRun], observed: dict[str, float]) -> None:
         """The EnKF update of the members' parameters by this window's counts."""
@@ -282,7 +293,19 @@ class DigitalTwin:
         theta = update(self.theta, predicted, np.asarray(obs), np.asarray(var), local, self.rng)
         sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
         self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
+        self._renew()
         self._set_params()
+
+    def _renew(self) -> None:
+        """Draw the parameters of the next member(s) in turn afresh from the prior."""
+        n = len(self.members)
+        self._renewals += self.settings.renew_per_min * self.settings.cycle_s / 60.0
+        sd = np.asarray(self.space.prior_sd)
+        while self._renewals >= 1.0 and n > 2:
+            self._renewals -= 1.0
+            k = 1 + self._renewed % (n - 1)  # member 0 is not special after the start
+            self._renewed += 1
+            self.theta = renew(self.theta, k, sd, self.lo, self.hi, self.rng)
 
     def _set_params(self) -> None:
         for m, row in zip(self.members, self.theta, strict=True):
@@ -295,14 +318,14 @@ class DigitalTwin:
         """
         if any(m.run is None for m in self.members) or self.cycles == 0:
             return {}
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, tuple[int | None, int | None]] = {}
         for cam_id, crossing in self.crossings.items():
-            if not crossing.reported:
+            if crossing.inflow is None and crossing.outflow is None:
                 continue
             zone = self.cameras[cam_id].zone
-            i, o = out.get(zone, (0, 0))
-            out[zone] = (i + crossing.inflow, o + crossing.outflow)
-        return {z: (i, o) for z, (i, o) in out.items()}
+            i, o = out.get(zone, (None, None))
+            out[zone] = (_add(i, crossing.inflow), _add(o, crossing.outflow))
+        return out
 
     def _correct(
         self, priors: list[MemberRun], observed: dict[str, float], weights: dict[str, float]
@@ -332,18 +355,31 @@ class DigitalTwin:
     def _forecast(
         self, clock_s: float, corrected: list[tuple[Snapshot, ...]], priors: list[MemberRun]
     ) -> list[MemberRun]:
-        horizon = clock_s + self.settings.horizon_s
+        every = max(1, round(self.settings.refresh_s / self.settings.cycle_s))
+        # far enough that a forecast read ``every - 1`` cycles later still has a sample at
+        # or after its horizon
+        sample_s = self.scenario.settings.sample_interval_s
+        horizon = clock_s + self.settings.horizon_s + self.settings.cycle_s * (every - 1)
+        horizon += sample_s if every > 1 else 0.0
         nxt = clock_s + self.settings.cycle_s
+        due = [
+            m.forecast is None or (self.cycles + i) % every == 0 for i, m in enumerate(self.members)
+        ]
         jobs = [
-            MemberJob(tries, m.params, nxt, max(horizon, nxt), self._seed(i))
-            for i, (m, tries) in enumerate(zip(self.members, corrected, strict=True))
+            MemberJob(tries, m.params, nxt, max(horizon, nxt) if full else nxt, self._seed(i))
+            for i, (m, tries, full) in enumerate(zip(self.members, corrected, due, strict=True))
         ]
         runs = self.pool.map(jobs)
-        for m, run in zip(self.members, runs, strict=True):
+        for m, run, full in zip(self.members, runs, due, strict=True):
             m.corrected = run.started
             m.run = run
+            if full:
+                m.forecast = run
             self.refusals.extend(run.refusals)
-        return runs
+        forecasts = [m.forecast for m in self.members if m.forecast is not None]
+        # members of different ages: read all from the first sample every one of them has
+        start = max([clock_s, *(f.times_s[0] for f in forecasts if f.times_s)])
+        return [_from(f, start) for f in forecasts]
 
     def _now(self, corrected: list[tuple[Snapshot, ...]]) -> dict[str, int]:
         """Persons per zone now: the median over the members' corrected states."""
@@ -534,6 +570,19 @@ class DigitalTwin:
             members=len(self.members),
             estimates=self.estimates(),
         )
+
+
+def _from(run: MemberRun, clock_s: float) -> MemberRun:
+    """A member's forecast read from ``clock_s`` on (it may have been run cycles ago)."""
+    k = _index_at(run.times_s, clock_s)
+    if k == 0:
+        return run
+    return replace(run, times_s=run.times_s[k:], occupancy=run.occupancy[k:], waits=run.waits[k:])
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    """Sum of two crossing counts where either may be unreported (None)."""
+    return b if a is None else a if b is None else a + b
 
 
 def _index_at(times: tuple[float, ...], clock_s: float) -> int:

@@ -76,22 +76,131 @@ def check_counts(counts: Mapping[str, int], ids: tuple[str, ...], types: tuple[s
 def assimilate(dyn: Dynamics, counts: Mapping[str, int]) -> None:
     """Apply observed counts to the run state behind ``dyn`` at ``dyn.world.now``."""
     net = dyn.net
+    future = Future(dyn)
     for element in sorted(counts, key=net.index.__getitem__):
         i = net.index[element]
         delta = counts[element] - dyn.world.occ[i]
         if i >= net.n_nodes:
-            _set_link(dyn, i - net.n_nodes, delta)
+            _set_link(dyn, i - net.n_nodes, delta, future)
             continue
         if dyn.hooks.observe is not None:  # a part's place, e.g. a platform with fans queuing
             delta = dyn.hooks.observe(i, delta)
         if delta > 0:
-            _add_at_node(dyn, i, delta)
+            _add_at_node(dyn, i, delta, future)
         elif delta < 0:
             _remove_at_node(dyn, i, -delta)
+    future.close()
 
 
-def _new_fan(dyn: Dynamics, template: Party, pos: int) -> Party:
+class Future:
+    """The fans the run still has to come: where an added fan is drawn from.
+
+    A fan the cameras see but the model does not have is, most likely, one the model has
+    arriving (or leaving its seat) a little later: it is taken from the soonest such party of
+    its stream (same gate before kick-off, same stand after the whistle), so corrections move
+    fans in time instead of creating them. Only with nobody left to come is a fan created.
+    Without this, removed fans (re-estimated as later arrivals) and added ones (new) inflate
+    the crowd still to come at every correction, and forecasts of the approaches run high.
+    """
+
+    def __init__(self, dyn: Dynamics) -> None:
+        self.dyn = dyn
+        self._arrivals: dict[int, deque[int]] | None = None
+        self._seats: dict[int, deque[int]] | None = None
+        self._through: dict[int, deque[int]] | None = None
+        self.emptied = False
+
+    def _by(self, order: list[int], start: int, key: str) -> dict[int, deque[int]]:
+        w = self.dyn.world
+        out: dict[int, deque[int]] = {-1: deque()}
+        for pid in order[start + 1 :]:  # never the next one due: its event is scheduled
+            party = w.parties[pid]
+            if party.size <= 0 or (key == "sector" and not self._seated(party)):
+                continue
+            out.setdefault(getattr(party, key), deque()).append(pid)
+            out[-1].append(pid)
+        return out
+
+    def _seated(self, party: Party) -> bool:
+        return party.phase == INGRESS and not math.isnan(party.times[SEATED])
+
+    def draw(self, template: Party, queue_of: int = -1) -> bool:
+        """Take one fan of ``template``'s stream out of those still to come (False: none).
+
+        ``queue_of``: the fan is added to the queue of that checkpoint (bank); a queue longer
+        than modelled means the gate let fans through faster than it really did, so the fan is
+        first taken back from those it let through most recently and who already sat down.
+        """
+        w = self.dyn.world
+        if template.phase == INGRESS and queue_of >= 0 and self._unseat(queue_of):
+            return True
+        if template.phase == INGRESS:
+            if self._arrivals is None:
+                self._arrivals = self._by(w.arrivals, w.next_arrival, "gate")
+            queues, key = self._arrivals, template.gate
+        elif template.phase == EGRESS and template.sector >= 0:
+            if self._seats is None:
+                self._seats = self._by(w.releases, w.next_release, "sector")
+            queues, key = self._seats, template.sector
+        else:
+            return False
+        for queue in (queues.get(key), queues[-1]):
+            while queue:
+                party = w.parties[queue[0]]
+                if party.size <= 0 or (template.phase == EGRESS and not self._seated(party)):
+                    queue.popleft()
+                    continue
+                party.size -= 1
+                if template.phase == EGRESS:
+                    self.dyn.out_of(party.sector, 1)
+                self.emptied |= party.size == 0
+                return True
+        return False
+
+    def _unseat(self, bank: int) -> bool:
+        w = self.dyn.world
+        if self._through is None:
+            self._through = {}
+        pool = self._through.get(bank)
+        if pool is None:
+            pool = deque()
+            for scanned, p in enumerate(reversed(w.parties)):
+                if scanned >= SCAN:
+                    break
+                if p.gate == bank and p.size > 0 and self._seated(p) and p.phase == INGRESS:
+                    pool.append(p.id)
+            self._through[bank] = pool
+        while pool:
+            party = w.parties[pool[0]]
+            if party.size <= 0 or not self._seated(party):
+                pool.popleft()
+                continue
+            party.size -= 1
+            self.dyn.out_of(party.sector, 1)
+            w.arrived -= 1  # counted again as it joins the queue
+            w.seated -= 1
+            self.emptied |= party.size == 0
+            return True
+        return False
+
+    def close(self) -> None:
+        """Drop the parties drawn empty from the arrival and release orders."""
+        if not self.emptied:
+            return
+        w = self.dyn.world
+        for name, start in (("arrivals", w.next_arrival), ("releases", w.next_release)):
+            order: list[int] = getattr(w, name)
+            kept = [pid for pid in order[start + 1 :] if w.parties[pid].size > 0]
+            setattr(w, name, order[: start + 1] + kept)
+
+
+def _new_fan(
+    dyn: Dynamics, template: Party, pos: int, future: Future | None = None, queue_of: int = -1
+) -> Party:
+    """A one-fan party copying ``template`` at step ``pos``, drawn from ``future`` if it can."""
     w = dyn.world
+    drawn = future is not None and future.draw(template, queue_of)
+    seated = drawn and template.phase == EGRESS  # came out of a seat: it had arrived
     party = Party(len(w.parties), 1, w.next_fan, template.origin, template.sector, template.phase)
     party.gate, party.destination = template.gate, template.destination
     party.release_at, party.route, party.pos = template.release_at, template.route, pos
@@ -106,8 +215,10 @@ def _new_fan(dyn: Dynamics, template: Party, pos: int) -> Party:
     if party.phase in (INGRESS, HALFTIME) and not math.isnan(party.release_at):
         _queue_release(dyn, party)
     w.next_fan += 1
-    w.fans_expected += 1
-    w.arrived += 1
+    if not drawn:
+        w.fans_expected += 1
+    if not seated:
+        w.arrived += 1
     return party
 
 
@@ -198,7 +309,7 @@ def _queue_arrival(dyn: Dynamics, party: Party) -> None:
         w.schedule(max(party.times[ARRIVE], w.now), K_ARRIVAL)
 
 
-def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
+def _set_link(dyn: Dynamics, link: int, delta: int, future: Future) -> None:
     w = dyn.world
     lk = w.links[link]
     elem = dyn.link_elem + link
@@ -223,7 +334,7 @@ def _set_link(dyn: Dynamics, link: int, delta: int) -> None:
             walking = [(template, pos)]
         for k in range(min(delta, max(lk.capacity - lk.n, 0))):
             template, pos = walking[k % len(walking)]
-            party = _new_fan(dyn, template, pos)
+            party = _new_fan(dyn, template, pos, future)
             w.occ[elem] += 1
             dyn.want(link, d, lk.enter(party.id, 1, d, w.now))
         return
@@ -270,12 +381,13 @@ def _node_templates(dyn: Dynamics, node: int) -> list[tuple[Party, int]]:
     return out
 
 
-def _add_at_node(dyn: Dynamics, node: int, delta: int) -> None:
+def _add_at_node(dyn: Dynamics, node: int, delta: int, future: Future) -> None:
     w = dyn.world
     templates = _node_templates(dyn, node)
+    bank = dyn.net.bank_of_node.get(node, -1)
     for k in range(delta):
         template, pos = templates[k % len(templates)]
-        party = _new_fan(dyn, template, pos)
+        party = _new_fan(dyn, template, pos, future, bank)
         w.occ[node] += 1
         dyn.at_node(party)
 

@@ -34,7 +34,8 @@ def test_counts_are_set_and_every_fan_still_accounted_for(
     assert fans["arrived"] == fans["dropped"] + fans["in_venue"] + fans["left"]
     sim.run()
     fans = sim.result().summary.to_dict()["fans"]
-    assert fans["expected"] == 5700 + 30 + 12
+    # the added fans were drawn from those still to arrive (moved in time, not created)
+    assert fans["expected"] == 5700
     # the l3 fans the counts removed were re-estimated (they arrive later), not lost
     assert fans["dropped"] == 0
     assert fans["left"] == fans["arrived"] == fans["expected"]
@@ -149,3 +150,41 @@ def test_fifteen_minutes_of_noisy_corrections_lose_nobody(small: Scenario) -> No
     sim.run()
     fans = sim.result().summary.to_dict()["fans"]
     assert fans["left"] == fans["expected"] and fans["in_venue"] == 0
+
+
+def _still_to_come(sim: Simulation) -> int:
+    w = sim.world
+    return sum(w.parties[pid].size for pid in w.arrivals[w.next_arrival :])
+
+
+def test_fans_added_at_a_queue_come_back_from_the_seats_of_that_gate(
+    small: Scenario, mid_ingress: Snapshot
+) -> None:
+    before = Simulation(small, seed=3, snapshot=mid_ingress)
+    seated_before = before.world.seated
+    to_come = _still_to_come(before)
+    counts = {"g1": mid_ingress.occupancy["g1"] + 40}
+    after = Simulation(small, seed=3, snapshot=mid_ingress.with_counts(counts))
+    assert occupancy(after, "g1") == counts["g1"]
+    # the queue is longer than modelled: the gate let these 40 through too soon
+    assert after.world.seated == seated_before - 40
+    assert (
+        after.world.occ[after.network.index["s1"]]
+        == before.world.occ[before.network.index["s1"]] - 40
+    )
+    assert _still_to_come(after) == to_come  # nobody taken from the arrivals to come
+    after.run()
+    fans = after.result().summary.to_dict()["fans"]
+    assert fans["expected"] == 5700 and fans["dropped"] == 0
+    assert fans["left"] == fans["arrived"] == fans["expected"]
+
+
+def test_fans_added_on_the_approach_are_the_next_arrivals(
+    small: Scenario, mid_ingress: Snapshot
+) -> None:
+    before = Simulation(small, seed=3, snapshot=mid_ingress)
+    to_come = _still_to_come(before)
+    counts = {"plaza": mid_ingress.occupancy["plaza"] + 25}
+    after = Simulation(small, seed=3, snapshot=mid_ingress.with_counts(counts))
+    assert _still_to_come(after) == to_come - 25  # earlier than planned, not extra
+    assert after.world.fans_expected == before.world.fans_expected
