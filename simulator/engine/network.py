@@ -90,9 +90,9 @@ def build_walkway(
     """
     key = (link.kind, link.length_m, link.width_m, link.flow_cap_per_m_s, caps, link.walking_share)
     try:
-        template = _template(cast(Hashable, model), *key)
+        template = _template(cast(Hashable, model), key)
     except TypeError:  # an unhashable custom model: build without the cache
-        template = _template.__wrapped__(model, *key)
+        template = _template.__wrapped__(model, key)
     walkway = Walkway(index, link.length_m, template.capacity, [0.0], template.headway, t0)
     walkway.set_tables(template)
     return walkway
@@ -100,19 +100,12 @@ def build_walkway(
 
 @functools.lru_cache(maxsize=1024)
 def _template(
-    model: Hashable,
-    kind: str,
-    length: float,
-    width: float,
-    override: float | None,
-    caps: FlowCaps,
-    walking_share: float = 0.0,
+    model: Hashable, key: tuple[str, float, float, float | None, FlowCaps, float]
 ) -> Walkway:
-    """A link of this geometry whose static tables every link of the geometry shares."""
-    capacity, speeds, headway, supply = _tables(
-        model, kind, length, width, override, caps, walking_share
-    )
-    return Walkway(-1, length, capacity, speeds, headway, 0.0, supply)
+    """A link of geometry ``key`` (``_tables``' arguments) whose static tables every link of
+    the geometry shares."""
+    capacity, speeds, headway, supply = _tables(model, *key)
+    return Walkway(-1, key[1], capacity, speeds, headway, 0.0, supply)
 
 
 def _tables(
