@@ -83,7 +83,9 @@ else:
 
     setup(
         ext_modules=mypycify(
-            [str(ENGINE / f"{m}.py") for m in HOT_PATH],
+            # lint findings are mypy's job in CI, not the build's: a `type: ignore` that one
+            # environment's stubs make unneeded must not fail an install
+            ["--no-warn-unused-ignores", *(str(ENGINE / f"{m}.py") for m in HOT_PATH)],
             opt_level="3",
             group_name="simulator.engine.hot",
         ),

@@ -92,6 +92,19 @@ class LoadRun:
         """
         return _ratio(self.process_cpu)
 
+    @property
+    def other_threads_cpu_share(self) -> float:
+        """CPU of the live process's other threads per crowded cycle, over the quiet twin cycle.
+
+        The process's CPU less the twin thread's is whatever else the live process did (web
+        work, if the server ran on one of its threads). Unlike a ratio of CPU times it does not
+        move when the machine's neighbours slow every instruction (shared caches on two cores
+        raised the twin's own CPU per cycle by up to 26% under the crowd in CI).
+        """
+        quiet = statistics.median(self.cpu["before"] + self.cpu["after"])
+        others = [p - t for p, t in zip(self.process_cpu["during"], self.cpu["during"], strict=True)]
+        return statistics.median(others) / quiet
+
     def figures(self) -> dict[str, Any]:
         return {
             "cycle_s_before": round(statistics.median(self.before), 4),
@@ -100,6 +113,7 @@ class LoadRun:
             "ratio_during_to_quiet": round(self.ratio, 3),
             "cpu_ratio_during_to_quiet": round(self.cpu_ratio, 3),
             "process_cpu_ratio_during_to_quiet": round(self.process_cpu_ratio, 3),
+            "other_threads_cpu_share": round(self.other_threads_cpu_share, 3),
             "connect_s": round(self.connect_s, 2),
             **{f"crowd_{k}": v for k, v in self.crowd.items()},
             **{f"streams_{k}": v for k, v in self.streams.items()},

@@ -16,11 +16,15 @@ from .load_harness import run
 pytestmark = [pytest.mark.load, pytest.mark.integration]
 # The twin's median cycle with the crowd / without, in the same run. Wall time also holds what
 # other work on the machine took (a shared 2-core box varies by tens of per cent minute to
-# minute), so the tight bounds are on CPU: the twin did no more work, and the live process
-# (every thread of it) did no web work. Measured: wall 0.94-1.44 at load 5-9, CPU 0.90-1.01;
-# the wall bound still catches the old layout's failure (a live run 3.1x slower under 1,000).
+# minute). CPU time is steadier but not free of it: the crowd's process competes for the same
+# caches, and the twin thread's CPU per cycle rose to 1.26x in one CI run with no more work done
+# (its own quiet cycles spread 0.68-1.05 s). So the work the crowd could add is bounded where it
+# would show: the live process's other threads (web work, had the server run on one) may take
+# at most a tenth of a quiet cycle; the twin's own CPU and the wall time get bounds that still
+# catch the old layout's failure (a live run 3.1x slower under 1,000 pages).
 SLOWER_AT_MOST = 2.0
-CPU_AT_MOST = 1.25
+CPU_AT_MOST = 1.6
+OTHER_THREADS_AT_MOST = 0.1
 
 
 def test_200_pages_neither_slow_the_twin_nor_silence_healthz() -> None:
@@ -34,5 +38,5 @@ def test_200_pages_neither_slow_the_twin_nor_silence_healthz() -> None:
     assert crowd["probes"] >= 1 and crowd["probes_failed"] == 0  # /healthz answered each time
     assert result.streams["refused"] == 50 and result.streams["open"] == 0
     assert result.cpu_ratio <= CPU_AT_MOST, result.figures()
-    assert result.process_cpu_ratio <= CPU_AT_MOST, result.figures()
+    assert result.other_threads_cpu_share <= OTHER_THREADS_AT_MOST, result.figures()
     assert result.ratio <= SLOWER_AT_MOST, result.figures()
