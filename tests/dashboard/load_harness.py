@@ -102,7 +102,8 @@ class LoadRun:
         raised the twin's own CPU per cycle by up to 26% under the crowd in CI).
         """
         quiet = statistics.median(self.cpu["before"] + self.cpu["after"])
-        others = [p - t for p, t in zip(self.process_cpu["during"], self.cpu["during"], strict=True)]
+        during = zip(self.process_cpu["during"], self.cpu["during"], strict=True)
+        others = [process - twin for process, twin in during]
         return statistics.median(others) / quiet
 
     def figures(self) -> dict[str, Any]:
