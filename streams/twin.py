@@ -33,6 +33,7 @@ from datetime import datetime
 import numpy as np
 
 from simulator import Simulation, Snapshot
+from simulator.results.names import element_names
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
@@ -430,8 +431,7 @@ class DigitalTwin:
         """
         if len(self.members) < 2:
             return ()
-        labels = {cp.id: cp.label or cp.id for cp in self.scenario.venue.checkpoints}
-        labels |= {lk.id: lk.id for lk in self.scenario.venue.links}
+        labels = element_names(self.scenario)  # as the report, map and alerts name them
         factors = np.exp(self.theta)
         out = []
         for j, name in enumerate(self.space.names):

@@ -40,7 +40,9 @@ def scored():  # type: ignore[no-untyped-def]
 
 
 def test_the_ensemble_learns_the_slow_gate_and_says_so(scored) -> None:  # type: ignore[no-untyped-def]
-    (gate,) = [text for text in scored.estimates if text.startswith("gate_a")]
+    (gate,) = [text for text in scored.estimates if text.startswith("Gate A:")]
+    # every estimate names its place as the report and alerts do, never by its id
+    assert not [text for text in scored.estimates if text.startswith(("l_", "gate_"))]
     share = float(gate.split("about ")[1].split("%")[0]) / 100
     assert share < 0.5, gate  # truth: 20% of plan
 
