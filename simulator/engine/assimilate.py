@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.dynamics import Dynamics
@@ -110,7 +110,7 @@ class Future:
         self._through: dict[int, deque[int]] | None = None
         self.emptied = False
 
-    def _by(self, order: list[int], start: int, key: str) -> dict[int, deque[int]]:
+    def _by(self, order: Sequence[int], start: int, key: str) -> dict[int, deque[int]]:
         w = self.dyn.world
         out: dict[int, deque[int]] = {-1: deque()}
         for pid in order[start + 1 :]:  # never the next one due: its event is scheduled
