@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections import deque
 from collections.abc import Mapping, Sequence
 
@@ -189,8 +190,8 @@ class Future:
             return
         w = self.dyn.world
         for name, start in (("arrivals", w.next_arrival), ("releases", w.next_release)):
-            order: list[int] = getattr(w, name)
-            kept = [pid for pid in order[start + 1 :] if w.parties[pid].size > 0]
+            order: array[int] = getattr(w, name)
+            kept = array("q", [pid for pid in order[start + 1 :] if w.parties[pid].size > 0])
             setattr(w, name, order[: start + 1] + kept)
 
 
