@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.dynamics import Dynamics
@@ -110,7 +111,7 @@ class Future:
         self._through: dict[int, deque[int]] | None = None
         self.emptied = False
 
-    def _by(self, order: list[int], start: int, key: str) -> dict[int, deque[int]]:
+    def _by(self, order: Sequence[int], start: int, key: str) -> dict[int, deque[int]]:
         w = self.dyn.world
         out: dict[int, deque[int]] = {-1: deque()}
         for pid in order[start + 1 :]:  # never the next one due: its event is scheduled
@@ -189,8 +190,8 @@ class Future:
             return
         w = self.dyn.world
         for name, start in (("arrivals", w.next_arrival), ("releases", w.next_release)):
-            order: list[int] = getattr(w, name)
-            kept = [pid for pid in order[start + 1 :] if w.parties[pid].size > 0]
+            order: array[int] = getattr(w, name)
+            kept = array("q", [pid for pid in order[start + 1 :] if w.parties[pid].size > 0])
             setattr(w, name, order[: start + 1] + kept)
 
 

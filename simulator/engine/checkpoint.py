@@ -13,6 +13,7 @@ through. A FIFO queue on identical lanes starts every fan at the same instant ei
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from heapq import heappop
 
@@ -54,7 +55,8 @@ class TurnstileBank:
         self.peak_queue = 0
         self.wait_sum = 0.0  # over fans who started service in the current sample interval
         self.wait_n = 0
-        self.waits: list[float] = []  # every fan's queue wait, for percentiles
+        # every fan's queue wait, for percentiles: packed doubles, not a float object per fan
+        self.waits = array("d")
 
     def join(self, party: int, size: int, t: float) -> None:
         """Queue every member of a party."""

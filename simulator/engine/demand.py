@@ -10,6 +10,8 @@ then plain data a snapshot carries.
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 from simulator.engine.network import Network
@@ -82,6 +84,7 @@ def _destinations(
     return [nodes[k] for k in rng.choice(len(nodes), size=m, p=p / p.sum())]
 
 
-def arrival_order(parties: list[Party]) -> list[int]:
-    """Party indices by arrival time, ties by party number (deterministic)."""
-    return sorted(range(len(parties)), key=lambda i: (parties[i].times[ARRIVE], i))
+def arrival_order(parties: list[Party]) -> array[int]:
+    """Party indices by arrival time, ties by party number (deterministic); packed, as a list
+    would hold an int object per party for the whole day (issue 14)."""
+    return array("q", sorted(range(len(parties)), key=lambda i: (parties[i].times[ARRIVE], i)))

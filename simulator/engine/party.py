@@ -9,6 +9,7 @@ first checkpoint of a route without one); a chain's perimeter search has its own
 from __future__ import annotations
 
 import math
+from array import array
 
 from mypy_extensions import mypyc_attr
 
@@ -27,6 +28,9 @@ TIME_COLUMNS = (
     "perimeter_service_s",
 )
 N_TIMES = len(TIME_COLUMNS)
+# a party's times are packed doubles: a list would hold a 24-byte float object per time set,
+# and every party of the day is alive at once (issue 14)
+_NO_TIMES = array("d", [NAN] * N_TIMES)
 
 # Party.phase; HALFTIME: a seated fan on the way to the concourse and back (simulator.engine.dwell)
 INGRESS, EGRESS, SOURCE, HALFTIME = 0, 1, 2, 3
@@ -70,7 +74,7 @@ class Party:
         self.pos = 0
         self.pending = 0  # members still in service at a checkpoint
         self.release_at = NAN
-        self.times = [NAN] * N_TIMES
+        self.times = array("d", _NO_TIMES)
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # a flat tuple pickles and loads several times faster than the slots' state dict,
@@ -105,7 +109,7 @@ def _restore(
     pos: int,
     pending: int,
     release_at: float,
-    times: list[float],
+    times: array[float],
 ) -> Party:
     party = Party(pid, size, first_fan, origin, sector, phase)
     party.gate, party.destination, party.route, party.pos = gate, destination, route, pos

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import weakref
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar, overload
@@ -153,9 +154,9 @@ class Simulation:
         group_arrivals(sc, self.network, parties)
         delay_releases(sc.interventions, [e.id for e in self.network.elements], parties)
         releases = (
-            []
+            array("q")
             if sc.egress is None
-            else sorted(range(len(parties)), key=lambda i: (parties[i].release_at, i))
+            else array("q", sorted(range(len(parties)), key=lambda i: (parties[i].release_at, i)))
         )
         world = World(
             rng,

@@ -27,6 +27,8 @@ code  Python value        payload
 13    table of objects    [first key, qualified class name, row count, columns as msgpack
                           bytes]: a list of slotted objects of one class, one column per
                           slot (below); the rows take keys first key, first key + 1, ...
+14    array.array         [type code (numbers only), little-endian raw bytes]: the packed
+                          times and waits of the run state
 ====  ==================  ==============================================================
 
 A table (code 13) is how a long list of one slotted class (the run's parties) is written:
@@ -41,6 +43,7 @@ kind      data
 ``raw``   the plain msgpack list (floats, strings, bools, None)
 ``tup``   [distinct tuples, as values above; uint32 bytes: each row's index among them]
 ``f8rows`` [row length, float64 bytes]: every value an unshared list of that many floats
+``d8rows`` [row length, float64 bytes]: every value an unshared ``array('d')`` that long
 ``any``   the list of values, each as above
 ========  ===========================================================================
 
@@ -54,6 +57,7 @@ continues exactly as the uninterrupted run.
 
 from __future__ import annotations
 
+import array as arrays
 import ast
 import collections
 import contextlib
@@ -75,7 +79,7 @@ MAGIC = b"MDSTATE2"
 T_TUPLE, T_DEQUE, T_BIGINT, T_OBJECT, T_ARRAY, T_RNG, T_SHARED, T_REF, T_SET, T_NPSCALAR = range(
     1, 11
 )
-T_UNSET, T_SLOTS, T_TABLE = 11, 12, 13
+T_UNSET, T_SLOTS, T_TABLE, T_PACKED = 11, 12, 13, 14
 MIN_TABLE_ROWS = 64  # shorter lists of objects are written object by object
 _INT64 = (-(2**63), 2**64 - 1)
 _NUMERIC_KINDS = frozenset("biufc")
@@ -88,8 +92,9 @@ _BIT_GENERATORS: dict[str, Callable[[], Any]] = {
 }
 _ALLOWED: dict[str, type] = {}
 _ENGINE_CLASSES_ADDED: list[bool] = []  # one True once the engine's classes are in _ALLOWED
-_CONTAINERS = (list, dict, tuple, collections.deque, set, frozenset)
-_MUTABLE = frozenset({list, dict, collections.deque, set, frozenset})
+_CONTAINERS = (list, dict, tuple, collections.deque, set, frozenset, arrays.array)
+_MUTABLE = frozenset({list, dict, collections.deque, set, frozenset, arrays.array})
+_TYPECODES = frozenset("bBhHiIlLqQfd")  # array.array of numbers (not 'u', 'w': text)
 _SCALARS = frozenset({float, str, bool, type(None)})  # ints may exceed 64 bits
 
 
@@ -235,6 +240,8 @@ def _shared_containers(root: object, allowed: dict[str, type]) -> set[int]:
         if isinstance(value, dict):
             stack.extend(value.keys())
             stack.extend(value.values())
+        elif isinstance(value, arrays.array):  # numbers only: nothing to walk
+            continue
         elif isinstance(value, _CONTAINERS):
             stack.extend(value)
         else:
@@ -296,6 +303,8 @@ class _Encoder:
 
     def items(self, v: Any) -> Any:
         t = type(v)
+        if t is arrays.array:
+            return self.ext(T_PACKED, _packed(v))
         if t is list:
             if _plain_list(v):  # msgpack packs these lists in C
                 return v
@@ -354,15 +363,21 @@ class _Encoder:
             return ["tup", [distinct, rows.astype("<u4").tobytes()]]
         if types == {list} and self.float_rows(col):
             return ["f8rows", [len(col[0]), np.array(col, dtype="<f8").tobytes()]]
+        if types == {arrays.array} and len(col[0]) and self.float_rows(col):
+            raw = b"".join(col)
+            return ["d8rows", [len(col[0]), raw if _LITTLE else _swapped(raw)]]
         return ["any", [self.value(x) for x in col]]
 
-    def float_rows(self, col: list[list[Any]]) -> bool:
-        """True when every list in ``col`` holds floats alone, has one length and is unshared
-        (each is then taken as met, for the aliasing check)."""
+    def float_rows(self, col: list[Any]) -> bool:
+        """True when every list (or every array) in ``col`` holds floats alone, has one length
+        and is unshared (each is then taken as met, for the aliasing check)."""
         width = len(col[0])
         if any(len(x) != width for x in col):
             return False
-        if not set(map(type, itertools.chain.from_iterable(col))) <= {float}:
+        if type(col[0]) is arrays.array:
+            if any(x.typecode != "d" for x in col):
+                return False
+        elif not set(map(type, itertools.chain.from_iterable(col))) <= {float}:
             return False
         if self.shared is not None:
             return not any(id(x) in self.shared for x in col)
@@ -450,6 +465,7 @@ class _Decoder:
             T_UNSET: lambda _: _UNSET,
             T_SLOTS: self.slotted,
             T_TABLE: self.table,
+            T_PACKED: _unpacked,
         }
 
     def unpack(self, data: bytes) -> Any:
@@ -593,8 +609,51 @@ def _column(column: Any, n: int) -> tuple[list[Any], bool]:
         if type(width) is not int or width < 0 or len(floats) != n * width:
             raise SnapshotError("snapshot: malformed table column of float rows")
         values = floats.reshape(n, width).tolist()
+    elif kind == "d8rows":
+        width, raw = data
+        if (
+            type(width) is not int
+            or width < 1
+            or type(raw) is not bytes
+            or len(raw) != 8 * n * width
+        ):
+            raise SnapshotError("snapshot: malformed table column of float arrays")
+        raw = raw if _LITTLE else _swapped(raw)
+        step = 8 * width
+        values = [arrays.array("d", raw[i : i + step]) for i in range(0, step * n, step)]
     else:
         raise SnapshotError(f"snapshot: unknown table column kind {str(kind)[:20]!r}")
     if not isinstance(values, list) or len(values) != n:
         raise SnapshotError(f"snapshot: a table column holds other than {n} values")
-    return values, kind in ("f8", "i8", "f8rows")
+    return values, kind in ("f8", "i8", "f8rows", "d8rows")
+
+
+_LITTLE = sys.byteorder == "little"
+
+
+def _swapped(raw: bytes) -> bytes:
+    """8-byte values of ``raw`` in the other byte order."""
+    return np.frombuffer(raw, dtype="<f8").byteswap().tobytes()
+
+
+def _packed(a: arrays.array[Any]) -> list[Any]:
+    """Payload of code 14: the type code and the values as little-endian bytes."""
+    if a.typecode not in _TYPECODES:
+        raise SnapshotError(f"snapshot: cannot store an array of type code {a.typecode!r}")
+    if not _LITTLE:
+        a = arrays.array(a.typecode, a)
+        a.byteswap()
+    return [a.typecode, a.tobytes()]
+
+
+def _unpacked(p: list[Any]) -> arrays.array[Any]:
+    code, raw = p
+    if code not in _TYPECODES or type(raw) is not bytes:
+        raise SnapshotError(f"snapshot: refuses an array of type code {str(code)[:8]!r}")
+    a = arrays.array(code)
+    if len(raw) % a.itemsize:
+        raise SnapshotError("snapshot: malformed array: not whole values")
+    a.frombytes(raw)
+    if not _LITTLE:
+        a.byteswap()
+    return a

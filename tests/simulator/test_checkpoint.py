@@ -18,7 +18,7 @@ def test_a_busy_lane_is_free_again_once_its_screening_ends() -> None:
     assert bank.free_lanes(4.0) == 1  # the lane that ended at 4 s is read back as free
     assert bank.next_fan(4.5) == 7
     heappush(bank.busy, 9.0)
-    assert bank.waits == [0.0, 0.0, 4.5]
+    assert bank.waits.tolist() == [0.0, 0.0, 4.5]
     assert bank.served_by(5.0) == 1 and bank.served_by(6.0) == 2
 
 
