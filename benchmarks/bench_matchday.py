@@ -51,7 +51,7 @@ import pytest
 
 from benchmarks.naive_model import build_naive, run_naive
 from simulator import Scenario, Simulation, Snapshot
-from simulator.engine import snapshot_codec
+from simulator.engine import network, simulation, snapshot_codec
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.snapshot import load_state
 
@@ -232,7 +232,13 @@ def state_bytes(scenario: Scenario, model: str) -> tuple[int, int]:
     """(bytes still allocated at 20:50 since the run was built, fans in the model).
 
     Both models hold every fan of the day from the start (the engine as parties, the naive
-    model as one process each), so the fans in the model are all of them."""
+    model as one process each), so the fans in the model are all of them. The engine's
+    caches of a scenario's static plan (graph, routes, link tables) are emptied first: runs
+    earlier in the same process would otherwise have paid for what this run holds (217
+    instead of 278 bytes per fan), and a planner's single run pays for it all."""
+    simulation._PLANS.clear()
+    network._template.cache_clear()
+    network._place_speeds.cache_clear()
     gc.collect()
     tracemalloc.start()
     try:
@@ -253,7 +259,7 @@ def state_bytes(scenario: Scenario, model: str) -> tuple[int, int]:
 @pytest.mark.benchmark(group="memory")
 @pytest.mark.parametrize("model", ["engine", "naive-baseline"])
 def test_run_state_memory_per_fan(benchmark, stadium: tuple[str, Scenario], model: str) -> None:
-    _, scenario = stadium
+    size, scenario = stadium
     held, fans = benchmark.pedantic(state_bytes, args=(scenario, model), rounds=1)
     per_fan = held / fans
     benchmark.extra_info["bytes_held"] = held
@@ -262,6 +268,8 @@ def test_run_state_memory_per_fan(benchmark, stadium: tuple[str, Scenario], mode
     benchmark.extra_info["target_bytes_per_fan"] = TARGET_BYTES_PER_FAN
     benchmark.extra_info["meets_target"] = per_fan <= TARGET_BYTES_PER_FAN
     assert fans > 0.9 * scenario.ingress.attendance * sum(s.seats for s in scenario.venue.sectors)
+    if model == "engine" and size == "large":  # the target is per fan of the 115k day; the
+        assert per_fan <= TARGET_BYTES_PER_FAN  # small stadium is dominated by its fixed plan
 
 
 def _day(engine: str) -> dict[str, Any]:
