@@ -258,23 +258,24 @@ def renew(
     hi: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """``theta`` with one member drawn afresh from the plan's prior where the ensemble is pinned.
+    """``theta`` with one member drawn afresh: from the plan's prior where the ensemble is pinned.
 
     Trouble ends: a door learnt shut, with members clipped at the bound, predicts the same for
     them and the filter can no longer see it reopen. A member that tries the plan again makes
     the difference visible; if the trouble persists the update sends it back.
 
-    Only parameters with a member at a bound are redrawn. Elsewhere ``keep_spread`` already
-    keeps the members apart, so they can follow a change either way, and a draw from the prior
-    would only pull the ensemble back to the plan by 1/N of its distance at every renewal: a
-    parameter the counts inform weakly per cycle (the walking speed, heard through walkways
-    whose counts the doors mostly set) never got away from 1.0 (rain at 75% learnt as 100%).
+    Where no member sits at a bound, the member is drawn with the prior's spread around the
+    ensemble's mean instead (the kernel of a regularised particle filter: it tries values on
+    either side of the estimate). A draw from the prior there pulled the ensemble back to the
+    plan by 1/N of its distance at every renewal: a parameter the counts inform weakly per
+    cycle (the walking speed, heard through walkways whose counts the doors mostly set) never
+    got away from 1.0 (rain at 75% learnt as 100%).
     """
     theta = theta.copy()
     eps = 1e-9
     pinned = ((theta <= lo + eps) | (theta >= hi - eps)).any(axis=0)
-    draw = np.clip(rng.normal(0.0, 1.0, prior_sd.shape) * prior_sd, lo, hi)
-    theta[member] = np.where(pinned, draw, theta[member])
+    centre = np.where(pinned, 0.0, theta.mean(axis=0))
+    theta[member] = np.clip(centre + rng.normal(0.0, 1.0, prior_sd.shape) * prior_sd, lo, hi)
     return theta
 
 

@@ -78,7 +78,7 @@ class TwinSettings:
     # members per minute of match clock whose parameters are drawn afresh from the plan's
     # prior (rejuvenation): trouble ends, and a door learnt shut can only be seen to reopen
     # if some member tries it open (the others sit at the bound, all predicting the same).
-    # Only parameters with a member at a bound are redrawn (``streams.ensemble.renew``)
+    # Away from a bound a member is drawn around the ensemble's mean (``ensemble.renew``)
     renew_per_min: float = 1.0
     # each member re-runs its forecast to the horizon at least this often; between, it runs
     # only to the next cycle and its last forecast (run ``refresh_s`` past the horizon so it
@@ -299,7 +299,7 @@ class DigitalTwin:
         self._set_params()
 
     def _renew(self) -> None:
-        """Draw the next member(s) in turn afresh from the prior, where a parameter is pinned."""
+        """Draw the next member(s) in turn afresh (``streams.ensemble.renew``)."""
         n = len(self.members)
         self._renewals += self.settings.renew_per_min * self.settings.cycle_s / 60.0
         sd = np.asarray(self.space.prior_sd)

@@ -67,13 +67,15 @@ def test_a_factor_that_drops_then_recovers_is_tracked_both_ways() -> None:
 def test_members_drawn_afresh_do_not_pull_a_weakly_observed_factor_back_to_the_plan() -> None:
     """The walking speed, heard through walkways (fans on one at the same flow: 1 / speed)
     with a large model error: each cycle moves it a little. Members drawn afresh from the
-    plan's prior every cycle used to pull it back by 1/N of its distance each time, so rain
-    at 75% was learnt as about 100%; a parameter not pinned at a bound keeps its members."""
+    plan's prior every cycle pulled it back by 1/N of its distance each time, so rain at 75%
+    was learnt as about 100% (here 0.96); away from a bound they are drawn around the
+    ensemble's mean."""
     rng = np.random.default_rng(4)
     n = 8
     sd = np.array([0.12])
     theta = rng.normal(0.0, 1.0, (n, 1)) * sd
     lo, hi = np.array([math.log(0.5)]), np.array([math.log(1.3)])
+    learnt = []
     for k in range(60):
         predicted = 200.0 / np.exp(theta)  # fans on a walkway: flow x length / speed
         observed = np.array([200.0 / 0.75 * rng.normal(1.0, 0.15)])
@@ -81,7 +83,8 @@ def test_members_drawn_afresh_do_not_pull_a_weakly_observed_factor_back_to_the_p
         theta = update(theta, predicted, observed, variance, np.array([[True]]), rng)
         theta = keep_spread(theta, sd * 0.5, lo, hi, rng)
         theta = renew(theta, 1 + k % (n - 1), sd, lo, hi, rng)
-    assert float(np.exp(np.median(theta))) < 0.9  # truth: 75% of plan; 0.97 before
+        learnt.append(float(np.exp(np.median(theta))))
+    assert np.mean(learnt[30:]) < 0.9  # truth: 75% of plan
 
 
 def test_the_walking_speed_hears_the_walkways_and_stairs_not_the_doors() -> None:
