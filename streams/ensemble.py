@@ -21,7 +21,7 @@ Update (one scalar observation at a time, ``update``): the augmented vector of e
 its parameters plus its predicted observations; for an observation ``o`` with error variance
 ``R`` and members' predictions ``y_i``, every *local* parameter (localisation: a gate's
 factor only hears its own queue, its approach links and its turnstile counts, a door's factor
-its own link and concourse, the speed the walkways) moves by
+its own link and concourse, the speed the walkways and stairs, not the doors) moves by
 ``cov(theta, y) / (var(y) + R) * (o + e_i - y_i)`` with
 perturbed observations ``e_i ~ N(0, R)``; the other predictions move by the same gain so the
 next observation sees the updated ensemble. Afterwards the spread of each parameter is kept
@@ -82,7 +82,14 @@ class ParamSpace:
             local[name] = frozenset({lk.id, lk.source})
         names.append("speed")
         sds.append(0.12)
-        local["speed"] = frozenset(lk.id for lk in venue.links)
+        # the walkways and stairs: fans on one at a given flow = flow x length / speed. Not the
+        # doors: a door's count is its queue, set by its flow capacity and by what arrives
+        # (a vomitory is 8 m: no time is spent walking it), and in egress the members' doors
+        # correlate with the speed only through the wave arriving sooner, which read with
+        # the door's own error (a queue the member drains faster) taught "faster" in the rain
+        local["speed"] = frozenset(
+            lk.id for lk in venue.links if getattr(lk, "kind", "walkway") != "door"
+        )
         return cls(tuple(names), tuple(sds), local)
 
     def bounds(self, name: str) -> tuple[float, float]:
@@ -251,14 +258,24 @@ def renew(
     hi: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """``theta`` with one member's parameters drawn afresh from the plan's prior (rejuvenation).
+    """``theta`` with one member drawn afresh: from the plan's prior where the ensemble is pinned.
 
-    Trouble ends: a door learnt shut, with every member at the bound, predicts the same for all
-    members and the filter can no longer see it reopen. A member that tries the plan again
-    makes the difference visible; if the trouble persists the update sends it back.
+    Trouble ends: a door learnt shut, with members clipped at the bound, predicts the same for
+    them and the filter can no longer see it reopen. A member that tries the plan again makes
+    the difference visible; if the trouble persists the update sends it back.
+
+    Where no member sits at a bound, the member is drawn with the prior's spread around the
+    ensemble's mean instead (the kernel of a regularised particle filter: it tries values on
+    either side of the estimate). A draw from the prior there pulled the ensemble back to the
+    plan by 1/N of its distance at every renewal: a parameter the counts inform weakly per
+    cycle (the walking speed, heard through walkways whose counts the doors mostly set) never
+    got away from 1.0 (rain at 75% learnt as 100%).
     """
     theta = theta.copy()
-    theta[member] = np.clip(rng.normal(0.0, 1.0, prior_sd.shape) * prior_sd, lo, hi)
+    eps = 1e-9
+    pinned = ((theta <= lo + eps) | (theta >= hi - eps)).any(axis=0)
+    centre = np.where(pinned, 0.0, theta.mean(axis=0))
+    theta[member] = np.clip(centre + rng.normal(0.0, 1.0, prior_sd.shape) * prior_sd, lo, hi)
     return theta
 
 

@@ -77,7 +77,8 @@ class TwinSettings:
     relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
     # members per minute of match clock whose parameters are drawn afresh from the plan's
     # prior (rejuvenation): trouble ends, and a door learnt shut can only be seen to reopen
-    # if some member tries it open (the others sit at the bound, all predicting the same)
+    # if some member tries it open (the others sit at the bound, all predicting the same).
+    # Away from a bound a member is drawn around the ensemble's mean (``ensemble.renew``)
     renew_per_min: float = 1.0
     # each member re-runs its forecast to the horizon at least this often; between, it runs
     # only to the next cycle and its last forecast (run ``refresh_s`` past the horizon so it
@@ -298,7 +299,7 @@ class DigitalTwin:
         self._set_params()
 
     def _renew(self) -> None:
-        """Draw the parameters of the next member(s) in turn afresh from the prior."""
+        """Draw the next member(s) in turn afresh (``streams.ensemble.renew``)."""
         n = len(self.members)
         self._renewals += self.settings.renew_per_min * self.settings.cycle_s / 60.0
         sd = np.asarray(self.space.prior_sd)
