@@ -87,9 +87,7 @@ class ParamSpace:
         # (a vomitory is 8 m: no time is spent walking it), and in egress the members' doors
         # correlate with the speed only through the wave arriving sooner, which read with
         # the door's own error (a queue the member drains faster) taught "faster" in the rain
-        local["speed"] = frozenset(
-            lk.id for lk in venue.links if getattr(lk, "kind", "walkway") != "door"
-        )
+        local["speed"] = frozenset(lk.id for lk in venue.links if lk.kind != "door")
         return cls(tuple(names), tuple(sds), local)
 
     def bounds(self, name: str) -> tuple[float, float]:
