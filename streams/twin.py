@@ -78,7 +78,7 @@ class TwinSettings:
     # members per minute of match clock whose parameters are drawn afresh from the plan's
     # prior (rejuvenation): trouble ends, and a door learnt shut can only be seen to reopen
     # if some member tries it open (the others sit at the bound, all predicting the same).
-    # Away from a bound a member is drawn around the ensemble's mean (``ensemble.renew``)
+    # The walking speed, away from a bound, is drawn around the ensemble's mean (``renew``)
     renew_per_min: float = 1.0
     # each member re-runs its forecast to the horizon at least this often; between, it runs
     # only to the next cycle and its last forecast (run ``refresh_s`` past the horizon so it
@@ -258,7 +258,7 @@ class DigitalTwin:
         """The EnKF update of the members' parameters by this window's counts."""
         if len(self.members) < 2:
             return  # one run has no spread to learn from: its parameters stay the plan's
-        names, pred, obs, var = [], [], [], []
+        names, pred, obs, var, shared = [], [], [], [], []
         noise = self.settings.count_noise
         for zone, o in observed.items():
             names.append(zone)
@@ -266,6 +266,7 @@ class DigitalTwin:
             obs.append(o)
             err = self.settings.model_error * (2.0 if zone in self.links else 1.0)
             var.append((noise * o) ** 2 + (err * o) ** 2 + o + 4.0)
+            shared.append(err * o)  # the model's error: common to the zones (ensemble.update)
         for zone, (inflow, outflow) in self._crossings().items():
             i = self.element_index[zone]
             for kind, o in (("out", outflow), ("in", inflow)):
@@ -284,6 +285,7 @@ class DigitalTwin:
                 pred.append(series)
                 obs.append(float(o))
                 var.append(o + 2.0 + (0.05 * o) ** 2)  # line counts: about Poisson
+                shared.append(0.0)  # counted at the line: the error is the count's own
         self.theta *= (1.0 - self.settings.relax) ** (self.settings.cycle_s / 15.0)
         if not names:
             self._set_params()
@@ -292,7 +294,15 @@ class DigitalTwin:
             [[zone in self.space.local[p] for p in self.space.names] for zone in names]
         )
         predicted = np.asarray(pred, dtype=float).T
-        theta = update(self.theta, predicted, np.asarray(obs), np.asarray(var), local, self.rng)
+        theta = update(
+            self.theta,
+            predicted,
+            np.asarray(obs),
+            np.asarray(var),
+            local,
+            self.rng,
+            shared=np.asarray(shared),
+        )
         sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
         self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
         self._renew()
@@ -307,7 +317,9 @@ class DigitalTwin:
             self._renewals -= 1.0
             k = 1 + self._renewed % (n - 1)  # member 0 is not special after the start
             self._renewed += 1
-            self.theta = renew(self.theta, k, sd, self.lo, self.hi, self.rng)
+            self.theta = renew(
+                self.theta, k, sd, self.lo, self.hi, self.rng, persists=self.space.persists
+            )
 
     def _set_params(self) -> None:
         for m, row in zip(self.members, self.theta, strict=True):
