@@ -6,11 +6,13 @@ snapshot's bytes creates every party afresh from numbers; copying a decoded stat
 this process and copies it instead (``Simulation.snapshot(keep=True)``).
 
 The copy walks the state exactly as the snapshot codec does (``simulator.engine.snapshot_codec``:
-the same allow-listed run-state classes, the same state methods, slotted classes by slot), so
-a run resumed from a copy is the run resumed from the snapshot: its encoding is the same bytes
-(tests/simulator/test_fork.py). Identity is kept as the codec keeps it, and more: every object,
-tuple and container met twice is one object in the copy. Immutable values (numbers, strings,
-tuples of them, numpy scalars) are shared with the original, which nothing can tell apart.
+the same allow-listed run-state classes, the same state methods, slotted classes by slot): the
+copy encodes to the snapshot's very bytes, and a run resumed from it is the run resumed from the
+snapshot (tests/simulator/test_fork.py, tests/streams/test_members.py). Identity is kept as the
+codec keeps it, and more: every object, tuple and container met twice is one object in the
+copy. Immutable values (numbers, strings, tuples of them, numpy scalars) are shared with the
+original, which the run cannot tell apart; a later snapshot of it may write two equal routes
+as one tuple where a run resumed from the bytes holds two (the values are the same).
 """
 
 from __future__ import annotations
