@@ -30,12 +30,13 @@ try no longer decodes again, a member that stops at the next cycle hands its own
 8.57 s wall (6.8-10.1), 6.65 s CPU: the cycle fits in 15 s at this load. Over 2 workers
 (``staggered / 2 workers``) 12.4 s wall (11.9-13.1): worse on a loaded 2-core machine (each
 job decodes its state, snapshots travel both ways as bytes), so the default stays in-process.
-Where one in-process cycle's 6.1 s CPU went (``/tmp`` phase script, process_time per phase,
-mean of 4 cycles): restores 2.9 s (copying states 2.1 s: 36 restores, as every member's first
-two tries, counts on links then on nodes, were refused: "nobody has passed 'conc_n' yet";
-assimilation 0.25 s; building runs and member parts 0.55 s), snapshots 2.1 s (encoding the
-bytes 1.7 s, copies kept 0.26 s), simulating to the next cycle 0.08 s, the 3 forecasts to the
-horizon 0.97 s, the twin's own steps (learning, correction, quantiles, messages) 0.05 s.
+Where one in-process cycle's CPU went (phase timers, process_time, mean of 4 cycles, load
+2.8-4.7; benchmarks/RESULTS-simulator.md has the table): before 8.88 s (restores 5.94 s, of it
+decoding 5.00 s for 36 restores, as every member's first two tries, counts on links then on
+nodes, were refused: "nobody has passed 'conc_n' yet"; snapshots 1.84 s; the 3 forecasts
+0.95 s), after 6.26 s (restores 3.06 s, copying states 2.24 s; snapshots 2.10 s, encoding the
+bytes 1.69 s; forecasts 0.95 s; simulating to the next cycle 0.08 s; the twin's own steps
+0.05 s). Max RSS 993 MB before, 1,576 MB after (a kept state is about 25 MB).
 """
 
 from __future__ import annotations
