@@ -9,8 +9,16 @@ area crossings, flow caps), so it computes the same match day.
 group "forecast": a 20-minute forecast warm-started from a mid-ingress snapshot, building only
 the stretch's time series (``results="timeseries"``, what the twin reads) and, in the same run,
 the full result (fans table and summary, the old path), against a cold run over the same
-stretch of the day (what a twin would do without snapshots). ``extra_info`` has the CPU time
-(``process_time``) of each phase: restore, simulate, results.
+stretch of the day (what a twin would do without snapshots). ``timeseries-kept`` restores the
+same snapshot with its state kept decoded in this process (``Snapshot.kept``: what the twin's
+members resume), so the restore copies the state instead of decoding its bytes.
+``extra_info`` has the CPU time (``process_time``) of each phase: restore, simulate, results.
+Measured 2026-12-02 18:54 UTC (compiled engine, 2-core machine shared, load 4.0-4.4), 115,000
+seats, 74,043 events, CPU means of 10 rounds: from the bytes restore 0.104 s, simulate 0.208 s,
+results 0.0005 s, total 0.313 s (min 0.297 s); kept restore 0.062 s, simulate 0.258 s, total
+0.321 s (min 0.235 s); full result 0.355 s. Before this tree's kept state, at load 1.4: restore
+0.112 s, simulate 0.239 s, total 0.351 s. Issue 14's 0.2 s is not met: the simulation alone
+takes 0.19-0.26 s (the engine's per-event cost).
 group "snapshot": saving and loading the mid-ingress state in the data-only format against
 pickle of the same state in the same run (CPU time, garbage collection paused as the engine
 does).
@@ -51,9 +59,9 @@ import pytest
 
 from benchmarks.naive_model import build_naive, run_naive
 from simulator import Scenario, Simulation, Snapshot
-from simulator.engine import network, simulation, snapshot_codec
+from simulator.engine import clear_plan_caches, snapshot_codec
 from simulator.engine.gc_pause import gc_paused
-from simulator.engine.snapshot import load_state
+from simulator.engine.snapshot import keep_decoded, load_state
 
 SEED = 42
 FORECAST_S = 1200.0
@@ -161,16 +169,17 @@ def cold_to_horizon(scenario: Scenario, until: float) -> Simulation:
 
 
 @pytest.mark.benchmark(group="forecast")
-@pytest.mark.parametrize("results", ["timeseries", "full-baseline"])
+@pytest.mark.parametrize("results", ["timeseries", "timeseries-kept", "full-baseline"])
 def test_warm_start_forecast(
     benchmark, mid_ingress: tuple[Scenario, Snapshot], results: str
 ) -> None:
     scenario, snap = mid_ingress
+    if results.endswith("-kept"):  # the state kept decoded in this process: copied, not decoded
+        snap = keep_decoded([snap])[0]
     phases: dict[str, list[float]] = {}
     started = time.perf_counter()
-    sim, events = benchmark.pedantic(
-        forecast, args=(scenario, snap, results.removesuffix("-baseline"), phases), rounds=10
-    )
+    mode = results.removesuffix("-baseline").removesuffix("-kept")
+    sim, events = benchmark.pedantic(forecast, args=(scenario, snap, mode, phases), rounds=10)
     benchmark.extra_info["snapshot_bytes"] = len(snap.state)
     for name, values in phases.items():
         benchmark.extra_info[f"cpu_{name}_s_mean"] = round(statistics.mean(values), 4)
@@ -236,9 +245,7 @@ def state_bytes(scenario: Scenario, model: str) -> tuple[int, int]:
     caches of a scenario's static plan (graph, routes, link tables) are emptied first: runs
     earlier in the same process would otherwise have paid for what this run holds (217
     instead of 278 bytes per fan), and a planner's single run pays for it all."""
-    simulation._PLANS.clear()
-    network._template.cache_clear()
-    network._place_speeds.cache_clear()
+    clear_plan_caches()
     gc.collect()
     tracemalloc.start()
     try:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from simulator import Simulation, SimulatorError, Snapshot
+from simulator.engine.snapshot import forget_decoded, keep_decoded
+from simulator.errors import SnapshotError
 from simulator.scenario.model import Scenario
 from streams.ensemble import MemberParams, TwinPart
 
@@ -48,31 +50,44 @@ class MemberRun:
     refusals: tuple[str, ...] = ()  # corrections the simulator refused (a fallback was used)
 
 
-def run_member(scenario: Scenario, job: MemberJob) -> MemberRun:
+def run_member(scenario: Scenario, job: MemberJob, keep: bool = False) -> MemberRun:
     """Warm-start, run to ``next_s`` (snapshot), then on to ``end_s`` recording the forecast.
 
     If the simulator refuses a corrected snapshot (added fans on a link nobody has walked yet
     have no direction) the next of ``job.snapshots`` is tried; the refusals are reported.
+    The tries share one state: it is decoded once (or was kept by the last cycle) and each
+    try resumes a copy of it. ``keep``: the snapshot at ``next_s`` keeps its state decoded in
+    this process (``Simulation.snapshot(keep=True)``), for the next cycle's restores here;
+    the state this job resumed is let go.
     """
     refusals: list[str] = []
     sim = None
-    for snap in job.snapshots:
+    try:
+        tries = keep_decoded(job.snapshots)
+    except SnapshotError as error:  # malformed: each try would be refused for it alike
+        raise SimulatorError(f"no snapshot of this member could be resumed: {error}") from error
+    for k, snap in enumerate(tries):
+        if k == len(tries) - 1 and snap.kept is not None:
+            snap.kept.last_use = True  # let go after this job anyway: no copy for the last try
         try:
             sim = Simulation(scenario, seed=job.seed, snapshot=snap, parts=[job.params.part()])
         except (SimulatorError, StopIteration) as error:  # StopIteration: see README
             refusals.append(f"{snap.time_s:.0f}: {type(error).__name__}: {error}")
             continue
-        started = snap
+        started = job.snapshots[k]
         break
+    forget_decoded(tries)
     if sim is None:
         raise SimulatorError(f"no snapshot of this member could be resumed: {refusals}")
     part = sim.part(TwinPart)
     before = part.outflow()  # a restored run carries the partial counts of its last sample
     sim.run(until=job.next_s)
     outflow = tuple(b - a for a, b in zip(before, part.outflow(), strict=True))
-    nxt = sim.snapshot()
+    final = job.end_s <= job.next_s  # a member only brought to the next cycle
+    nxt = sim.snapshot(keep=keep, final=final and keep)
     part.recording = True
-    sim.run(until=job.end_s)
+    if not (final and keep):
+        sim.run(until=job.end_s)
     times = tuple(t for t, _, _ in part.record)
     occ = tuple(tuple(o) for _, o, _ in part.record)
     waits = tuple(tuple(w) for _, _, w in part.record)
@@ -88,9 +103,17 @@ def _init(scenario: Scenario) -> None:
     _SCENARIO = scenario
 
 
-def _run(job: MemberJob) -> MemberRun:
+# what a worker sends back for ``MemberRun.started``: the caller has that snapshot already
+_SENT_BACK = Snapshot(0.0, "", 0, (), (), {}, {}, 0, 0, b"")
+
+
+def _run(job: MemberJob) -> tuple[int, MemberRun]:
+    """A member's job in a worker: which of the job's snapshots it resumed, and its run
+    without that snapshot (megabytes of state the caller holds already)."""
     assert _SCENARIO is not None
-    return run_member(_SCENARIO, job)
+    run = run_member(_SCENARIO, job)
+    tried = next(i for i, snap in enumerate(job.snapshots) if snap is run.started)
+    return tried, replace(run, started=_SENT_BACK)
 
 
 class MemberPool:
@@ -110,9 +133,13 @@ class MemberPool:
             )
 
     def map(self, jobs: Sequence[MemberJob]) -> list[MemberRun]:
-        if self._pool is None:
-            return [run_member(self.scenario, job) for job in jobs]
-        return list(self._pool.map(_run, jobs))
+        if self._pool is None:  # states kept decoded here for the next cycle's restores
+            return [run_member(self.scenario, job, keep=True) for job in jobs]
+        done = self._pool.map(_run, jobs)
+        return [
+            replace(run, started=job.snapshots[tried])
+            for job, (tried, run) in zip(jobs, done, strict=True)
+        ]
 
     def close(self) -> None:
         if self._pool is not None:

@@ -121,3 +121,11 @@ def compiled_modules() -> tuple[str, ...]:
 def engine_path() -> str:
     """Which engine runs and why: ``compiled (mypyc: 12 modules)`` or ``interpreted (...)``."""
     return _PATH
+
+
+def clear_plan_caches() -> None:
+    """Forget the static plans of every scenario run so far (graph, routes, link and place
+    speed tables): the next run builds its own, as the first run in a process does."""
+    from simulator.engine.simulation import clear_plan_caches as clear
+
+    clear()

@@ -98,6 +98,12 @@ def build_walkway(
     return walkway
 
 
+def clear_caches() -> None:
+    """Empty the caches of link templates and place speed tables (built again when used)."""
+    _template.cache_clear()
+    _place_speeds.cache_clear()
+
+
 @functools.lru_cache(maxsize=1024)
 def _template(
     model: Hashable, key: tuple[str, float, float, float | None, FlowCaps, float]

@@ -115,3 +115,22 @@ def _restore(
     party.gate, party.destination, party.route, party.pos = gate, destination, route, pos
     party.pending, party.release_at, party.times = pending, release_at, times
     return party
+
+
+def copy_parties(parties: list[Party]) -> list[Party]:
+    """Independent copies of ``parties``, every slot equal: the packed times copied, the
+    routes (tuples of numbers) shared. The run state's in-memory fork
+    (``simulator.engine.fork``) copies the day's parties with this, compiled: several times
+    cheaper than creating them slot by slot from interpreted code."""
+    out: list[Party] = []
+    for p in parties:
+        q = Party(p.id, p.size, p.first_fan, p.origin, p.sector, p.phase)
+        q.gate = p.gate
+        q.destination = p.destination
+        q.route = p.route
+        q.pos = p.pos
+        q.pending = p.pending
+        q.release_at = p.release_at
+        q.times = p.times[:]
+        out.append(q)
+    return out

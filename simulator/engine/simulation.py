@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.crowd.registry import create_model
+from simulator.engine import network
 from simulator.engine.agenda import Agenda
 from simulator.engine.assimilate import assimilate
 from simulator.engine.checkpoint import TurnstileBank
@@ -31,7 +32,14 @@ from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
 from simulator.engine.network import Network, build_walkway
 from simulator.engine.parts import Part, PartFactory
-from simulator.engine.snapshot import Snapshot, check_world, dump_state, load_state
+from simulator.engine.snapshot import (
+    KeptState,
+    Snapshot,
+    check_world,
+    dump_state,
+    keep_state,
+    load_state,
+)
 from simulator.engine.world import K_GATES, K_RELEASE, K_SAMPLE, K_SOURCE, World
 from simulator.errors import SimulatorError, SnapshotError
 from simulator.levers.model import delay_releases
@@ -100,6 +108,14 @@ def _plan(scenario: Scenario) -> tuple[Network, list[Walkway]]:
     return plan
 
 
+def clear_plan_caches() -> None:
+    """Forget every scenario's static plan (graph, routes, link tables) and the link and place
+    speed tables behind them: the next run builds its own, as a first run in a process does
+    (the memory benchmark measures what a run holds with them counted)."""
+    _PLANS.clear()
+    network.clear_caches()
+
+
 class Simulation:
     """A run of ``scenario`` with ``seed``; ``snapshot`` resumes one where it was taken.
 
@@ -116,6 +132,7 @@ class Simulation:
     ):
         self.scenario = scenario
         self.seed = seed
+        self._handed_over = False  # snapshot(final=True) took the world: no running on
         self.network, tables = _plan(scenario)
         if snapshot is None:
             with gc_paused():
@@ -257,6 +274,7 @@ class Simulation:
         """
         if results not in (None, "full", "timeseries"):
             raise SimulatorError(f"run(results={results!r}): expected 'full', 'timeseries' or None")
+        self._check_live()
         first_sample = len(self.world.samples["time_s"])
         self._advance(until, progress)
         if results == "full":
@@ -289,9 +307,23 @@ class Simulation:
         elements = self.network.elements
         return {e.id: n for e, n in zip(elements, self.world.occ, strict=True) if e.kind != "exit"}
 
-    def snapshot(self) -> Snapshot:
-        """The full state now, frozen; ``Simulation(scenario, seed, snapshot=...)`` resumes it."""
+    def snapshot(self, *, keep: bool = False, final: bool = False) -> Snapshot:
+        """The full state now, frozen; ``Simulation(scenario, seed, snapshot=...)`` resumes it.
+
+        ``keep=True`` also keeps a copy of the state in this process (``Snapshot.kept``):
+        resuming the snapshot here then copies it, several times cheaper than decoding the
+        bytes (the twin's members resume their own snapshots every cycle), at the memory of
+        a whole run held per snapshot until ``simulator.engine.snapshot.forget_decoded``.
+        ``final=True`` (with ``keep``): this run goes no further, so its own state is kept
+        instead of a copy; running it on then raises ``SimulatorError``.
+        """
+        if final and not keep:
+            raise SimulatorError("snapshot(final=True) hands the run's state over: keep=True")
+        self._check_live()
         w = self.world
+        state, kept = self._dump(keep, final)
+        if final:
+            self._handed_over = True
         ids = tuple(e.id for e in self.network.elements)
         types = tuple(e.kind for e in self.network.elements)
         return Snapshot(
@@ -307,17 +339,28 @@ class Simulation:
             },
             fans_to_arrive=sum(w.parties[i].size for i in w.arrivals[w.next_arrival :]),
             fans_to_release=sum(w.parties[i].size for i in w.releases[w.next_release :]),
-            state=self._dump(),
+            state=state,
             scenario_digest=scenario_digest(self.scenario),
+            kept=kept,
         )
 
-    def _dump(self) -> bytes:
+    def _dump(self, keep: bool = False, final: bool = False) -> tuple[bytes, KeptState | None]:
         w = self.world
         w.pending = self.env.pending()
         try:
-            return dump_state(w)
+            state = dump_state(w)
+            return state, keep_state(state, w, copy=not final) if keep else None
         finally:
-            w.pending = []
+            if final:  # handed over as a decoded world is: its events held, no clock
+                w.push = w.hold
+            else:
+                w.pending = []
+
+    def _check_live(self) -> None:
+        if self._handed_over:
+            raise SimulatorError(
+                "this run's state was handed to a snapshot (snapshot(final=True)); resume that"
+            )
 
     def result(self) -> RunResult:
         """Summary and tables of the run so far."""

@@ -9,8 +9,14 @@ base64-encoded).
 
 Format ``matchday.snapshot.v2``: the state is data only (``simulator.engine.snapshot_codec``:
 tagged msgpack whose objects come from an allow-list of run-state classes), so loading a
-snapshot from anywhere can at worst be refused with ``SnapshotError``; it never runs code. A
-snapshot names the scenario it was taken from and that scenario's digest
+snapshot from anywhere can at worst be refused with ``SnapshotError``; it never runs code.
+
+Within one process a snapshot may also keep its state decoded (``Simulation.snapshot(keep=True)``,
+``keep_decoded``; ``Snapshot.kept``): resuming it then copies that state
+(``simulator.engine.fork``, equal to decoding the bytes) instead of decoding. The kept state is
+never pickled, written or compared, and is used only beside the very bytes it was made with.
+
+A snapshot names the scenario it was taken from and that scenario's digest
 (``simulator.scenario.digest``), and a ``Simulation`` refuses it for any other scenario. The
 pickled v1 format is refused on load.
 """
@@ -19,10 +25,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from simulator.engine.fork import fork_state
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.snapshot_codec import decode, encode
 from simulator.errors import SnapshotError
@@ -47,6 +54,17 @@ class Snapshot:
     state: bytes = field(repr=False)
     observed: Mapping[str, int] = field(default_factory=dict)
     scenario_digest: str = ""  # simulator.scenario.digest of the scenario it was taken from
+    # the state kept decoded in this process (``Simulation.snapshot(keep=True)``,
+    # ``keep_decoded``): resuming copies it instead of decoding ``state``. Never written,
+    # pickled or compared; used only while it belongs to this very ``state`` object
+    kept: KeptState | None = field(default=None, repr=False, compare=False, kw_only=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a snapshot sent to another process carries its bytes, not this process's objects
+        return {**self.__dict__, "kept": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; ``Snapshot.from_dict`` reverses it exactly."""
@@ -113,10 +131,74 @@ class Snapshot:
         )
 
 
+class KeptState:
+    """A decoded run state held beside the snapshot bytes it equals (see ``Snapshot.kept``).
+
+    Copies are taken from ``world``, which is never run itself; ``forget`` lets it go (the
+    snapshots sharing this holder then decode their bytes again). ``last_use``: the next
+    restore takes ``world`` itself instead of a copy (then forgets it): for the last of a
+    member's tries, after which the state is let go anyway.
+    """
+
+    __slots__ = ("last_use", "state", "world")
+
+    def __init__(self, state: bytes, world: Any) -> None:
+        self.state = state
+        self.world = world
+        self.last_use = False
+
+    def forget(self) -> None:
+        self.world = None
+
+    def restored(self) -> Any:
+        """The world a restore runs: a copy, or on its last use the kept one itself."""
+        if self.last_use:
+            world, self.world = self.world, None
+            return world
+        return fork_state(self.world)
+
+
 def load_state(snapshot: Snapshot) -> Any:
-    """The run state of ``snapshot``, rebuilt from data only (``SnapshotError`` if malformed)."""
+    """The run state of ``snapshot``: a copy of its kept state when it has one, else rebuilt
+    from the data alone (``SnapshotError`` if malformed)."""
+    kept = snapshot.kept
     with gc_paused():
+        if kept is not None and kept.state is snapshot.state and kept.world is not None:
+            return kept.restored()
         return decode(snapshot.state)
+
+
+def keep_decoded(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
+    """``snapshots`` with their states kept decoded, each distinct state decoded once (those
+    kept already are left as they are): for resuming them, or several tries of them, in this
+    process. ``SnapshotError`` if a state is malformed."""
+    out: list[Snapshot] = []
+    held: dict[int, KeptState] = {}
+    for snap in snapshots:
+        kept = snap.kept
+        if kept is None or kept.state is not snap.state or kept.world is None:
+            kept = held.get(id(snap.state))
+            if kept is None:
+                with gc_paused():
+                    kept = KeptState(snap.state, decode(snap.state))
+                held[id(snap.state)] = kept
+            snap = replace(snap, kept=kept)
+        out.append(snap)
+    return out
+
+
+def forget_decoded(snapshots: Sequence[Snapshot]) -> None:
+    """Let the kept states of ``snapshots`` go (the memory of a whole run each)."""
+    for snap in snapshots:
+        if snap.kept is not None:
+            snap.kept.forget()
+
+
+def keep_state(state: bytes, world: Any, copy: bool = True) -> KeptState:
+    """A holder of ``world`` as ``state`` (its encoding) says it is now: a copy taken now, or
+    (``copy=False``, for a run that goes no further) the world itself."""
+    with gc_paused():
+        return KeptState(state, fork_state(world) if copy else world)
 
 
 def dump_state(world: Any) -> bytes:

@@ -41,7 +41,8 @@ kind      data
 ``f8``    little-endian float64 bytes, one per row (every value a float)
 ``i8``    little-endian int64 bytes (every value an int within 64 bits)
 ``raw``   the plain msgpack list (floats, strings, bools, None)
-``tup``   [distinct tuples, as values above; uint32 bytes: each row's index among them]
+``tup``   [distinct tuples in the order first met, as values above; uint32 bytes: each
+          row's index among them]
 ``f8rows`` [row length, float64 bytes]: every value an unshared list of that many floats
 ``d8rows`` [row length, float64 bytes]: every value an unshared ``array('d')`` that long
 ``any``   the list of values, each as above
@@ -49,6 +50,8 @@ kind      data
 
 Keys number tuples, objects and shared containers in the order they are first met, so a
 later reference (code 8) keeps identity: a route tuple shared by many parties stays shared.
+Nothing depends on where objects lie in memory, so a state encodes to the same bytes wherever
+it lives: decoded, copied (``simulator.engine.fork``) or the run's own.
 Only classes in the allow-list (``register_state_class``; the engine's run-state classes are
 in it) can be created, by their qualified name looked up in that list: nothing named by the
 data is imported or called, so a crafted state can at worst be refused. A warm start from it
@@ -355,12 +358,19 @@ class _Encoder:
         if types <= _SCALARS:
             return ["raw", col]
         if types == {tuple}:  # few distinct tuples (routes): each written once
+            # in the order first met, not of their addresses: the same state encodes to the
+            # same bytes wherever it lives (a decoded or copied state re-encodes exactly)
             by_id = dict(zip(map(id, col), col, strict=True))
-            ids, rows = np.unique(
-                np.fromiter(map(id, col), np.uint64, len(col)), return_inverse=True
+            ids, first, rows = np.unique(
+                np.fromiter(map(id, col), np.uint64, len(col)),
+                return_index=True,
+                return_inverse=True,
             )
-            distinct = [self.value(by_id[i]) for i in ids.tolist()]
-            return ["tup", [distinct, rows.astype("<u4").tobytes()]]
+            order = np.argsort(first)
+            rank = np.empty(len(order), dtype="<u4")
+            rank[order] = np.arange(len(order), dtype="<u4")
+            distinct = [self.value(by_id[i]) for i in ids[order].tolist()]
+            return ["tup", [distinct, rank[rows].astype("<u4").tobytes()]]
         if types == {list} and self.float_rows(col):
             return ["f8rows", [len(col[0]), np.array(col, dtype="<f8").tobytes()]]
         if types == {arrays.array} and len(col[0]) and self.float_rows(col):
@@ -631,19 +641,21 @@ def _column(column: Any, n: int) -> tuple[list[Any], bool]:
 _LITTLE = sys.byteorder == "little"
 
 
-def _swapped(raw: bytes) -> bytes:
-    """8-byte values of ``raw`` in the other byte order."""
-    return np.frombuffer(raw, dtype="<f8").byteswap().tobytes()
+def _swapped(raw: bytes, code: str = "d") -> bytes:
+    """The values of ``raw`` (of ``array`` type code ``code``) in the other byte order: the
+    one helper both the float rows of a table and packed arrays (code 14) go through."""
+    a = arrays.array(code)
+    a.frombytes(raw)
+    a.byteswap()
+    return a.tobytes()
 
 
 def _packed(a: arrays.array[Any]) -> list[Any]:
     """Payload of code 14: the type code and the values as little-endian bytes."""
     if a.typecode not in _TYPECODES:
         raise SnapshotError(f"snapshot: cannot store an array of type code {a.typecode!r}")
-    if not _LITTLE:
-        a = arrays.array(a.typecode, a)
-        a.byteswap()
-    return [a.typecode, a.tobytes()]
+    raw = a.tobytes()
+    return [a.typecode, raw if _LITTLE else _swapped(raw, a.typecode)]
 
 
 def _unpacked(p: list[Any]) -> arrays.array[Any]:
@@ -653,7 +665,5 @@ def _unpacked(p: list[Any]) -> arrays.array[Any]:
     a = arrays.array(code)
     if len(raw) % a.itemsize:
         raise SnapshotError("snapshot: malformed array: not whole values")
-    a.frombytes(raw)
-    if not _LITTLE:
-        a.byteswap()
+    a.frombytes(raw if _LITTLE else _swapped(raw, code))
     return a
