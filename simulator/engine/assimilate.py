@@ -35,7 +35,7 @@ import bisect
 import math
 from array import array
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from simulator.engine.checkpoint import TurnstileBank
 from simulator.engine.dynamics import Dynamics
@@ -49,12 +49,12 @@ from simulator.engine.party import (
     SOURCE,
     Party,
 )
-from simulator.engine.world import K_ARRIVAL, K_PARTY_SCREENED, K_RELEASE
+from simulator.engine.world import K_ARRIVAL, K_PARTY_SCREENED, K_RELEASE, World
 from simulator.errors import SnapshotError
 
 SETTABLE = ("origin", "area", "checkpoint", "link")
 TEMPLATES = 24  # parties of the current stream that added fans copy, in turn
-SCAN = 20_000  # parties looked at (latest first) to find them at a node
+SCAN = 20_000  # parties looked at (latest active first) to find them at a node
 REESTIMATE_S = 120.0  # removed fans arrive, or are released, at least this much later
 SPREAD_S = 600.0  # ... spread over this long after it (thousands at once would jam a stop)
 
@@ -165,7 +165,7 @@ class Future:
         pool = self._through.get(bank)
         if pool is None:
             pool = deque()
-            for scanned, p in enumerate(reversed(w.parties)):
+            for scanned, p in enumerate(_latest_active(w)):
                 if scanned >= SCAN:
                     break
                 if p.gate == bank and p.size > 0 and self._seated(p) and p.phase == INGRESS:
@@ -353,6 +353,22 @@ def _set_link(dyn: Dynamics, link: int, delta: int, future: Future) -> None:
         dyn.want(link, d, lk.head_time(d, w.now))
 
 
+def _latest_active(w: World) -> Iterator[Party]:
+    """Parties latest active first: by release, then by arrival, then the rest, newest first.
+
+    The day's planned parties sit in ``w.parties`` in the order demand made them (sector by
+    sector), so scanning that list from its end finds only the last sectors' fans: a node that
+    serves the first sectors looked as if nobody had passed it, and the correction was refused.
+    Released and arrived parties, newest first, are the ones that passed a node most recently;
+    the rest (added, transported, background) follow. A party may come twice.
+    """
+    for k in range(w.next_release - 1, -1, -1):
+        yield w.parties[w.releases[k]]
+    for k in range(w.next_arrival - 1, -1, -1):
+        yield w.parties[w.arrivals[k]]
+    yield from reversed(w.parties)
+
+
 def _node_templates(dyn: Dynamics, node: int) -> list[tuple[Party, int]]:
     """The latest parties that passed ``node`` and walk on from it, in the phase of the day.
 
@@ -363,11 +379,13 @@ def _node_templates(dyn: Dynamics, node: int) -> list[tuple[Party, int]]:
     egress = w.next_release > 0
     found: list[tuple[Party, int]] = []
     other: list[tuple[Party, int]] = []
-    for scanned, p in enumerate(reversed(w.parties)):
+    seen: set[int] = set()
+    for scanned, p in enumerate(_latest_active(w)):
         if scanned >= SCAN or len(found) >= TEMPLATES:
             break
-        if p.size <= 0:
+        if p.size <= 0 or p.id in seen:
             continue
+        seen.add(p.id)
         pos = next((k for k, s in enumerate(p.route) if s[0] == node), -1)
         if not (0 <= pos <= p.pos and p.route[pos][2] >= 0):
             continue

@@ -188,3 +188,20 @@ def test_fans_added_on_the_approach_are_the_next_arrivals(
     after = Simulation(small, seed=3, snapshot=mid_ingress.with_counts(counts))
     assert _still_to_come(after) == to_come - 25  # earlier than planned, not extra
     assert after.world.fans_expected == before.world.fans_expected
+
+
+def test_fans_added_at_a_gate_of_the_first_sector_find_its_stream(
+    small: Scenario, mid_ingress: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parties are numbered sector by sector; the scan for templates must follow who passed
+    latest, not the end of that list. A scan shorter than the second sector's parties (as on
+    a 115k day, where the last 20,000 parties are the last few sectors) once found nobody at
+    the first sector's gate and refused the correction."""
+    from simulator.engine import assimilate
+
+    sim = Simulation(small, seed=3, snapshot=mid_ingress)
+    g2_parties = sum(1 for p in sim.world.parties if p.sector == sim.network.index["s2"])
+    monkeypatch.setattr(assimilate, "SCAN", g2_parties // 2)
+    observed = mid_ingress.with_counts({"g1": mid_ingress.occupancy["g1"] + 20})
+    after = Simulation(small, seed=3, snapshot=observed)
+    assert occupancy(after, "g1") == mid_ingress.occupancy["g1"] + 20
