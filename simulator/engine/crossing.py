@@ -8,9 +8,10 @@ A mixin of ``Dynamics``: it uses the run's ``world``, ``scenario``, ``net`` and 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from simulator.crowd.registry import create_model
+from simulator.engine.agenda import Dispatcher, EventQueue
 from simulator.engine.network import place_tables
 from simulator.engine.party import SOURCE, Party
 from simulator.engine.place import Place
@@ -21,15 +22,16 @@ if TYPE_CHECKING:
     from simulator.engine.world import World
     from simulator.scenario.model import Scenario
 
-INF = math.inf
+INF: Final = math.inf
 
 
-class PlaceDynamics:
+class PlaceDynamics(Dispatcher):
     """Storage and crossing of the bounded nodes of a run."""
 
     scenario: Scenario
     net: Network
     world: World
+    queue: EventQueue  # the run's events (Dynamics makes it; an Agenda runs it)
 
     # defined by Dynamics (declared here with bodies, not under TYPE_CHECKING: mypyc compiles
     # this class natively and calls them through its method table)
@@ -125,10 +127,10 @@ class PlaceDynamics:
         if out.__class__ is float:
             if out < INF:
                 place.due = out
-                w.push(out, K_PLACE, node, 0)
+                self.queue.at(out, K_PLACE, node, 0)
             return
         t = place.head_time(w.now, walk, speeds)
         if t < INF:
             place.due = t
-            w.push(t, K_PLACE, node, 0)
+            self.queue.at(t, K_PLACE, node, 0)
         self.crossed(w.parties[out])

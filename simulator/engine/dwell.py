@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from simulator.engine.place import Place
     from simulator.scenario.model import Scenario
 
-INF = math.inf
+INF: Final = math.inf
 N_PHASES = 4  # INGRESS, EGRESS, SOURCE, HALFTIME
 
 
@@ -220,7 +220,7 @@ class DwellDynamics(PlaceDynamics):
             t = place.head_time(w.now, self.node_walk[node], speeds)
             if t < place.due:
                 place.due = t
-                w.push(t, K_PLACE, node, 0)
+                self.queue.at(t, K_PLACE, node, 0)
 
     def _linger(self, party: Party, node: int, rule: Rule) -> None:
         w = self.world
@@ -228,7 +228,7 @@ class DwellDynamics(PlaceDynamics):
         if end > rule.by:
             end = rule.by
         if end > w.now:
-            w.push(end, K_DWELL, node, party.id)
+            self.queue.at(end, K_DWELL, node, party.id)
         else:
             self._done(party, node)
 
@@ -295,10 +295,10 @@ class DwellDynamics(PlaceDynamics):
             if party.pending:
                 finish[party.id] = done
             else:
-                w.push(done, K_SERVED, svc, party.id)
+                self.queue.at(done, K_SERVED, svc, party.id)
         if queue and bank.busy and bank.busy[0] < bank.wake_due:
             bank.wake_due = bank.busy[0]
-            w.push(bank.wake_due, K_SERVICE_FREE, svc, 0)
+            self.queue.at(bank.wake_due, K_SERVICE_FREE, svc, 0)
 
     def on_service_free(self, svc: int, b: int) -> None:
         bank = self.world.dwell.services[svc]
@@ -333,7 +333,7 @@ class DwellDynamics(PlaceDynamics):
                 and not party.release_at <= w.now
                 and w.rng.random() < ht.share
             ):
-                w.push(w.now + ht.leave_s * w.rng.random(), K_HT_LEAVE, 0, party.id)
+                self.queue.at(w.now + ht.leave_s * w.rng.random(), K_HT_LEAVE, 0, party.id)
 
     def on_ht_leave(self, a: int, pid: int) -> None:
         w = self.world

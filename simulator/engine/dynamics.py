@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from heapq import heappush
+from typing import Final
 
+from simulator.engine.agenda import EventQueue
 from simulator.engine.dwell import DwellDynamics
 from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
@@ -35,19 +37,22 @@ from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
     K_ADMIT,
     K_ARRIVAL,
+    K_DWELL,
     K_LANE_FREE,
     K_LINK,
     K_PARTY_SCREENED,
     K_PLACE,
     K_RELEASE,
     K_SAMPLE,
+    K_SERVED,
+    K_SERVICE_FREE,
     K_SOURCE,
     Kind,
     World,
 )
 from simulator.scenario.model import Scenario
 
-INF = math.inf
+INF: Final = math.inf
 
 
 class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for mypyc
@@ -63,6 +68,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         self.scenario = scenario
         self.net = network
         self.world = world
+        self.queue = EventQueue(world)  # run by an Agenda (simulator.engine.agenda)
         self.link_elem = network.n_nodes
         self.gates_open = scenario.ingress.gates_open_s if scenario.ingress else -INF
         self.least_delay = scenario.ingress is not None and (
@@ -108,6 +114,32 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit
         self.branch = network.branch if self.choosing else [False] * network.n_nodes
+
+    def dispatch(self, kind: int, a: int, b: int) -> None:
+        """Act on run event (kind, a, b): the engine's own kinds by a direct call (compiled,
+        without boxing an argument), the parts' through the table (``handlers``)."""
+        if kind == K_LINK:
+            self.on_link(a, b)
+        elif kind == K_PLACE:
+            self.on_place(a, b)
+        elif kind == K_ADMIT:
+            self.on_admit(a, b)
+        elif kind == K_ARRIVAL:
+            self.on_arrival(a, b)
+        elif kind == K_PARTY_SCREENED:
+            self.on_party_screened(a, b)
+        elif kind == K_RELEASE:
+            self.on_release(a, b)
+        elif kind == K_LANE_FREE:
+            self.on_lane_free(a, b)
+        elif kind == K_DWELL:
+            self.on_dwell(a, b)
+        elif kind == K_SERVED:
+            self.on_served(a, b)
+        elif kind == K_SERVICE_FREE:
+            self.on_service_free(a, b)
+        else:
+            self.handlers[kind](a, b)
 
     def own_handlers(self) -> dict[Kind, Handler]:
         """The event kinds the engine itself handles."""
@@ -164,7 +196,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w = self.world
         if w.next_arrival < len(w.arrivals):
             t = w.parties[w.arrivals[w.next_arrival]].times[ARRIVE]
-            w.schedule(max(t, w.now), K_ARRIVAL)
+            self.queue.at(max(t, w.now), K_ARRIVAL, 0, 0)
 
     def on_gates(self, a: int, b: int) -> None:
         held, self.world.held = self.world.held, []
@@ -202,7 +234,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             t = place.start_crossing(party.id, party.size, w.now, self.node_walk[node], speeds)
             if t < place.due:
                 place.due = t
-                w.push(t, K_PLACE, node, 0)
+                self.queue.at(t, K_PLACE, node, 0)
             return
         self.crossed(party)
 
@@ -293,7 +325,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 if now < t:
                     if t < lk.entry_due[d]:  # not when it does not fit (INF): a leave admits
                         lk.entry_due[d] = t
-                        w.push(t, K_ADMIT, link, d)
+                        self.queue.at(t, K_ADMIT, link, d)
                     break
                 queue.popleft()
                 self.enter(party, link, d)
@@ -310,14 +342,14 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         t = lk.enter(party.id, size, d, w.now)
         if t < lk.due[d]:
             lk.due[d] = t
-            w.push(t, K_LINK, link, d)
+            self.queue.at(t, K_LINK, link, d)
 
     def want(self, link: int, d: int, t: float) -> None:
         """Make sure a head event for (link, d) is pending no later than ``t``."""
         lk = self.world.links[link]
         if t < lk.due[d]:
             lk.due[d] = t
-            self.world.push(t, K_LINK, link, d)
+            self.queue.at(t, K_LINK, link, d)
 
     def on_link(self, link: int, d: int) -> None:
         """The head of (link, d) may be due to leave: let it out, re-time both heads."""
@@ -347,7 +379,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if out.__class__ is float:
             if out < INF:  # not there yet at the current speed, or held by the exit cap
                 due[d] = out
-                w.push(out, K_LINK, link, d)
+                self.queue.at(out, K_LINK, link, d)
             return
         pid, size, head = out  # type: ignore[misc]
         elem = self.link_elem + link
@@ -355,12 +387,12 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w.outflow[elem] += size
         if head < INF:
             due[d] = head
-            w.push(head, K_LINK, link, d)
+            self.queue.at(head, K_LINK, link, d)
         if lk.fifo[1 - d]:  # fewer on the link: the other stream walks faster now
             t = lk.head_time(1 - d, now)
             if t < due[1 - d] - ARRIVAL_SLACK_S:  # within the slack, its pending event does
                 due[1 - d] = t
-                w.push(t, K_LINK, link, 1 - d)
+                self.queue.at(t, K_LINK, link, 1 - d)
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
@@ -379,7 +411,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 t = lk2.enter(pid, size, nd, now)
                 if t < lk2.due[nd]:
                     lk2.due[nd] = t
-                    w.push(t, K_LINK, nxt, nd)
+                    self.queue.at(t, K_LINK, nxt, nd)
             else:
                 self.into(node, size)
                 self.depart(party)
@@ -443,10 +475,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             if party.pending:
                 finish[pid] = done
             else:
-                w.schedule(done, K_PARTY_SCREENED, bank_index, pid)
+                self.queue.at(done, K_PARTY_SCREENED, bank_index, pid)
         if queue and bank.busy and bank.busy[0] < bank.wake_due:
             bank.wake_due = bank.busy[0]
-            w.schedule(bank.wake_due, K_LANE_FREE, bank_index)
+            self.queue.at(bank.wake_due, K_LANE_FREE, bank_index, 0)
 
     def on_lane_free(self, bank_index: int, b: int) -> None:
         bank = self.world.banks[bank_index]
@@ -488,7 +520,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w.next_release += 1
         if w.next_release < len(w.releases):
             t = w.parties[w.releases[w.next_release]].release_at
-            w.schedule(max(t, w.now), K_RELEASE)
+            self.queue.at(max(t, w.now), K_RELEASE, 0, 0)
         if party.phase == INGRESS and not math.isnan(party.times[SEATED]):
             self.release(party)
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from simulator.engine.world import World
     from simulator.scenario.model import Routing, Scenario
 
-INF = math.inf
+INF: Final = math.inf
 FREE_WALK_MPS = 1.34  # walking speed assumed for the part of a way beyond the next anchor
 NEAR_GATES = 3  # gates a least-delay fan weighs again on the way (least free walk first)
 Hop = tuple[tuple[int, int], ...]  # the parallel (link, direction) of one hop

@@ -127,7 +127,7 @@ class Simulation:
             for lk, fresh in zip(self.world.links, tables, strict=True):
                 lk.set_tables(fresh)
         self.dynamics = Dynamics(scenario, self.network, self.world, (*BUNDLED_PARTS, *parts))
-        self.env = Agenda(self.world, self.dynamics.handlers)
+        self.env = Agenda(self.dynamics.queue, self.dynamics)
         held, self.world.pending = self.world.pending, []
         for data in held:
             self.env.at(*data)
@@ -268,14 +268,17 @@ class Simulation:
     def _advance(self, until: float | None, progress: Callable[[float], None] | None) -> None:
         end = float(self.scenario.settings.end_s if until is None else until)
         if progress is None:
-            self.env.advance(end)
+            with gc_paused():
+                self.env.advance(end)
         else:
             tick = math.floor(self.world.now / 60.0) * 60.0 + 60.0
             while tick < end:
-                self.env.advance(tick)
+                with gc_paused():
+                    self.env.advance(tick)
                 progress(tick)
                 tick += 60.0
-            self.env.advance(end)
+            with gc_paused():
+                self.env.advance(end)
         self.env.wait_until(end)
         if progress is not None:
             progress(self.world.now)
