@@ -71,7 +71,7 @@ class PlaceDynamics(Dispatcher):
     def into(self, node: int, size: int) -> None:
         """``size`` people step onto the floor of ``node``."""
         w = self.world
-        place = w.places[node]
+        place: Place | None = w.places[node]
         if place is not None:
             speeds = self.node_speeds[node]
             if speeds is not None:
@@ -84,7 +84,7 @@ class PlaceDynamics(Dispatcher):
     def out_of(self, node: int, size: int) -> None:
         """``size`` people leave the floor of ``node``: room opens for those held back."""
         w = self.world
-        place = w.places[node]
+        place: Place | None = w.places[node]
         if place is None:
             w.occ[node] -= size
             return
@@ -118,13 +118,14 @@ class PlaceDynamics(Dispatcher):
     def on_place(self, node: int, b: int) -> None:
         """The head of a place may have crossed it: send it on, re-time the next head."""
         w = self.world
-        place = w.places[node]
+        place: Place = w.places[node]
         if w.now < place.due:
             return  # superseded by an earlier crossing event
         place.due = INF
         speeds, walk = self.node_speeds[node], self.node_walk[node]
+        assert speeds is not None  # a place event is only queued for a place crossed on foot
         out = place.finish_crossing(w.now, walk, speeds)
-        if out.__class__ is float:
+        if isinstance(out, float):
             if out < INF:
                 place.due = out
                 self.queue.at(out, K_PLACE, node, 0)

@@ -195,7 +195,8 @@ class DwellDynamics(PlaceDynamics):
         elif rule.share < 1.0 and w.rng.random() >= rule.share:
             return False
         self._count(node, party.size)
-        w.dwell.dwelt[node] += party.size
+        state: DwellState = w.dwell
+        state.dwelt[node] += party.size
         if rule.kinds:
             u = w.rng.random()
             for cum, points in rule.kinds:
@@ -244,7 +245,8 @@ class DwellDynamics(PlaceDynamics):
         """The service point of a kind with the fewest waiting or served per server."""
         if len(points) == 1:
             return points[0]
-        banks, now = self.world.dwell.services, self.world.now
+        state: DwellState = self.world.dwell
+        banks, now = state.services, self.world.now
         return min(
             points,
             key=lambda i: (
@@ -260,23 +262,26 @@ class DwellDynamics(PlaceDynamics):
         if by == INF:
             return False
         w = self.world
-        bank = w.dwell.services[svc]
+        state: DwellState = w.dwell
+        bank = state.services[svc]
         mean = self.service_dist[svc].mean
         ahead = len(bank.queue) + party.size
         if w.now + mean * (ahead / bank.lanes + 1.0) <= by:
             return False
-        w.dwell.balked[svc] += party.size
+        state.balked[svc] += party.size
         return True
 
     def _join_service(self, party: Party, svc: int) -> None:
         party.pending = party.size
-        self.world.dwell.services[svc].join(party.id, party.size, self.world.now)
+        state: DwellState = self.world.dwell
+        state.services[svc].join(party.id, party.size, self.world.now)
         self.serve_point(svc)
 
     def serve_point(self, svc: int) -> None:
         """Start serving queued fans on every free server; wake at the next end if any wait."""
         w = self.world
-        bank = w.dwell.services[svc]
+        state: DwellState = w.dwell
+        bank = state.services[svc]
         queue = bank.queue
         if not queue:
             return
@@ -301,7 +306,8 @@ class DwellDynamics(PlaceDynamics):
             self.queue.at(bank.wake_due, K_SERVICE_FREE, svc, 0)
 
     def on_service_free(self, svc: int, b: int) -> None:
-        bank = self.world.dwell.services[svc]
+        state: DwellState = self.world.dwell
+        bank = state.services[svc]
         if self.world.now < bank.wake_due:
             return  # superseded by an earlier wake-up
         bank.wake_due = INF

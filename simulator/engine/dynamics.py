@@ -32,6 +32,7 @@ from simulator.engine.party import (
     SOURCE,
     Party,
 )
+from simulator.engine.place import Place
 from simulator.engine.routing import Router
 from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
@@ -98,6 +99,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         built = (make(context) for make in parts)
         self.parts: tuple[Part, ...] = tuple(p for p in built if p is not None)
         self.hooks = hooks(self.parts)
+        # the hooks the hot path asks, as the engine's own attributes (a compiled class reads
+        # them natively; ``Hooks`` is a plain dataclass)
+        self.link_closed = self.hooks.link_closed
+        self.service_factor = self.hooks.service_factor
         self.handlers = dispatch_table(self.own_handlers(), self.parts)
         self.router = Router(
             scenario,
@@ -178,7 +183,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w.arrived += party.size
         if self.hooks.arrived is not None:
             self.hooks.arrived(party)
-        place = w.places[party.origin]
+        place: Place | None = w.places[party.origin]
         if place is not None and (place.outside or not self.fits(party.origin, party.size)):
             place.outside.append(party.id)  # the forecourt is full: wait off its floor
             return
@@ -230,7 +235,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         speeds = self.node_speeds[node]
         if speeds is not None:
             w = self.world
-            place = w.places[node]
+            place: Place = w.places[node]
             t = place.start_crossing(party.id, party.size, w.now, self.node_walk[node], speeds)
             if t < place.due:
                 place.due = t
@@ -277,7 +282,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if self.branch[node]:
             self.router.choose(party, True)
             _, bank, link, d = party.route[party.pos]
-        closed = self.hooks.link_closed
+        closed = self.link_closed
         if closed is not None and closed(link):
             if self.router.choose(party, False):
                 _, bank, link, d = party.route[party.pos]
@@ -314,7 +319,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         lk = w.links[link]
         if not lk.waiting[0] and not lk.waiting[1]:
             return
-        if self.hooks.link_closed is not None and self.hooks.link_closed(link):
+        if self.link_closed is not None and self.link_closed(link):
             return  # an incident: nobody enters until the link reopens
         now, parties = w.now, w.parties
         for d in (0, 1):
@@ -370,7 +375,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             return  # the place ahead is full (a platform at jam density): hold the head
         end = self.link_end[2 * link + d]
         if end >= 0 and lk.fifo[d]:
-            place = w.places[end]
+            place: Place = w.places[end]
             if place.n + lk.fifo[d][0][2] > self.node_cap[end]:
                 if (link, d) not in place.blocked:  # the place ahead is full: hold the head
                     place.blocked.append((link, d))
@@ -403,7 +408,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             lk2 = w.links[nxt]
             if (
                 not lk2.waiting[nd]
-                and (self.hooks.link_closed is None or not self.hooks.link_closed(nxt))
+                and (self.link_closed is None or not self.link_closed(nxt))
                 and now >= lk2.admission_time(nd, size)
             ):
                 w.outflow[node] += size
@@ -452,7 +457,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if not queue:
             return
         cp = self.scenario.venue.checkpoints[bank_index]
-        factor = 1.0 if self.hooks.service_factor is None else self.hooks.service_factor(bank_index)
+        factor = 1.0 if self.service_factor is None else self.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
         slot = self.queue_slot[bank_index] + 1  # SERVICE or PERIMETER_SERVICE
         free = bank.free_lanes(now)
@@ -554,7 +559,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             if lk.waiting[d] or lk.admission_time(d, party.size) == INF:
                 w.dropped += party.size
                 return
-        place = w.places[origin]
+        place: Place | None = w.places[origin]
         if place is not None and (place.outside or not self.fits(origin, party.size)):
             place.outside.append(party.id)
             return

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from simulator.engine.checkpoint import TurnstileBank
     from simulator.engine.gates import GateCosts
     from simulator.engine.network import Network
+    from simulator.engine.place import Place
     from simulator.engine.world import World
     from simulator.scenario.model import Routing, Scenario
 
@@ -228,7 +229,8 @@ class Router:
         for v in cand.places:
             speeds = self.node_speeds[v]
             if speeds is not None:
-                total += walk[v] / places[v].speed(speeds)
+                place: Place = places[v]
+                total += walk[v] / place.speed(speeds)
         for b in cand.banks:
             total += self.bank_cost(b)
         banks = self.world.banks
