@@ -25,7 +25,7 @@ from simulator.crowd.registry import create_model
 from simulator.engine.agenda import Agenda
 from simulator.engine.assimilate import assimilate
 from simulator.engine.checkpoint import TurnstileBank
-from simulator.engine.demand import arrival_order, ingress_parties
+from simulator.engine.demand import arrival_time, ingress_parties, order_by, release_time
 from simulator.engine.dynamics import Dynamics
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
@@ -153,11 +153,7 @@ class Simulation:
         parties = ingress_parties(sc, self.network, rng)
         group_arrivals(sc, self.network, parties)
         delay_releases(sc.interventions, [e.id for e in self.network.elements], parties)
-        releases = (
-            array("q")
-            if sc.egress is None
-            else array("q", sorted(range(len(parties)), key=lambda i: (parties[i].release_at, i)))
-        )
+        releases = array("q") if sc.egress is None else order_by(parties, release_time)
         world = World(
             rng,
             t0,
@@ -165,7 +161,7 @@ class Simulation:
             banks,
             len(self.network.elements),
             parties,
-            arrival_order(parties),
+            order_by(parties, arrival_time),
             releases,
         )
         k_jam = create_model(sc.settings.pedestrian_model, sc.settings.model_params).k_jam

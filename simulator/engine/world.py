@@ -117,7 +117,7 @@ class World:
         banks: list[TurnstileBank],
         n_elements: int,
         parties: list[Party],
-        arrivals: array[int],  # packed party indices: see demand.arrival_order
+        arrivals: array[int],  # packed party indices: see demand.order_by
         releases: array[int],
     ) -> None:
         self.rng = rng
