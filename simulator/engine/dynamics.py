@@ -31,9 +31,10 @@ from simulator.engine.party import (
     SEATED,
     SOURCE,
     Party,
+    Step,
 )
 from simulator.engine.place import Place
-from simulator.engine.routing import Router
+from simulator.engine.routing import Router, serve_code
 from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
     K_ADMIT,
@@ -71,6 +72,8 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         self.world = world
         self.queue = EventQueue(world)  # run by an Agenda (simulator.engine.agenda)
         self.link_elem = network.n_nodes
+        # net.route per source node, by (via, target, serve) as one int: see ``route_of``
+        self.routes: list[dict[int, tuple[Step, ...]]] = [{} for _ in range(network.n_nodes)]
         self.gates_open = scenario.ingress.gates_open_s if scenario.ingress else -INF
         self.least_delay = scenario.ingress is not None and (
             scenario.ingress.route_choice == "least_delay"
@@ -216,11 +219,21 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         party.gate = gate
         if gate >= 0:
             via = self.world.banks[gate].node
-            party.route = self.net.route(party.origin, via, party.sector, "via")
+            party.route = self.route_of(party.origin, via, party.sector, "via")
         else:
-            party.route = self.net.route(party.origin, -1, party.sector, "all")
+            party.route = self.route_of(party.origin, -1, party.sector, "all")
         party.pos = 0
         self.at_node(party)
+
+    def route_of(self, source: int, via: int, target: int, serve: str) -> tuple[Step, ...]:
+        """``net.route(source, via, target, serve)`` (cached there), looked up in the run's own
+        table by int: no key tuple and no interpreted call on a path taken twice per party."""
+        key = ((via + 1) * self.link_elem + target) * 3 + serve_code(serve)
+        here = self.routes[source]
+        found = here.get(key)
+        if found is None:
+            found = here[key] = self.net.route(source, via, target, serve)
+        return found
 
     def choose_gate(self, party: Party) -> int:
         """Least expected delay with the lanes as planned (``simulator.engine.gates``)."""
@@ -534,7 +547,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         party.phase = EGRESS
         party.times[RELEASE] = self.world.now
         via = self.router.pins.get(party.sector, -1)  # routing.egress_via, if pinned
-        party.route = self.net.route(party.sector, via, party.destination, "none")
+        party.route = self.route_of(party.sector, via, party.destination, "none")
         party.pos = 0
         self.at_node(party)
 

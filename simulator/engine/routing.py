@@ -81,6 +81,11 @@ class Candidate:
         self.through: tuple[int, ...] = ()  # banks walked through unscreened on an ingress way
 
 
+def serve_code(serve: str) -> int:
+    """``serve`` ("none", "via" or "all") as 0, 1 or 2: a part of the run's int look-up keys."""
+    return 0 if serve == "none" else 1 if serve == "via" else 2
+
+
 def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
     """The candidate for a node path; its steps screen only where ``serve`` is "all"."""
     body = net.steps(nodes, -1, serve)[:-1]  # "via" with no via: perimeter checkpoints only
@@ -197,7 +202,7 @@ class Router:
 
     def _choices_at(self, node: int, anchor: int, serve: str) -> list[Candidate]:
         """``candidates(net, node, anchor, serve)``, looked up in the run's own table."""
-        key = 3 * anchor + (0 if serve == "none" else 1 if serve == "via" else 2)
+        key = 3 * anchor + serve_code(serve)
         here = self._choices[node]
         found = here.get(key)
         if found is None:
