@@ -25,7 +25,6 @@ faster ``advance``. Snapshots hold only run events (a SimPy process is a live ge
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import Any, Final, final
 
 import simpy
@@ -35,9 +34,8 @@ from simpy.events import NORMAL, Event, EventPriority
 from simulator.engine.world import World
 
 RunEvent = tuple[int, int, int]  # (kind, a, b)
-# (time, priority x 2^48 + insertion counter, a packed run event, a RunEvent or a SimPy Event):
-# one int orders as the (priority, counter) pair SimPy sorts by, with a counter below 2^48
-Entry = tuple[float, int, object]
+# an event's place among those queued at the same time: priority x 2^48 + insertion counter,
+# which orders as the (priority, counter) pair SimPy sorts by (a counter stays below 2^48)
 PRIORITY: Final = 1 << 48
 KIND_BITS: Final = 5
 FIELD_BITS: Final = 28
@@ -75,10 +73,72 @@ class Dispatcher:
 
 
 @final
+class Entry:
+    """One queued event: its time, its place among those at that time (priority x 2^48 +
+    insertion counter) and the event (a packed run event, a RunEvent or a SimPy event)."""
+
+    def __init__(self, t: float, key: int, code: object) -> None:
+        self.t = t
+        self.key = key
+        self.code = code
+
+
+def push(heap: list[Entry], entry: Entry) -> None:
+    """``heapq.heappush`` by (t, key), compiled: two native compares where heapq compares
+    tuples item by item through the generic protocol."""
+    heap.append(entry)
+    t, key = entry.t, entry.key
+    pos = len(heap) - 1
+    while pos > 0:
+        up = (pos - 1) >> 1
+        parent = heap[up]
+        if t < parent.t or (t == parent.t and key < parent.key):
+            heap[pos] = parent
+            pos = up
+        else:
+            break
+    heap[pos] = entry
+
+
+def pop(heap: list[Entry]) -> Entry:
+    """``heapq.heappop`` by (t, key): the hole at the root goes down to a leaf by the smaller
+    child, then the last entry climbs from there (heapq's order of compares)."""
+    last = heap.pop()
+    n = len(heap)
+    if not n:
+        return last
+    top = heap[0]
+    pos = 0
+    child = 1
+    while child < n:
+        right = child + 1
+        if right < n:
+            a, b = heap[child], heap[right]
+            if not (a.t < b.t or (a.t == b.t and a.key < b.key)):
+                child = right
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    t, key = last.t, last.key
+    while pos > 0:
+        up = (pos - 1) >> 1
+        parent = heap[up]
+        if t < parent.t or (t == parent.t and key < parent.key):
+            heap[pos] = parent
+            pos = up
+        else:
+            break
+    heap[pos] = last
+    return top
+
+
+@final
 class EventQueue:
     """The one queue of a run: SimPy's events and the run's, and the clock.
 
-    A compiled class: its state is native attributes, and ``advance`` is the hot loop.
+    A binary heap of ``Entry`` by (time, priority, insertion counter), the order SimPy sorts
+    its own queue by. A compiled class: its state is native attributes, and ``advance`` is the
+    hot loop of a run.
     """
 
     def __init__(self, state: World) -> None:
@@ -95,23 +155,25 @@ class EventQueue:
             code: object = kind | a << KIND_BITS | b << B_SHIFT
         else:
             code = (kind, a, b)
-        heappush(self.heap, (t, PRIORITY + seq, code))
+        push(self.heap, Entry(t, PRIORITY + seq, code))
 
     def put(self, t: float, priority: int, event: object) -> None:
         """Queue a SimPy event at ``t`` with SimPy's ``priority`` (lower first)."""
         seq = self.seq
         self.seq = seq + 1
-        heappush(self.heap, (t, priority * PRIORITY + seq, event))
+        push(self.heap, Entry(t, priority * PRIORITY + seq, event))
 
-    def peek(self) -> float:
-        return self.heap[0][0] if self.heap else Infinity
+    def next_time(self) -> float:
+        """When the next queued event is due; ``Infinity`` if none."""
+        return self.heap[0].t if self.heap else Infinity
 
     def step(self, engine: Dispatcher, process: Callable[[Any], None]) -> None:
         """Process the next queued event, SimPy's (``process``) or the run's."""
-        t, _, code = heappop(self.heap)
-        self.t = t
+        entry = pop(self.heap)
+        self.t = entry.t
         state = self.state
-        state.now = t
+        state.now = entry.t
+        code = entry.code
         if isinstance(code, int):
             engine.dispatch(code & (KINDS - 1), code >> KIND_BITS & FIELD_MASK, code >> B_SHIFT)
             state.events += 1
@@ -126,19 +188,18 @@ class EventQueue:
         heap, state = self.heap, self.state
         processed = 0
         while heap:
-            t, _, code = heap[0]
-            if t > end:
+            first = heap[0]
+            if first.t > end:
                 break
+            code = first.code
             if isinstance(code, int):
-                heappop(heap)
-                self.t = t
-                state.now = t
+                pop(heap)
+                self.t = state.now = first.t
                 engine.dispatch(code & (KINDS - 1), code >> KIND_BITS & FIELD_MASK, code >> B_SHIFT)
                 processed += 1
             elif isinstance(code, tuple):
-                heappop(heap)
-                self.t = t
-                state.now = t
+                pop(heap)
+                self.t = state.now = first.t
                 engine.dispatch(code[0], code[1], code[2])
                 processed += 1
             else:
@@ -148,10 +209,10 @@ class EventQueue:
     def pending(self) -> list[tuple[float, int, int, int]]:
         """The run's queued events in the order they will be processed."""
         out = []
-        for t, _, code in sorted(self.heap, key=lambda q: (q[0], q[1])):
-            event = unpack(code)
+        for entry in sorted(self.heap, key=lambda e: (e.t, e.key)):
+            event = unpack(entry.code)
             if event is not None:
-                out.append((t, event[0], event[1], event[2]))
+                out.append((entry.t, event[0], event[1], event[2]))
         return out
 
 
@@ -178,7 +239,7 @@ class Agenda(simpy.Environment):
 
     def peek(self) -> float:
         """Time of the next queued event, SimPy's or the run's; ``Infinity`` if none."""
-        return self.queue.peek()
+        return self.queue.next_time()
 
     def step(self) -> None:
         """Process the next queued event, SimPy's or the run's."""
@@ -209,9 +270,9 @@ class Agenda(simpy.Environment):
 
     def wait_until(self, t: float) -> None:
         """Move the clock on to ``t``, when nothing is due before it (the end of a run call)."""
-        heap = self.queue.heap
-        if heap and heap[0][0] < t:
-            raise ValueError(f"wait_until({t}): an event is due at {heap[0][0]} before it")
+        due = self.queue.next_time()
+        if due < t:
+            raise ValueError(f"wait_until({t}): an event is due at {due} before it")
         self.queue.t = self.queue.state.now = max(self.queue.t, t)
 
     def pending(self) -> list[tuple[float, int, int, int]]:
