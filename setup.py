@@ -49,6 +49,7 @@ HOT_PATH = (
     "party",
     "place",
     "routing",
+    "sampling",
     "world",
 )
 MANIFEST = "compiled_sources.txt"

@@ -6,10 +6,12 @@ SimPy is the clock of a run. ``Agenda`` subclasses ``simpy.Environment`` the way
 every ``Timeout``, ``Process`` start or ``succeed()`` goes through ``schedule()``), so it reads
 no private attribute of SimPy's. It adds two things:
 
-* **Run events as plain data.** The engine queues about 16 events per party; each is a tuple
-  ``(kind, a, b)`` queued by ``at(t, kind, a, b)`` where SimPy queues an event object, sorted by
+* **Run events as plain data.** The engine queues about 16 events per party; each is
+  ``(kind, a, b)`` packed in one int (a tuple when ``a`` or ``b`` does not fit: see ``pack``)
+  and queued by ``at(t, kind, a, b)`` where SimPy queues an event object, sorted by
   (time, priority, insertion counter) exactly as SimPy sorts its own, and dispatched by
-  ``advance`` straight to its handler. One allocation per event, no callbacks list.
+  ``advance`` straight to the engine's ``dispatch``. The queue (``EventQueue``) and the engine
+  are compiled classes, so the compiled run calls its handlers without boxing an argument.
 * **Exact absolute times.** ``at`` takes the absolute time, not ``now + delay`` (which rounds
   differently after a warm start), so a run resumed from a snapshot replays the uninterrupted
   run bit for bit.
@@ -22,72 +24,228 @@ faster ``advance``. Snapshots hold only run events (a SimPy process is a live ge
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from heapq import heappop, heappush
-from itertools import count
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Final, final
 
 import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
 from simpy.events import NORMAL, Event, EventPriority
 
+from simulator.engine.world import World
+
 RunEvent = tuple[int, int, int]  # (kind, a, b)
-Entry = tuple[float, int, int, Any]  # (time, priority, insertion counter, Event or RunEvent)
-Handlers = Sequence[Callable[[int, int], None]]
+# an event's place among those queued at the same time: priority x 2^48 + insertion counter,
+# which orders as the (priority, counter) pair SimPy sorts by (a counter stays below 2^48)
+PRIORITY: Final = 1 << 48
+KIND_BITS: Final = 5
+FIELD_BITS: Final = 28
+KINDS: Final = 1 << KIND_BITS
+FIELD: Final = 1 << FIELD_BITS
+FIELD_MASK: Final = FIELD - 1
+B_SHIFT: Final = KIND_BITS + FIELD_BITS
 
 
-class RunClock(Protocol):
-    """The run state's copy of the time (handlers read ``world.now``) and its event count."""
+def pack(kind: int, a: int, b: int) -> object:
+    """A run event as one small int (no tuple, no boxed fields); a tuple when a field is
+    negative or too big for 28 bits (a part's own events may carry any ints)."""
+    if 0 <= kind < KINDS and 0 <= a < FIELD and 0 <= b < FIELD:
+        return kind | a << KIND_BITS | b << B_SHIFT
+    return (kind, a, b)
 
-    now: float
-    events: int
+
+def unpack(code: object) -> RunEvent | None:
+    """The (kind, a, b) of a queued run event; None for a SimPy event."""
+    if isinstance(code, int):
+        return code & (KINDS - 1), code >> KIND_BITS & FIELD_MASK, code >> B_SHIFT
+    if isinstance(code, tuple):
+        return code[0], code[1], code[2]
+    return None
+
+
+class Dispatcher:
+    """The engine side of a run: ``dispatch(kind, a, b)`` acts on one run event.
+
+    ``Dynamics`` is one; a compiled class, so the compiled queue calls it natively.
+    """
+
+    def dispatch(self, kind: int, a: int, b: int) -> None:
+        raise NotImplementedError
+
+
+@final
+class Entry:
+    """One queued event: its time, its place among those at that time (priority x 2^48 +
+    insertion counter) and the event (a packed run event, a RunEvent or a SimPy event)."""
+
+    def __init__(self, t: float, key: int, code: object) -> None:
+        self.t = t
+        self.key = key
+        self.code = code
+
+
+def push(heap: list[Entry], entry: Entry) -> None:
+    """``heapq.heappush`` by (t, key), compiled: two native compares where heapq compares
+    tuples item by item through the generic protocol."""
+    heap.append(entry)
+    t, key = entry.t, entry.key
+    pos = len(heap) - 1
+    while pos > 0:
+        up = (pos - 1) >> 1
+        parent = heap[up]
+        if t < parent.t or (t == parent.t and key < parent.key):
+            heap[pos] = parent
+            pos = up
+        else:
+            break
+    heap[pos] = entry
+
+
+def pop(heap: list[Entry]) -> Entry:
+    """``heapq.heappop`` by (t, key): the hole at the root goes down to a leaf by the smaller
+    child, then the last entry climbs from there (heapq's order of compares)."""
+    last = heap.pop()
+    n = len(heap)
+    if not n:
+        return last
+    top = heap[0]
+    pos = 0
+    child = 1
+    while child < n:
+        right = child + 1
+        if right < n:
+            a, b = heap[child], heap[right]
+            if not (a.t < b.t or (a.t == b.t and a.key < b.key)):
+                child = right
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    t, key = last.t, last.key
+    while pos > 0:
+        up = (pos - 1) >> 1
+        parent = heap[up]
+        if t < parent.t or (t == parent.t and key < parent.key):
+            heap[pos] = parent
+            pos = up
+        else:
+            break
+    heap[pos] = last
+    return top
+
+
+@final
+class EventQueue:
+    """The one queue of a run: SimPy's events and the run's, and the clock.
+
+    A binary heap of ``Entry`` by (time, priority, insertion counter), the order SimPy sorts
+    its own queue by. A compiled class: its state is native attributes, and ``advance`` is the
+    hot loop of a run.
+    """
+
+    def __init__(self, state: World) -> None:
+        self.heap: list[Entry] = []
+        self.seq = 0  # the insertion counter
+        self.t: float = state.now  # the clock
+        self.state = state
+
+    def at(self, t: float, kind: int, a: int, b: int) -> None:
+        """Queue run event (kind, a, b) at absolute time ``t`` (SimPy's NORMAL priority)."""
+        seq = self.seq
+        self.seq = seq + 1
+        if 0 <= kind < KINDS and 0 <= a < FIELD and 0 <= b < FIELD:  # pack(), inlined
+            code: object = kind | a << KIND_BITS | b << B_SHIFT
+        else:
+            code = (kind, a, b)
+        push(self.heap, Entry(t, PRIORITY + seq, code))
+
+    def put(self, t: float, priority: int, event: object) -> None:
+        """Queue a SimPy event at ``t`` with SimPy's ``priority`` (lower first)."""
+        seq = self.seq
+        self.seq = seq + 1
+        push(self.heap, Entry(t, priority * PRIORITY + seq, event))
+
+    def next_time(self) -> float:
+        """When the next queued event is due; ``Infinity`` if none."""
+        return self.heap[0].t if self.heap else Infinity
+
+    def step(self, engine: Dispatcher, process: Callable[[Any], None]) -> None:
+        """Process the next queued event, SimPy's (``process``) or the run's."""
+        entry = pop(self.heap)
+        self.t = entry.t
+        state = self.state
+        state.now = entry.t
+        code = entry.code
+        if isinstance(code, int):
+            engine.dispatch(code & (KINDS - 1), code >> KIND_BITS & FIELD_MASK, code >> B_SHIFT)
+            state.events += 1
+        elif isinstance(code, tuple):
+            engine.dispatch(code[0], code[1], code[2])
+            state.events += 1
+        else:
+            process(code)
+
+    def advance(self, end: float, engine: Dispatcher, process: Callable[[Any], None]) -> None:
+        """Process every queued event due at or before ``end``: the hot loop of a run."""
+        heap, state = self.heap, self.state
+        processed = 0
+        while heap:
+            first = heap[0]
+            if first.t > end:
+                break
+            code = first.code
+            if isinstance(code, int):
+                pop(heap)
+                self.t = state.now = first.t
+                engine.dispatch(code & (KINDS - 1), code >> KIND_BITS & FIELD_MASK, code >> B_SHIFT)
+                processed += 1
+            elif isinstance(code, tuple):
+                pop(heap)
+                self.t = state.now = first.t
+                engine.dispatch(code[0], code[1], code[2])
+                processed += 1
+            else:
+                self.step(engine, process)
+        state.events += processed
+
+    def pending(self) -> list[tuple[float, int, int, int]]:
+        """The run's queued events in the order they will be processed."""
+        out = []
+        for entry in sorted(self.heap, key=lambda e: (e.t, e.key)):
+            event = unpack(entry.code)
+            if event is not None:
+                out.append((entry.t, event[0], event[1], event[2]))
+        return out
 
 
 class Agenda(simpy.Environment):
     """A SimPy environment that also queues run events at exact absolute times.
 
-    ``handlers[kind](a, b)`` handles a run event; ``state.now`` follows the clock.
+    ``engine.dispatch(kind, a, b)`` handles a run event; ``state.now`` follows the clock.
     """
 
-    def __init__(self, state: RunClock, handlers: Handlers) -> None:
-        super().__init__(initial_time=state.now)
-        self.t = state.now  # the clock, read through ``now``
-        self.state = state
-        self.agenda: list[Entry] = []
-        self.order = count()
-        self.handlers = handlers
-        agenda, order = self.agenda, self.order
-
-        def at(t: float, kind: int, a: int, b: int) -> None:
-            heappush(agenda, (t, NORMAL, next(order), (kind, a, b)))
-
-        self.at = at  # a closure: no attribute look-ups on a path taken ~16 times per party
+    def __init__(self, queue: EventQueue, engine: Dispatcher) -> None:
+        super().__init__(initial_time=queue.t)
+        self.queue = queue
+        self.engine = engine
+        self.at = queue.at  # at(t, kind, a, b): a run event at absolute time t
 
     @property
     def now(self) -> float:
         """The current simulation time."""
-        return self.t
+        return self.queue.t
 
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """Schedule a SimPy ``event`` with ``priority`` after ``delay`` (SimPy's contract)."""
-        heappush(self.agenda, (self.t + delay, priority, next(self.order), event))
+        self.queue.put(self.queue.t + delay, priority, event)
 
     def peek(self) -> float:
         """Time of the next queued event, SimPy's or the run's; ``Infinity`` if none."""
-        return self.agenda[0][0] if self.agenda else Infinity
+        return self.queue.next_time()
 
     def step(self) -> None:
         """Process the next queued event, SimPy's or the run's."""
-        try:
-            self.t, _, _, item = heappop(self.agenda)
-        except IndexError:
-            raise EmptySchedule from None
-        self.state.now = self.t
-        if item.__class__ is tuple:
-            self.handlers[item[0]](item[1], item[2])
-            self.state.events += 1
-        else:
-            self._process(item)
+        if not self.queue.heap:
+            raise EmptySchedule
+        self.queue.step(self.engine, self._process)
 
     def _process(self, event: Event) -> None:
         """Run a SimPy event's callbacks, as ``simpy.Environment.step`` does."""
@@ -108,25 +266,15 @@ class Agenda(simpy.Environment):
 
     def advance(self, end: float) -> None:
         """Process every queued event due at or before ``end``: the hot loop of a run."""
-        agenda, handlers, state = self.agenda, self.handlers, self.state
-        processed = 0
-        while agenda and agenda[0][0] <= end:
-            item = agenda[0][3]
-            if item.__class__ is tuple:
-                self.t = state.now = heappop(agenda)[0]
-                handlers[item[0]](item[1], item[2])
-                processed += 1
-            else:
-                self.step()
-        state.events += processed
+        self.queue.advance(end, self.engine, self._process)
 
     def wait_until(self, t: float) -> None:
         """Move the clock on to ``t``, when nothing is due before it (the end of a run call)."""
-        if self.agenda and self.agenda[0][0] < t:
-            raise ValueError(f"wait_until({t}): an event is due at {self.agenda[0][0]} before it")
-        self.t = self.state.now = max(self.t, t)
+        due = self.queue.next_time()
+        if due < t:
+            raise ValueError(f"wait_until({t}): an event is due at {due} before it")
+        self.queue.t = self.queue.state.now = max(self.queue.t, t)
 
     def pending(self) -> list[tuple[float, int, int, int]]:
         """The run's queued events in the order they will be processed."""
-        ordered = sorted(self.agenda, key=lambda q: q[:3])
-        return [(q[0], *q[3]) for q in ordered if q[3].__class__ is tuple]
+        return self.queue.pending()

@@ -16,10 +16,11 @@ import math
 from array import array
 from collections import deque
 from heapq import heappop
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
-INF = math.inf
+INF: Final = math.inf
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py

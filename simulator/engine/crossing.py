@@ -8,9 +8,10 @@ A mixin of ``Dynamics``: it uses the run's ``world``, ``scenario``, ``net`` and 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from simulator.crowd.registry import create_model
+from simulator.engine.agenda import Dispatcher, EventQueue
 from simulator.engine.network import place_tables
 from simulator.engine.party import SOURCE, Party
 from simulator.engine.place import Place
@@ -21,15 +22,16 @@ if TYPE_CHECKING:
     from simulator.engine.world import World
     from simulator.scenario.model import Scenario
 
-INF = math.inf
+INF: Final = math.inf
 
 
-class PlaceDynamics:
+class PlaceDynamics(Dispatcher):
     """Storage and crossing of the bounded nodes of a run."""
 
     scenario: Scenario
     net: Network
     world: World
+    queue: EventQueue  # the run's events (Dynamics makes it; an Agenda runs it)
 
     # defined by Dynamics (declared here with bodies, not under TYPE_CHECKING: mypyc compiles
     # this class natively and calls them through its method table)
@@ -69,7 +71,7 @@ class PlaceDynamics:
     def into(self, node: int, size: int) -> None:
         """``size`` people step onto the floor of ``node``."""
         w = self.world
-        place = w.places[node]
+        place: Place | None = w.places[node]
         if place is not None:
             speeds = self.node_speeds[node]
             if speeds is not None:
@@ -82,7 +84,7 @@ class PlaceDynamics:
     def out_of(self, node: int, size: int) -> None:
         """``size`` people leave the floor of ``node``: room opens for those held back."""
         w = self.world
-        place = w.places[node]
+        place: Place | None = w.places[node]
         if place is None:
             w.occ[node] -= size
             return
@@ -116,19 +118,20 @@ class PlaceDynamics:
     def on_place(self, node: int, b: int) -> None:
         """The head of a place may have crossed it: send it on, re-time the next head."""
         w = self.world
-        place = w.places[node]
+        place: Place = w.places[node]
         if w.now < place.due:
             return  # superseded by an earlier crossing event
         place.due = INF
         speeds, walk = self.node_speeds[node], self.node_walk[node]
+        assert speeds is not None  # a place event is only queued for a place crossed on foot
         out = place.finish_crossing(w.now, walk, speeds)
-        if out.__class__ is float:
+        if isinstance(out, float):
             if out < INF:
                 place.due = out
-                w.push(out, K_PLACE, node, 0)
+                self.queue.at(out, K_PLACE, node, 0)
             return
         t = place.head_time(w.now, walk, speeds)
         if t < INF:
             place.due = t
-            w.push(t, K_PLACE, node, 0)
+            self.queue.at(t, K_PLACE, node, 0)
         self.crossed(w.parties[out])

@@ -11,6 +11,7 @@ then plain data a snapshot carries.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 
 import numpy as np
 
@@ -84,7 +85,17 @@ def _destinations(
     return [nodes[k] for k in rng.choice(len(nodes), size=m, p=p / p.sum())]
 
 
-def arrival_order(parties: list[Party]) -> array[int]:
-    """Party indices by arrival time, ties by party number (deterministic); packed, as a list
+def order_by(parties: list[Party], key: Callable[[Party], float]) -> array[int]:
+    """Party indices by ``key``, ties by party number (deterministic); packed, as a list
     would hold an int object per party for the whole day (issue 14)."""
-    return array("q", sorted(range(len(parties)), key=lambda i: (parties[i].times[ARRIVE], i)))
+    return array("q", sorted(range(len(parties)), key=lambda i: (key(parties[i]), i)))
+
+
+def arrival_time(party: Party) -> float:
+    """When the party reaches its origin (the order of ``World.arrivals``)."""
+    return party.times[ARRIVE]
+
+
+def release_time(party: Party) -> float:
+    """When the party leaves its seat after the final whistle (the order of ``World.releases``)."""
+    return party.release_at

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from simulator.engine.place import Place
     from simulator.scenario.model import Scenario
 
-INF = math.inf
+INF: Final = math.inf
 N_PHASES = 4  # INGRESS, EGRESS, SOURCE, HALFTIME
 
 
@@ -195,7 +195,8 @@ class DwellDynamics(PlaceDynamics):
         elif rule.share < 1.0 and w.rng.random() >= rule.share:
             return False
         self._count(node, party.size)
-        w.dwell.dwelt[node] += party.size
+        state: DwellState = w.dwell
+        state.dwelt[node] += party.size
         if rule.kinds:
             u = w.rng.random()
             for cum, points in rule.kinds:
@@ -220,7 +221,7 @@ class DwellDynamics(PlaceDynamics):
             t = place.head_time(w.now, self.node_walk[node], speeds)
             if t < place.due:
                 place.due = t
-                w.push(t, K_PLACE, node, 0)
+                self.queue.at(t, K_PLACE, node, 0)
 
     def _linger(self, party: Party, node: int, rule: Rule) -> None:
         w = self.world
@@ -228,7 +229,7 @@ class DwellDynamics(PlaceDynamics):
         if end > rule.by:
             end = rule.by
         if end > w.now:
-            w.push(end, K_DWELL, node, party.id)
+            self.queue.at(end, K_DWELL, node, party.id)
         else:
             self._done(party, node)
 
@@ -244,7 +245,8 @@ class DwellDynamics(PlaceDynamics):
         """The service point of a kind with the fewest waiting or served per server."""
         if len(points) == 1:
             return points[0]
-        banks, now = self.world.dwell.services, self.world.now
+        state: DwellState = self.world.dwell
+        banks, now = state.services, self.world.now
         return min(
             points,
             key=lambda i: (
@@ -260,23 +262,26 @@ class DwellDynamics(PlaceDynamics):
         if by == INF:
             return False
         w = self.world
-        bank = w.dwell.services[svc]
+        state: DwellState = w.dwell
+        bank = state.services[svc]
         mean = self.service_dist[svc].mean
         ahead = len(bank.queue) + party.size
         if w.now + mean * (ahead / bank.lanes + 1.0) <= by:
             return False
-        w.dwell.balked[svc] += party.size
+        state.balked[svc] += party.size
         return True
 
     def _join_service(self, party: Party, svc: int) -> None:
         party.pending = party.size
-        self.world.dwell.services[svc].join(party.id, party.size, self.world.now)
+        state: DwellState = self.world.dwell
+        state.services[svc].join(party.id, party.size, self.world.now)
         self.serve_point(svc)
 
     def serve_point(self, svc: int) -> None:
         """Start serving queued fans on every free server; wake at the next end if any wait."""
         w = self.world
-        bank = w.dwell.services[svc]
+        state: DwellState = w.dwell
+        bank = state.services[svc]
         queue = bank.queue
         if not queue:
             return
@@ -295,13 +300,14 @@ class DwellDynamics(PlaceDynamics):
             if party.pending:
                 finish[party.id] = done
             else:
-                w.push(done, K_SERVED, svc, party.id)
+                self.queue.at(done, K_SERVED, svc, party.id)
         if queue and bank.busy and bank.busy[0] < bank.wake_due:
             bank.wake_due = bank.busy[0]
-            w.push(bank.wake_due, K_SERVICE_FREE, svc, 0)
+            self.queue.at(bank.wake_due, K_SERVICE_FREE, svc, 0)
 
     def on_service_free(self, svc: int, b: int) -> None:
-        bank = self.world.dwell.services[svc]
+        state: DwellState = self.world.dwell
+        bank = state.services[svc]
         if self.world.now < bank.wake_due:
             return  # superseded by an earlier wake-up
         bank.wake_due = INF
@@ -333,7 +339,7 @@ class DwellDynamics(PlaceDynamics):
                 and not party.release_at <= w.now
                 and w.rng.random() < ht.share
             ):
-                w.push(w.now + ht.leave_s * w.rng.random(), K_HT_LEAVE, 0, party.id)
+                self.queue.at(w.now + ht.leave_s * w.rng.random(), K_HT_LEAVE, 0, party.id)
 
     def on_ht_leave(self, a: int, pid: int) -> None:
         w = self.world

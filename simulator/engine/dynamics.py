@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from heapq import heappush
+from typing import Final
 
+from simulator.engine.agenda import EventQueue
 from simulator.engine.dwell import DwellDynamics
 from simulator.engine.gates import GateCosts
 from simulator.engine.link import ARRIVAL_SLACK_S, Walkway
@@ -29,25 +31,30 @@ from simulator.engine.party import (
     SEATED,
     SOURCE,
     Party,
+    Step,
 )
-from simulator.engine.routing import Router
+from simulator.engine.place import Place
+from simulator.engine.routing import Router, serve_code
 from simulator.engine.sampling import take_sample
 from simulator.engine.world import (
     K_ADMIT,
     K_ARRIVAL,
+    K_DWELL,
     K_LANE_FREE,
     K_LINK,
     K_PARTY_SCREENED,
     K_PLACE,
     K_RELEASE,
     K_SAMPLE,
+    K_SERVED,
+    K_SERVICE_FREE,
     K_SOURCE,
     Kind,
     World,
 )
 from simulator.scenario.model import Scenario
 
-INF = math.inf
+INF: Final = math.inf
 
 
 class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for mypyc
@@ -63,7 +70,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         self.scenario = scenario
         self.net = network
         self.world = world
+        self.queue = EventQueue(world)  # run by an Agenda (simulator.engine.agenda)
         self.link_elem = network.n_nodes
+        # net.route per source node, by (via, target, serve) as one int: see ``route_of``
+        self.routes: list[dict[int, tuple[Step, ...]]] = [{} for _ in range(network.n_nodes)]
         self.gates_open = scenario.ingress.gates_open_s if scenario.ingress else -INF
         self.least_delay = scenario.ingress is not None and (
             scenario.ingress.route_choice == "least_delay"
@@ -92,6 +102,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         built = (make(context) for make in parts)
         self.parts: tuple[Part, ...] = tuple(p for p in built if p is not None)
         self.hooks = hooks(self.parts)
+        # the hooks the hot path asks, as the engine's own attributes (a compiled class reads
+        # them natively; ``Hooks`` is a plain dataclass)
+        self.link_closed = self.hooks.link_closed
+        self.service_factor = self.hooks.service_factor
         self.handlers = dispatch_table(self.own_handlers(), self.parts)
         self.router = Router(
             scenario,
@@ -108,6 +122,32 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         # decision nodes (simulator.engine.routing); none when every fan is pinned to a path
         self.choosing = self.router.logit
         self.branch = network.branch if self.choosing else [False] * network.n_nodes
+
+    def dispatch(self, kind: int, a: int, b: int) -> None:
+        """Act on run event (kind, a, b): the engine's own kinds by a direct call (compiled,
+        without boxing an argument), the parts' through the table (``handlers``)."""
+        if kind == K_LINK:
+            self.on_link(a, b)
+        elif kind == K_PLACE:
+            self.on_place(a, b)
+        elif kind == K_ADMIT:
+            self.on_admit(a, b)
+        elif kind == K_ARRIVAL:
+            self.on_arrival(a, b)
+        elif kind == K_PARTY_SCREENED:
+            self.on_party_screened(a, b)
+        elif kind == K_RELEASE:
+            self.on_release(a, b)
+        elif kind == K_LANE_FREE:
+            self.on_lane_free(a, b)
+        elif kind == K_DWELL:
+            self.on_dwell(a, b)
+        elif kind == K_SERVED:
+            self.on_served(a, b)
+        elif kind == K_SERVICE_FREE:
+            self.on_service_free(a, b)
+        else:
+            self.handlers[kind](a, b)
 
     def own_handlers(self) -> dict[Kind, Handler]:
         """The event kinds the engine itself handles."""
@@ -146,7 +186,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w.arrived += party.size
         if self.hooks.arrived is not None:
             self.hooks.arrived(party)
-        place = w.places[party.origin]
+        place: Place | None = w.places[party.origin]
         if place is not None and (place.outside or not self.fits(party.origin, party.size)):
             place.outside.append(party.id)  # the forecourt is full: wait off its floor
             return
@@ -164,7 +204,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w = self.world
         if w.next_arrival < len(w.arrivals):
             t = w.parties[w.arrivals[w.next_arrival]].times[ARRIVE]
-            w.schedule(max(t, w.now), K_ARRIVAL)
+            self.queue.at(max(t, w.now), K_ARRIVAL, 0, 0)
 
     def on_gates(self, a: int, b: int) -> None:
         held, self.world.held = self.world.held, []
@@ -179,11 +219,21 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         party.gate = gate
         if gate >= 0:
             via = self.world.banks[gate].node
-            party.route = self.net.route(party.origin, via, party.sector, "via")
+            party.route = self.route_of(party.origin, via, party.sector, "via")
         else:
-            party.route = self.net.route(party.origin, -1, party.sector, "all")
+            party.route = self.route_of(party.origin, -1, party.sector, "all")
         party.pos = 0
         self.at_node(party)
+
+    def route_of(self, source: int, via: int, target: int, serve: str) -> tuple[Step, ...]:
+        """``net.route(source, via, target, serve)`` (cached there), looked up in the run's own
+        table by int: no key tuple and no interpreted call on a path taken twice per party."""
+        key = ((via + 1) * self.link_elem + target) * 3 + serve_code(serve)
+        here = self.routes[source]
+        found = here.get(key)
+        if found is None:
+            found = here[key] = self.net.route(source, via, target, serve)
+        return found
 
     def choose_gate(self, party: Party) -> int:
         """Least expected delay with the lanes as planned (``simulator.engine.gates``)."""
@@ -198,11 +248,11 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         speeds = self.node_speeds[node]
         if speeds is not None:
             w = self.world
-            place = w.places[node]
+            place: Place = w.places[node]
             t = place.start_crossing(party.id, party.size, w.now, self.node_walk[node], speeds)
             if t < place.due:
                 place.due = t
-                w.push(t, K_PLACE, node, 0)
+                self.queue.at(t, K_PLACE, node, 0)
             return
         self.crossed(party)
 
@@ -245,7 +295,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if self.branch[node]:
             self.router.choose(party, True)
             _, bank, link, d = party.route[party.pos]
-        closed = self.hooks.link_closed
+        closed = self.link_closed
         if closed is not None and closed(link):
             if self.router.choose(party, False):
                 _, bank, link, d = party.route[party.pos]
@@ -282,7 +332,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         lk = w.links[link]
         if not lk.waiting[0] and not lk.waiting[1]:
             return
-        if self.hooks.link_closed is not None and self.hooks.link_closed(link):
+        if self.link_closed is not None and self.link_closed(link):
             return  # an incident: nobody enters until the link reopens
         now, parties = w.now, w.parties
         for d in (0, 1):
@@ -293,7 +343,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 if now < t:
                     if t < lk.entry_due[d]:  # not when it does not fit (INF): a leave admits
                         lk.entry_due[d] = t
-                        w.push(t, K_ADMIT, link, d)
+                        self.queue.at(t, K_ADMIT, link, d)
                     break
                 queue.popleft()
                 self.enter(party, link, d)
@@ -310,14 +360,14 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         t = lk.enter(party.id, size, d, w.now)
         if t < lk.due[d]:
             lk.due[d] = t
-            w.push(t, K_LINK, link, d)
+            self.queue.at(t, K_LINK, link, d)
 
     def want(self, link: int, d: int, t: float) -> None:
         """Make sure a head event for (link, d) is pending no later than ``t``."""
         lk = self.world.links[link]
         if t < lk.due[d]:
             lk.due[d] = t
-            self.world.push(t, K_LINK, link, d)
+            self.queue.at(t, K_LINK, link, d)
 
     def on_link(self, link: int, d: int) -> None:
         """The head of (link, d) may be due to leave: let it out, re-time both heads."""
@@ -338,7 +388,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             return  # the place ahead is full (a platform at jam density): hold the head
         end = self.link_end[2 * link + d]
         if end >= 0 and lk.fifo[d]:
-            place = w.places[end]
+            place: Place = w.places[end]
             if place.n + lk.fifo[d][0][2] > self.node_cap[end]:
                 if (link, d) not in place.blocked:  # the place ahead is full: hold the head
                     place.blocked.append((link, d))
@@ -347,7 +397,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if out.__class__ is float:
             if out < INF:  # not there yet at the current speed, or held by the exit cap
                 due[d] = out
-                w.push(out, K_LINK, link, d)
+                self.queue.at(out, K_LINK, link, d)
             return
         pid, size, head = out  # type: ignore[misc]
         elem = self.link_elem + link
@@ -355,12 +405,12 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w.outflow[elem] += size
         if head < INF:
             due[d] = head
-            w.push(head, K_LINK, link, d)
+            self.queue.at(head, K_LINK, link, d)
         if lk.fifo[1 - d]:  # fewer on the link: the other stream walks faster now
             t = lk.head_time(1 - d, now)
             if t < due[1 - d] - ARRIVAL_SLACK_S:  # within the slack, its pending event does
                 due[1 - d] = t
-                w.push(t, K_LINK, link, 1 - d)
+                self.queue.at(t, K_LINK, link, 1 - d)
         party = w.parties[pid]
         pos = party.pos = party.pos + 1
         node, bank, nxt, nd = party.route[pos]
@@ -371,7 +421,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             lk2 = w.links[nxt]
             if (
                 not lk2.waiting[nd]
-                and (self.hooks.link_closed is None or not self.hooks.link_closed(nxt))
+                and (self.link_closed is None or not self.link_closed(nxt))
                 and now >= lk2.admission_time(nd, size)
             ):
                 w.outflow[node] += size
@@ -379,7 +429,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 t = lk2.enter(pid, size, nd, now)
                 if t < lk2.due[nd]:
                     lk2.due[nd] = t
-                    w.push(t, K_LINK, nxt, nd)
+                    self.queue.at(t, K_LINK, nxt, nd)
             else:
                 self.into(node, size)
                 self.depart(party)
@@ -420,7 +470,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if not queue:
             return
         cp = self.scenario.venue.checkpoints[bank_index]
-        factor = 1.0 if self.hooks.service_factor is None else self.hooks.service_factor(bank_index)
+        factor = 1.0 if self.service_factor is None else self.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
         slot = self.queue_slot[bank_index] + 1  # SERVICE or PERIMETER_SERVICE
         free = bank.free_lanes(now)
@@ -443,10 +493,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             if party.pending:
                 finish[pid] = done
             else:
-                w.schedule(done, K_PARTY_SCREENED, bank_index, pid)
+                self.queue.at(done, K_PARTY_SCREENED, bank_index, pid)
         if queue and bank.busy and bank.busy[0] < bank.wake_due:
             bank.wake_due = bank.busy[0]
-            w.schedule(bank.wake_due, K_LANE_FREE, bank_index)
+            self.queue.at(bank.wake_due, K_LANE_FREE, bank_index, 0)
 
     def on_lane_free(self, bank_index: int, b: int) -> None:
         bank = self.world.banks[bank_index]
@@ -488,7 +538,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w.next_release += 1
         if w.next_release < len(w.releases):
             t = w.parties[w.releases[w.next_release]].release_at
-            w.schedule(max(t, w.now), K_RELEASE)
+            self.queue.at(max(t, w.now), K_RELEASE, 0, 0)
         if party.phase == INGRESS and not math.isnan(party.times[SEATED]):
             self.release(party)
 
@@ -497,7 +547,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         party.phase = EGRESS
         party.times[RELEASE] = self.world.now
         via = self.router.pins.get(party.sector, -1)  # routing.egress_via, if pinned
-        party.route = self.net.route(party.sector, via, party.destination, "none")
+        party.route = self.route_of(party.sector, via, party.destination, "none")
         party.pos = 0
         self.at_node(party)
 
@@ -522,7 +572,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             if lk.waiting[d] or lk.admission_time(d, party.size) == INF:
                 w.dropped += party.size
                 return
-        place = w.places[origin]
+        place: Place | None = w.places[origin]
         if place is not None and (place.outside or not self.fits(origin, party.size)):
             place.outside.append(party.id)
             return

@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
-INF = math.inf
+INF: Final = math.inf
 # A head within this many seconds of the end of its link has arrived. Speeds at low density
 # differ in the ninth digit from one head count to the next, so without a slack most re-timed
 # heads would fire microseconds early and be re-queued for the rest; a millisecond of walking
 # (about a millimetre) is far below anything the model resolves.
-ARRIVAL_SLACK_S = 1e-3
+ARRIVAL_SLACK_S: Final = 1e-3
 BIDIRECTIONAL_BALANCED = 0.79  # balanced two-way / one-way peak specific flow (Zhang 2012)
 STATIC = frozenset({"speeds", "entry_headway", "min_headway"})
 

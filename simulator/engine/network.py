@@ -308,6 +308,13 @@ class Network:
                     break
         return decide
 
+    @functools.cached_property
+    def walk_hops(self) -> tuple[tuple[int, int, float, bool, bool], ...]:
+        """(u, v, hop length, u is a sector or exit, v is one) per hop, in ``hops`` order: what
+        route choice builds its walking graphs from, a few hundred times per plan."""
+        stop = [e.kind in ("sector", "exit") for e in self.elements]
+        return tuple((u, v, self.hop_length(u, v), stop[u], stop[v]) for u, v in self.hops)
+
     def hop_length(self, u: int, v: int) -> float:
         """The shortest of the parallel links from ``u`` to ``v``."""
         return float(min(e["length"] for e in self.graph[u][v].values()))

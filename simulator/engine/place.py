@@ -26,18 +26,19 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
-INF = math.inf
+INF: Final = math.inf
 # A crossing this close to done (in seconds of walking) is done. Every newcomer slows the
 # crossing a little, so without it the pending crossing fires a moment early and is re-queued
 # after almost every entry; a quarter of a second on a crossing of tens of seconds is far
 # below anything the model resolves, and halves the place events of a 110,000-seat day.
-CROSSING_SLACK_S = 0.25
+CROSSING_SLACK_S: Final = 0.25
 
 
-BINS = 1000  # speed table resolution: density in steps of k_jam / 1000
+BINS: Final = 1000  # speed table resolution: density in steps of k_jam / 1000
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py

@@ -38,7 +38,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
@@ -49,10 +49,11 @@ if TYPE_CHECKING:
     from simulator.engine.checkpoint import TurnstileBank
     from simulator.engine.gates import GateCosts
     from simulator.engine.network import Network
+    from simulator.engine.place import Place
     from simulator.engine.world import World
     from simulator.scenario.model import Routing, Scenario
 
-INF = math.inf
+INF: Final = math.inf
 FREE_WALK_MPS = 1.34  # walking speed assumed for the part of a way beyond the next anchor
 NEAR_GATES = 3  # gates a least-delay fan weighs again on the way (least free walk first)
 Hop = tuple[tuple[int, int], ...]  # the parallel (link, direction) of one hop
@@ -78,6 +79,11 @@ class Candidate:
         self.steps = steps  # per link of the first hop: the steps up to the anchor (excluded)
         self.log_ps = 0.0
         self.through: tuple[int, ...] = ()  # banks walked through unscreened on an ingress way
+
+
+def serve_code(serve: str) -> int:
+    """``serve`` ("none", "via" or "all") as 0, 1 or 2: a part of the run's int look-up keys."""
+    return 0 if serve == "none" else 1 if serve == "via" else 2
 
 
 def candidate(net: Network, nodes: list[int], serve: str) -> Candidate:
@@ -110,12 +116,10 @@ def _walkable(net: Network, node: int, anchor: int) -> nx.DiGraph:
     """The hops as a simple graph (shortest parallel link), without seats and exits between."""
     graph = nx.DiGraph()
     ends = (node, anchor)
-    for (u, v), _ in net.hops.items():
-        if v not in ends and net.elements[v].kind in ("sector", "exit"):
+    for u, v, length, u_stop, v_stop in net.walk_hops:
+        if (v_stop and v not in ends) or (u_stop and u not in ends):
             continue
-        if u not in ends and net.elements[u].kind in ("sector", "exit"):
-            continue
-        graph.add_edge(u, v, length=net.hop_length(u, v))
+        graph.add_edge(u, v, length=length)
     return graph
 
 
@@ -135,6 +139,8 @@ def _candidates(
         if len(paths) >= routing.paths or (paths and net.length(nodes) > limit):
             break
         paths.append(nodes)
+        if len(paths) >= routing.paths:  # not one more: each path costs Yen's algorithm more
+            break
     out = [candidate(net, nodes, serve) for nodes in paths]
     # an alternative to the shortest never walks through another gate to reach its own
     out = [c for k, c in enumerate(out) if k == 0 or not c.through]
@@ -188,8 +194,20 @@ class Router:
         self.gates = gates  # the gate costs, for ``least_delay`` only
         self.halftime_stop = halftime_stop  # per sector node: its half-time concourse (-1 none)
         self.gate_for = gate_for  # the parts' answer to "which gate" (a reassignment), if any
+        # the candidates per node, by 3 x anchor + serve (see ``_candidates``): no key tuple
+        # to build and hash on a path taken at every decision
+        self._choices: list[dict[int, list[Candidate]]] = [{} for _ in range(net.n_nodes)]
         self._near: dict[tuple[int, int], list[int]] = {}
         self._rests: dict[tuple[int, int], float] = {}
+
+    def _choices_at(self, node: int, anchor: int, serve: str) -> list[Candidate]:
+        """``candidates(net, node, anchor, serve)``, looked up in the run's own table."""
+        key = 3 * anchor + serve_code(serve)
+        here = self._choices[node]
+        found = here.get(key)
+        if found is None:
+            found = here[key] = candidates(self.net, node, anchor, serve, self.routing)
+        return found
 
     # -- costs ----------------------------------------------------------------------------
     def link_cost(self, link: int, d: int) -> float:
@@ -228,7 +246,8 @@ class Router:
         for v in cand.places:
             speeds = self.node_speeds[v]
             if speeds is not None:
-                total += walk[v] / places[v].speed(speeds)
+                place: Place = places[v]
+                total += walk[v] / place.speed(speeds)
         for b in cand.banks:
             total += self.bank_cost(b)
         banks = self.world.banks
@@ -283,7 +302,7 @@ class Router:
         least = ordinary and self.gates is not None and serve == "via" and bank >= 0
         if least and self.reconsider(party, bank):
             return True
-        cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
+        cands = self._choices_at(node, anchor, serve)
         if ordinary and len(cands) == 1 and len(cands[0].hops[0]) == 1:
             return True  # one way on (a closure is met where it is): the common case
         if ordinary and len(cands) > 1 and pos > 0:  # never back to where it has been
@@ -305,15 +324,18 @@ class Router:
         return True
 
     def _pick(self, cands: list[Candidate], costs: list[float], *, logit: bool) -> Any:
-        best = min(costs, default=INF)
+        best = costs[0] if costs else INF  # min(costs, default=INF), without a generic call
+        for c in costs:
+            if c < best:
+                best = c
         if best == INF:
             return None
         if not logit or len(cands) == 1:
             return cands[costs.index(best)]
         theta = self.theta
         weights = [
-            math.exp(-theta * (c - best) + cand.log_ps) if c < INF else 0.0
-            for cand, c in zip(cands, costs, strict=True)
+            math.exp(-theta * (costs[i] - best) + cands[i].log_ps) if costs[i] < INF else 0.0
+            for i in range(len(cands))
         ]
         return cands[self._draw(weights)]
 
@@ -332,16 +354,20 @@ class Router:
 
     def _draw(self, weights: list[float]) -> int:
         """An index drawn with probability by weight; no draw when only one is open."""
-        open_ = [i for i, w in enumerate(weights) if w > 0.0]
-        if len(open_) == 1:
-            return open_[0]
+        n_open, last = 0, -1
+        for i in range(len(weights)):
+            if weights[i] > 0.0:
+                n_open += 1
+                last = i
+        if n_open == 1:
+            return last
         u = float(self.world.rng.random()) * sum(weights)
         acc = 0.0
-        for i, w in enumerate(weights):
-            acc += w
+        for i in range(len(weights)):
+            acc += weights[i]
             if u < acc:
                 return i
-        return open_[-1]
+        return last
 
     # -- least delay: the gate weighed again on the way ---------------------------------------
     def reconsider(self, party: Party, bank: int) -> bool:
@@ -402,7 +428,7 @@ class Router:
 
     def _way(self, node: int, anchor: int, seen: set[int]) -> tuple[float, Candidate] | None:
         """The cheapest candidate to ``anchor`` now that avoids the nodes in ``seen``."""
-        cands: list[Candidate] = candidates(self.net, node, anchor, "via", self.routing)
+        cands = self._choices_at(node, anchor, "via")
         best: tuple[float, Candidate] | None = None
         for cand in cands:
             if not seen.isdisjoint(cand.nodes):
@@ -535,7 +561,7 @@ class Router:
         self, node: int, anchor: int, forbid: int = -1, serve: str = "via"
     ) -> tuple[float, Candidate | None] | None:
         """The cheapest open way to ``anchor`` now whose first step is not to ``forbid``."""
-        cands: list[Candidate] = candidates(self.net, node, anchor, serve, self.routing)
+        cands = self._choices_at(node, anchor, serve)
         cands = [c for c in cands if c.nodes[1] != forbid]
         costs = [self.cost(c) for c in cands]
         pick = self._pick(cands, costs, logit=False)

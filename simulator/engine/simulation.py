@@ -26,7 +26,7 @@ from simulator.engine import network
 from simulator.engine.agenda import Agenda
 from simulator.engine.assimilate import assimilate
 from simulator.engine.checkpoint import TurnstileBank
-from simulator.engine.demand import arrival_order, ingress_parties
+from simulator.engine.demand import arrival_time, ingress_parties, order_by, release_time
 from simulator.engine.dynamics import Dynamics
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.link import Walkway
@@ -144,7 +144,7 @@ class Simulation:
             for lk, fresh in zip(self.world.links, tables, strict=True):
                 lk.set_tables(fresh)
         self.dynamics = Dynamics(scenario, self.network, self.world, (*BUNDLED_PARTS, *parts))
-        self.env = Agenda(self.world, self.dynamics.handlers)
+        self.env = Agenda(self.dynamics.queue, self.dynamics)
         held, self.world.pending = self.world.pending, []
         for data in held:
             self.env.at(*data)
@@ -170,11 +170,7 @@ class Simulation:
         parties = ingress_parties(sc, self.network, rng)
         group_arrivals(sc, self.network, parties)
         delay_releases(sc.interventions, [e.id for e in self.network.elements], parties)
-        releases = (
-            array("q")
-            if sc.egress is None
-            else array("q", sorted(range(len(parties)), key=lambda i: (parties[i].release_at, i)))
-        )
+        releases = array("q") if sc.egress is None else order_by(parties, release_time)
         world = World(
             rng,
             t0,
@@ -182,7 +178,7 @@ class Simulation:
             banks,
             len(self.network.elements),
             parties,
-            arrival_order(parties),
+            order_by(parties, arrival_time),
             releases,
         )
         k_jam = create_model(sc.settings.pedestrian_model, sc.settings.model_params).k_jam
@@ -286,14 +282,17 @@ class Simulation:
     def _advance(self, until: float | None, progress: Callable[[float], None] | None) -> None:
         end = float(self.scenario.settings.end_s if until is None else until)
         if progress is None:
-            self.env.advance(end)
+            with gc_paused():
+                self.env.advance(end)
         else:
             tick = math.floor(self.world.now / 60.0) * 60.0 + 60.0
             while tick < end:
-                self.env.advance(tick)
+                with gc_paused():
+                    self.env.advance(tick)
                 progress(tick)
                 tick += 60.0
-            self.env.advance(end)
+            with gc_paused():
+                self.env.advance(end)
         self.env.wait_until(end)
         if progress is not None:
             progress(self.world.now)
