@@ -53,6 +53,7 @@ class PlaceDynamics(Dispatcher):
         model = create_model(sc.settings.pedestrian_model, sc.settings.model_params)
         self.node_cap, self.node_walk, self.node_speeds = place_tables(sc, model)
         self.link_end = [-1] * (2 * len(sc.venue.links))  # bounded node a link direction enters
+        self.rooming = [False] * len(self.net.elements)  # ``room`` running for this node
         for i, link in enumerate(sc.venue.links):
             for d, end in ((0, link.target), (1, link.source)):
                 node = self.net.index[end]
@@ -98,7 +99,23 @@ class PlaceDynamics(Dispatcher):
             self.room(place)
 
     def room(self, place: Place) -> None:
-        """Someone left a bounded place: wake the heads it held, let arrivals onto its floor."""
+        """Someone left a bounded place: wake the heads it held, let arrivals onto its floor.
+
+        Not re-entered for the same place: a party let on walks straight off it and frees room
+        again, which would call ``room`` from inside this loop, once per party of a long
+        queue outside (deeper than Python's recursion limit on a 1,000,000-seat day); the
+        loop here lets the next one on instead, in the same order.
+        """
+        node = place.node
+        if self.rooming[node]:
+            return
+        self.rooming[node] = True
+        try:
+            self._room(place)
+        finally:
+            self.rooming[node] = False
+
+    def _room(self, place: Place) -> None:
         w = self.world
         node = place.node
         while place.outside:

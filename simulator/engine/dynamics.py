@@ -349,11 +349,13 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 self.enter(party, link, d)
 
     def enter(self, party: Party, link: int, d: int) -> None:
+        """Put ``party`` on ``link``, then vacate its node: the room that frees lets others on,
+        and they must find this party already on the link (else they fill the storage it was
+        admitted to, and the link holds more than its jam density)."""
         w = self.world
         node = party.route[party.pos][0]
         size = party.size
         occ = w.occ
-        self.out_of(node, size)
         w.outflow[node] += size
         occ[self.link_elem + link] += size
         lk = w.links[link]
@@ -361,6 +363,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         if t < lk.due[d]:
             lk.due[d] = t
             self.queue.at(t, K_LINK, link, d)
+        self.out_of(node, size)
 
     def want(self, link: int, d: int, t: float) -> None:
         """Make sure a head event for (link, d) is pending no later than ``t``."""
