@@ -40,6 +40,17 @@ Measured 2026-12-02 19:02 UTC (load 2.4-1.7, shared 2-core machine): compiled 2.
 digest; the tree before (ba39ef3) right after, same load: compiled 3.56, 3.52, 3.58 s,
 interpreted 7.11, 7.02, 7.16 s, ratio 2.0, the same digest (benchmarks/RESULTS-simulator.md).
 
+group "crowd size": the synthetic stadium's match day at 115,000 (the baseline, same run),
+230,000, 500,000 and 1,000,000 seats on the engine as installed, one day each: ``extra_info``
+has per size the fans, events, CPU of building and running the day, CPU per fan and per event,
+and the log-log slope of CPU against fans from the baseline (1.0 is linear). Issue 14 asks for
+linear cost to 1,000,000 fans in at most 10 s. ``benchmarks/stadium.py`` keeps the same 16
+gates and plazas at every size, so bigger crowds queue longer (more events per fan): the slope
+mixes the engine's cost with that. Every link must stay within its storage (the 1,000,000-seat
+day once overflowed one and crashed). Measured 2026-12-02 19:53 UTC (compiled, load 0.7-1.1):
+1.94 / 4.10 / 10.29 / 11.71 s for 109,240 / 218,480 / 474,980 / 950,020 fans, 1.70-1.91 us
+per event.
+
 ``extra_info`` records SimPy events per wall second and simulated seconds per wall second.
 Run: ``python -m pytest benchmarks -q`` (``--benchmark-disable -k small`` checks the code fast).
 """
@@ -48,6 +59,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import pickle
 import statistics
@@ -62,10 +74,12 @@ from typing import Any
 import pytest
 
 from benchmarks.naive_model import build_naive, run_naive
+from benchmarks.stadium import stadium_yaml
 from simulator import Scenario, Simulation, Snapshot
-from simulator.engine import clear_plan_caches, snapshot_codec
+from simulator.engine import clear_plan_caches, engine_path, snapshot_codec
 from simulator.engine.gc_pause import gc_paused
 from simulator.engine.snapshot import keep_decoded, load_state
+from simulator.scenario.loader import load_scenario_text
 
 SEED = 42
 FORECAST_S = 1200.0
@@ -323,3 +337,42 @@ def test_compiled_engine_against_interpreted(benchmark) -> None:
     assert info["interpreted_engine"] == "interpreted (MATCHDAY_INTERPRETED=1)"
     assert info["compiled_digests"] == info["interpreted_digests"]
     assert len(info["compiled_digests"]) == 1
+
+
+CROWD_SEATS = (115_000, 230_000, 500_000, 1_000_000)
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.benchmark(group="crowd size")
+def test_cost_against_crowd_size(benchmark) -> None:
+    rows: list[dict[str, float]] = []
+
+    def days() -> None:
+        for seats in CROWD_SEATS:
+            scenario = load_scenario_text(stadium_yaml(seats, 60), source=f"<{seats} seats>")
+            cpu0 = time.process_time()
+            sim = Simulation(scenario, seed=SEED)
+            sim.run()
+            cpu = time.process_time() - cpu0
+            w = sim.world
+            assert all(lk.max_n <= lk.capacity for lk in w.links), f"{seats}: a link overflowed"
+            fans = w.fans_expected
+            rows.append(
+                {
+                    "seats": seats,
+                    "fans": fans,
+                    "events": w.events,
+                    "cpu_s": round(cpu, 3),
+                    "us_per_fan": round(cpu / fans * 1e6, 2),
+                    "us_per_event": round(cpu / w.events * 1e6, 3),
+                }
+            )
+
+    benchmark.pedantic(days, rounds=1)
+    base = rows[0]
+    for row in rows[1:]:
+        row["slope"] = round(
+            math.log(row["cpu_s"] / base["cpu_s"]) / math.log(row["fans"] / base["fans"]), 3
+        )
+    benchmark.extra_info["days"] = rows
+    benchmark.extra_info["engine"] = engine_path()
