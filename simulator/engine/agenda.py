@@ -87,8 +87,12 @@ def push(heap: list[Entry], entry: Entry) -> None:
     """``heapq.heappush`` by (t, key), compiled: two native compares where heapq compares
     tuples item by item through the generic protocol."""
     heap.append(entry)
+    _climb(heap, len(heap) - 1, entry)
+
+
+def _climb(heap: list[Entry], pos: int, entry: Entry) -> None:
+    """Put ``entry`` at ``pos`` or above it, moving down the parents that sort after it."""
     t, key = entry.t, entry.key
-    pos = len(heap) - 1
     while pos > 0:
         up = (pos - 1) >> 1
         parent = heap[up]
@@ -119,16 +123,7 @@ def pop(heap: list[Entry]) -> Entry:
         heap[pos] = heap[child]
         pos = child
         child = 2 * pos + 1
-    t, key = last.t, last.key
-    while pos > 0:
-        up = (pos - 1) >> 1
-        parent = heap[up]
-        if t < parent.t or (t == parent.t and key < parent.key):
-            heap[pos] = parent
-            pos = up
-        else:
-            break
-    heap[pos] = last
+    _climb(heap, pos, last)
     return top
 
 
