@@ -35,6 +35,7 @@ from streams.errors import BusError, ConfigError
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 PASSWORD_ENV = "MATCHDAY_KAFKA_SASL_PASSWORD"
+DELIVER_RETRY_S = 0.25  # pause before a confirmed delivery tries again on a fresh producer
 
 
 @dataclass(frozen=True)
@@ -236,10 +237,7 @@ class KafkaBus:
         if not self._failed or time.monotonic() < self._retry_at:
             return
         self._retry_at = time.monotonic() + 1.0
-        if self._producer is not None:  # a producer that failed may stay broken: start afresh
-            with contextlib.suppress(KafkaError):
-                self._producer.close(timeout=0)
-            self._producer = None
+        self._abandon_producer()  # a producer that failed may stay broken: start afresh
         try:
             self._producer = self._new_producer()
             self.create_topics(sorted(self._topics))  # a broker back from an outage may lack them
@@ -272,18 +270,37 @@ class KafkaBus:
     def deliver(self, topic: str, key: str | None, value: bytes, timeout_s: float = 5.0) -> bool:
         """Send one record and wait for the broker's acknowledgement (``acks=all``).
 
-        False when the broker did not confirm in time; the record is then not kept for
-        re-sending (the caller, e.g. an operator's Ack, is told to try again). kafka-python may
-        still deliver it later from its own queue: consumers drop the repeat by id.
+        A refused or failed send is tried again, on a fresh producer, until ``timeout_s`` is
+        spent: just after a broker restart the first produce can fail (stale metadata, a topic
+        still being re-created) although the broker answers and health says up. False when
+        the broker did not confirm in time; the record is then not kept for re-sending (the
+        caller, e.g. an operator's Ack, is told to try again). A repeat that reaches the
+        broker twice is dropped by consumers by id.
         """
-        try:
-            producer = self._producer or self._new_producer()
-            self._producer = producer
-            future = producer.send(topic, key=key.encode() if key else None, value=value)
-            future.get(timeout=timeout_s)
-        except (KafkaError, BusError):
-            return False
-        return True
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                producer = self._producer or self._new_producer()
+                self._producer = producer
+                future = producer.send(topic, key=key.encode() if key else None, value=value)
+                future.get(timeout=left)
+            except (KafkaError, BusError):
+                if deadline - time.monotonic() < DELIVER_RETRY_S:
+                    return False
+                self._abandon_producer()
+                time.sleep(DELIVER_RETRY_S)
+                continue
+            return True
+
+    def _abandon_producer(self) -> None:
+        """Drop a producer whose send failed; what it still holds fails into ``_failed``."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(KafkaError):
+                producer.close(timeout=0)
 
     def health(self) -> BusHealth:
         """Down while records wait to be re-sent or the broker's port does not answer."""
