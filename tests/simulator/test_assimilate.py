@@ -202,6 +202,7 @@ def test_fans_moved_along_the_stream_do_not_walk_it_again(small: Scenario) -> No
     Sent back to their seats (and the walkway's taken out of other seats) they would walk the
     stands' way out a second time: a phantom wave the twin forecast on stairs and concourses.
     """
+    assert small.egress is not None
     sim = Simulation(small, seed=3)
     sim.run(until=small.egress.final_whistle_s + 300)
     snap = sim.snapshot()
@@ -220,6 +221,7 @@ def test_fans_moved_along_the_stream_do_not_walk_it_again(small: Scenario) -> No
 
 
 def test_removed_fans_no_addition_takes_still_go_back_to_their_seats(small: Scenario) -> None:
+    assert small.egress is not None
     sim = Simulation(small, seed=3)
     sim.run(until=small.egress.final_whistle_s + 300)
     snap = sim.snapshot()
