@@ -1,6 +1,6 @@
 """Assimilation: set observed head counts on a restored run (the live twin's correction step).
 
-Rule, per element named in the counts (in element order):
+Rule, per element named in the counts (removals first, then additions, each in element order):
 
 * **More fans observed than modelled** on an element: the difference arrives there as
   one-fan parties that copy the current stream through it, spread round-robin over up to
@@ -16,11 +16,16 @@ Rule, per element named in the counts (in element order):
   of its FIFOs (the busier direction first), at a node from the heads of the queues waiting to
   leave it (next links, then the checkpoint queue, then fans held until the gates open). Fans in
   service at a lane, or screened and waiting for the rest of their party, are not removed.
-  Removed fans are re-estimated, never lost (``reestimate``): an ingress fan the cameras do not
+  Removed fans are never lost. First they are the fans the same correction adds elsewhere on
+  their stream (``Future.draw``: same stand after the whistle, same gate before): a fan the
+  model has on the stairs and the cameras see in the concourse below is one fan, one step
+  further on, not a fan back in its seat plus another out of a seat early. Only the removed
+  fans no addition takes are re-estimated (``reestimate``): an ingress fan the cameras do not
   see has not arrived yet (it arrives at its origin ``REESTIMATE_S`` to
   ``REESTIMATE_S + SPREAD_S`` later, keeping its gate, seat and release time); an egress fan
   is still in its seat (released as much later). Only background flows (``sources``, no
-  ticket) count as ``dropped``.
+  ticket) count as ``dropped``. Removals are applied before additions, so every addition
+  can take them.
 * **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
   taken from the head of the platform queue (counted as dropped), more join its tail as
   one-fan parties leaving by that line; see ``TransportRunner.observe`` (an engine part's
@@ -34,7 +39,7 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
 
 from simulator.engine.checkpoint import TurnstileBank
@@ -57,6 +62,7 @@ TEMPLATES = 24  # parties of the current stream that added fans copy, in turn
 SCAN = 20_000  # parties looked at (latest active first) to find them at a node
 REESTIMATE_S = 120.0  # removed fans arrive, or are released, at least this much later
 SPREAD_S = 600.0  # ... spread over this long after it (thousands at once would jam a stop)
+NONE, TO_COME, KEPT = 0, 1, 2  # where an added fan came from (``Future.draw``)
 
 
 def check_counts(counts: Mapping[str, int], ids: tuple[str, ...], types: tuple[str, ...]) -> None:
@@ -78,18 +84,22 @@ def assimilate(dyn: Dynamics, counts: Mapping[str, int]) -> None:
     """Apply observed counts to the run state behind ``dyn`` at ``dyn.world.now``."""
     net = dyn.net
     future = Future(dyn)
-    for element in sorted(counts, key=net.index.__getitem__):
-        i = net.index[element]
-        delta = counts[element] - dyn.world.occ[i]
-        if i >= net.n_nodes:
-            _set_link(dyn, i - net.n_nodes, delta, future)
-            continue
-        if dyn.hooks.observe is not None:  # a part's place, e.g. a platform with fans queuing
-            delta = dyn.hooks.observe(i, delta)
-        if delta > 0:
-            _add_at_node(dyn, i, delta, future)
-        elif delta < 0:
-            _remove_at_node(dyn, i, -delta)
+    order = sorted(counts, key=net.index.__getitem__)
+    for removing in (True, False):  # removals first: the additions take those fans
+        for element in order:
+            i = net.index[element]
+            delta = counts[element] - dyn.world.occ[i]
+            if (delta < 0) != removing:
+                continue
+            if i >= net.n_nodes:
+                _set_link(dyn, i - net.n_nodes, delta, future)
+                continue
+            if dyn.hooks.observe is not None:  # a part's place, e.g. a platform's queue
+                delta = dyn.hooks.observe(i, delta)
+            if delta > 0:
+                _add_at_node(dyn, i, delta, future)
+            elif delta < 0:
+                _remove_at_node(dyn, i, -delta, future)
     future.close()
 
 
@@ -102,6 +112,14 @@ class Future:
     fans in time instead of creating them. Only with nobody left to come is a fan created.
     Without this, removed fans (re-estimated as later arrivals) and added ones (new) inflate
     the crowd still to come at every correction, and forecasts of the approaches run high.
+
+    The fans the same correction removes (``keep``) are drawn first: they are nearest on the
+    stream. Sending them back to their seats (or origins) instead, while the additions came
+    out of other seats, made every correction a phantom second walk of the whole route: after
+    the whistle the members re-walked about 2,000 fans a minute each through the stands'
+    concourses and stairs (measured 2026-12-02, blocked north exit, 8 members), and forecast
+    LoS E on stairs that neither the truth nor the plan brings near it. Those no addition
+    takes are re-estimated when the correction ends (``close``).
     """
 
     def __init__(self, dyn: Dynamics) -> None:
@@ -109,7 +127,32 @@ class Future:
         self._arrivals: dict[int, deque[int]] | None = None
         self._seats: dict[int, deque[int]] | None = None
         self._through: dict[int, deque[int]] | None = None
+        self.kept: dict[tuple[int, int], deque[int]] = {}  # (phase, gate or stand) -> fans
         self.emptied = False
+
+    def keep(self, party: Party, take: int) -> None:
+        """``take`` fans of ``party`` the counts removed: for this correction's additions.
+
+        Ticket holders on their way in or out only; the others are re-estimated at once.
+        """
+        if party.sector < 0 or party.phase not in (INGRESS, EGRESS):
+            reestimate(self.dyn, party, take)
+            return
+        key = (party.phase, party.gate if party.phase == INGRESS else party.sector)
+        self.kept.setdefault(key, deque()).extend([party.id] * take)
+
+    def _take_kept(self, template: Party) -> bool:
+        """One removed fan of ``template``'s stream (its gate or stand first), if any."""
+        own = template.gate if template.phase == INGRESS else template.sector
+        queue = self.kept.get((template.phase, own))
+        if not queue:
+            queue = next(
+                (q for (ph, _), q in self.kept.items() if ph == template.phase and q), None
+            )
+        if not queue:
+            return False
+        queue.popleft()
+        return True
 
     def _by(self, order: Sequence[int], start: int, key: str) -> dict[int, deque[int]]:
         w = self.dyn.world
@@ -125,16 +168,22 @@ class Future:
     def _seated(self, party: Party) -> bool:
         return party.phase == INGRESS and not math.isnan(party.times[SEATED])
 
-    def draw(self, template: Party, queue_of: int = -1) -> bool:
-        """Take one fan of ``template``'s stream out of those still to come (False: none).
+    def draw(self, template: Party, queue_of: int = -1) -> int:
+        """Take one fan of ``template``'s stream: ``KEPT``, ``TO_COME`` or ``NONE`` (create it).
 
         ``queue_of``: the fan is added to the queue of that checkpoint (bank); a queue longer
         than modelled means the gate let fans through faster than it really did, so the fan is
         first taken back from those it let through most recently and who already sat down.
+        Else one this correction removed on the stream (``keep``), else one still to come.
         """
-        w = self.dyn.world
         if template.phase == INGRESS and queue_of >= 0 and self._unseat(queue_of):
-            return True
+            return TO_COME
+        if self._take_kept(template):
+            return KEPT
+        return TO_COME if self._draw_to_come(template) else NONE
+
+    def _draw_to_come(self, template: Party) -> bool:
+        w = self.dyn.world
         if template.phase == INGRESS:
             if self._arrivals is None:
                 self._arrivals = self._by(w.arrivals, w.next_arrival, "gate")
@@ -185,10 +234,14 @@ class Future:
         return False
 
     def close(self) -> None:
-        """Drop the parties drawn empty from the arrival and release orders."""
+        """Re-estimate the removed fans no addition took; drop parties drawn empty."""
+        w = self.dyn.world
+        for queue in self.kept.values():
+            for pid, n in Counter(queue).items():
+                reestimate(self.dyn, w.parties[pid], n)
+        self.kept.clear()
         if not self.emptied:
             return
-        w = self.dyn.world
         for name, start in (("arrivals", w.next_arrival), ("releases", w.next_release)):
             order: array[int] = getattr(w, name)
             kept = array("q", [pid for pid in order[start + 1 :] if w.parties[pid].size > 0])
@@ -200,8 +253,10 @@ def _new_fan(
 ) -> Party:
     """A one-fan party copying ``template`` at step ``pos``, drawn from ``future`` if it can."""
     w = dyn.world
-    drawn = future is not None and future.draw(template, queue_of)
-    seated = drawn and template.phase == EGRESS  # came out of a seat: it had arrived
+    source = NONE if future is None else future.draw(template, queue_of)
+    drawn = source != NONE
+    # removed elsewhere by this correction, or out of a seat: it had arrived already
+    seated = source == KEPT or (drawn and template.phase == EGRESS)
     party = Party(len(w.parties), 1, w.next_fan, template.origin, template.sector, template.phase)
     party.gate, party.destination = template.gate, template.destination
     party.release_at, party.route, party.pos = template.release_at, template.route, pos
@@ -349,7 +404,7 @@ def _set_link(dyn: Dynamics, link: int, delta: int, future: Future) -> None:
         w.parties[pid].size -= 1
         lk.n -= 1
         w.occ[elem] -= 1
-        reestimate(dyn, w.parties[pid], 1)
+        future.keep(w.parties[pid], 1)
         dyn.want(link, d, lk.head_time(d, w.now))
 
 
@@ -411,17 +466,17 @@ def _add_at_node(dyn: Dynamics, node: int, delta: int, future: Future) -> None:
         dyn.at_node(party)
 
 
-def _remove_at_node(dyn: Dynamics, node: int, count: int) -> None:
+def _remove_at_node(dyn: Dynamics, node: int, count: int, future: Future) -> None:
     w = dyn.world
     for lk in w.links:
         for queue in lk.waiting:
-            count = _trim(dyn, queue, node, count)
+            count = _trim(dyn, queue, node, count, future)
     bank_index = dyn.net.bank_of_node.get(node)
     if bank_index is not None:
         bank = w.banks[bank_index]
-        count = _trim(dyn, bank.queue, node, count, bank)
+        count = _trim(dyn, bank.queue, node, count, future, bank)
     held = deque((0.0, pid) for pid in w.held)
-    count = _trim(dyn, held, node, count)
+    count = _trim(dyn, held, node, count, future)
     w.held = [pid for _, pid in held]
 
 
@@ -430,6 +485,7 @@ def _trim(
     queue: deque[tuple[float, int]],
     node: int,
     count: int,
+    future: Future,
     bank: TurnstileBank | None = None,
 ) -> int:
     """Remove up to ``count`` fans standing at ``node`` from the front of ``queue``.
@@ -447,7 +503,7 @@ def _trim(
         take = 1 if bank is not None else min(count, party.size)
         party.size -= take
         w.occ[node] -= take
-        reestimate(dyn, party, take)
+        future.keep(party, take)
         count -= take
         if bank is not None:
             party.pending -= 1

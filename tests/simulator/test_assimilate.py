@@ -205,3 +205,44 @@ def test_fans_added_at_a_gate_of_the_first_sector_find_its_stream(
     observed = mid_ingress.with_counts({"g1": mid_ingress.occupancy["g1"] + 20})
     after = Simulation(small, seed=3, snapshot=observed)
     assert occupancy(after, "g1") == mid_ingress.occupancy["g1"] + 20
+
+
+def _to_release(sim: Simulation) -> list[tuple[int, int]]:
+    """The seated fans still to leave, party by party (id, size), in release order."""
+    w = sim.world
+    return [(pid, w.parties[pid].size) for pid in w.releases[w.next_release :]]
+
+
+def test_fans_moved_along_the_stream_do_not_walk_it_again(small: Scenario) -> None:
+    """Fewer fans on the stairs and more on the walkway on after the whistle: the same fans.
+
+    Sent back to their seats (and the walkway's taken out of other seats) they would walk the
+    stands' way out a second time: a phantom wave the twin forecast on stairs and concourses.
+    """
+    assert small.egress is not None
+    sim = Simulation(small, seed=3)
+    sim.run(until=small.egress.final_whistle_s + 300)
+    snap = sim.snapshot()
+    assert snap.occupancy["l7"] >= 30  # the stands are emptying down the stairs
+    counts = {"l7": snap.occupancy["l7"] - 30, "l5": snap.occupancy["l5"] + 30}
+    before = Simulation(small, seed=3, snapshot=snap)
+    after = Simulation(small, seed=3, snapshot=snap.with_counts(counts))
+    assert occupancy(after, "l7") == counts["l7"]
+    assert occupancy(after, "l5") == counts["l5"]
+    assert _to_release(after) == _to_release(before)  # nobody back in a seat, nobody out of one
+    assert after.world.fans_expected == before.world.fans_expected
+    after.run()
+    fans = after.result().summary.to_dict()["fans"]
+    assert fans["dropped"] == 0 and fans["in_venue"] == 0
+    assert fans["left"] == fans["arrived"] == fans["expected"]
+
+
+def test_removed_fans_no_addition_takes_still_go_back_to_their_seats(small: Scenario) -> None:
+    assert small.egress is not None
+    sim = Simulation(small, seed=3)
+    sim.run(until=small.egress.final_whistle_s + 300)
+    snap = sim.snapshot()
+    before = Simulation(small, seed=3, snapshot=snap)
+    after = Simulation(small, seed=3, snapshot=snap.with_counts({"l7": 0}))
+    seats = sum(n for _, n in _to_release(after)) - sum(n for _, n in _to_release(before))
+    assert seats == snap.occupancy["l7"]  # released later: they had not left their seats yet
