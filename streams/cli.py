@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from streams.errors import StreamsError
+from streams.twin import DEFAULT_MEMBERS
 
 console = Console(highlight=False)
 
@@ -74,7 +75,7 @@ def cap_export(
 
 
 def twin_eval(
-    members: Annotated[int, typer.Option(min=1, help="ensemble members")] = 12,
+    members: Annotated[int, typer.Option(min=1, help="ensemble members")] = DEFAULT_MEMBERS,
     cycle: Annotated[float, typer.Option(min=1.0, help="twin cycle, match seconds")] = 60.0,
     noise: Annotated[float, typer.Option(help="relative noise of each camera count")] = 0.15,
     minutes: Annotated[
@@ -144,7 +145,7 @@ def live(
     seed: Annotated[int, typer.Option(help="seed of the twin (the demo's truth uses seed+1)")] = 0,
     members: Annotated[
         int, typer.Option(min=1, help="twin ensemble members (1: no learning; see twin-eval)")
-    ] = 1,
+    ] = DEFAULT_MEMBERS,
     cycle: Annotated[
         float, typer.Option(min=1.0, help="match seconds between the twin's cycles")
     ] = 15.0,

@@ -26,33 +26,18 @@ from typing import Any, cast
 
 import numpy as np
 
-from simulator.engine.party import Party, copy_parties
+from simulator.engine.party import PARTY_FIELDS, Party, copy_parties
 from simulator.engine.snapshot_codec import (
-    _BIT_GENERATORS,
+    BIT_GENERATORS,
     MIN_TABLE_ROWS,
-    _plain_slots,
     allowed_classes,
+    plain_slots,
     qualified_name,
 )
 from simulator.errors import SnapshotError
 
 _IMMUTABLE = frozenset({int, float, str, bool, bytes, type(None)})
 _UNSET = object()
-_PARTY_SLOTS = (
-    "destination",
-    "first_fan",
-    "gate",
-    "id",
-    "origin",
-    "pending",
-    "phase",
-    "pos",
-    "release_at",
-    "route",
-    "sector",
-    "size",
-    "times",
-)  # what copy_parties copies: a Party with other slots is copied generically
 
 
 def fork_state(root: Any) -> Any:
@@ -159,7 +144,7 @@ class _Copier:
 
     def rng(self, v: np.random.Generator) -> np.random.Generator:
         bits = v.bit_generator
-        make = _BIT_GENERATORS.get(type(bits).__name__)
+        make = BIT_GENERATORS.get(type(bits).__name__)
         if make is None:
             raise SnapshotError(f"snapshot: unknown random bit generator {type(bits).__name__}")
         fresh = make()
@@ -183,7 +168,7 @@ class _Copier:
         out = cast(Any, cls).__new__(cls)
         self.memo[id(v)] = out
         setter = object.__setattr__
-        slots = _plain_slots(cls)
+        slots = plain_slots(cls)
         if slots is not None:
             for slot in slots:
                 value = getattr(v, slot, _UNSET)
@@ -206,7 +191,7 @@ class _Copier:
         """``rows`` copied slot by slot when they are distinct objects of one allow-listed
         slotted class met for the first time (the run's parties); None otherwise."""
         cls = type(rows[0])
-        slots = _plain_slots(cls)
+        slots = plain_slots(cls)
         if slots is None or set(map(type, rows)) != {cls}:
             return None
         self.cls_of(rows[0])
@@ -214,7 +199,7 @@ class _Copier:
         memo = self.memo
         if len(set(ids)) != len(ids) or not memo.keys().isdisjoint(ids):
             return None
-        if cls is Party and slots == _PARTY_SLOTS:
+        if cls is Party and slots == PARTY_FIELDS:  # what copy_parties copies, else generic
             return self.parties(rows, ids)
         try:
             cells = [list(map(operator.attrgetter(slot), rows)) for slot in slots]

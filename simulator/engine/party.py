@@ -39,25 +39,30 @@ INGRESS, EGRESS, SOURCE, HALFTIME = 0, 1, 2, 3
 Step = tuple[int, int, int, int]
 
 
+# a Party's attributes (mypyc, compiling this module, keeps no __slots__ on the class: the
+# warm start's copier and the tests read these names)
+PARTY_FIELDS = (
+    "destination",
+    "first_fan",
+    "gate",
+    "id",
+    "origin",
+    "pending",
+    "phase",
+    "pos",
+    "release_at",
+    "route",
+    "sector",
+    "size",
+    "times",
+)
+
+
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # snapshots: see setup.py
 class Party:
     """Mutable run-time state of one party; pickled with the run for snapshots."""
 
-    __slots__ = (
-        "destination",
-        "first_fan",
-        "gate",
-        "id",
-        "origin",
-        "pending",
-        "phase",
-        "pos",
-        "release_at",
-        "route",
-        "sector",
-        "size",
-        "times",
-    )
+    __slots__ = PARTY_FIELDS
 
     def __init__(
         self, pid: int, size: int, first_fan: int, origin: int, sector: int, phase: int

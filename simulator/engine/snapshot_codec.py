@@ -86,7 +86,7 @@ T_UNSET, T_SLOTS, T_TABLE, T_PACKED = 11, 12, 13, 14
 MIN_TABLE_ROWS = 64  # shorter lists of objects are written object by object
 _INT64 = (-(2**63), 2**64 - 1)
 _NUMERIC_KINDS = frozenset("biufc")
-_BIT_GENERATORS: dict[str, Callable[[], Any]] = {
+BIT_GENERATORS: dict[str, Callable[[], Any]] = {  # the bit generators a snapshot may hold
     "PCG64": np.random.PCG64,
     "PCG64DXSM": np.random.PCG64DXSM,
     "Philox": np.random.Philox,
@@ -153,7 +153,7 @@ def allowed_classes() -> dict[str, type]:
 _SLOT_CACHE: dict[type, tuple[str, ...] | None] = {}
 
 
-def _plain_slots(cls: type) -> tuple[str, ...] | None:
+def plain_slots(cls: type) -> tuple[str, ...] | None:
     """All slot names of ``cls`` when it keeps its state in slots alone with pickle's default
     state methods, else None."""
     if cls not in _SLOT_CACHE:
@@ -329,7 +329,7 @@ class _Encoder:
         """``rows`` column-wise (code 13) when they are distinct, unseen objects of one
         allow-listed slotted class with every slot set; None to write them one by one."""
         cls = type(rows[0])
-        slots = _plain_slots(cls)
+        slots = plain_slots(cls)
         name = self.name(cls)
         if slots is None or len(slots) < 2 or name is None:
             return None
@@ -420,7 +420,7 @@ class _Encoder:
         if old is not None:
             return self.ext(T_REF, old)
         key = self.keys[id(v)]
-        slots = _plain_slots(t)
+        slots = plain_slots(t)
         if slots is not None:  # a flat row in slot order: the common case, and the fastest
             row = [self.value(getattr(v, k, _UNSET_SLOT)) for k in slots]
             return self.ext(T_SLOTS, [key, name, row])
@@ -513,7 +513,7 @@ class _Decoder:
     def slotted(self, p: list[Any]) -> Any:
         key, name, row = p
         cls = self.allowed.get(name) if isinstance(name, str) else None
-        slots = _plain_slots(cls) if cls is not None else None
+        slots = plain_slots(cls) if cls is not None else None
         if cls is None or slots is None or not isinstance(row, list) or len(row) != len(slots):
             raise SnapshotError(
                 f"snapshot: refuses {str(name)[:80]!r} as a slotted run-state class"
@@ -529,7 +529,7 @@ class _Decoder:
         """The rows of a table (code 13): made first, so the columns may refer to them."""
         first, name, n, packed = p
         cls = self.allowed.get(name) if isinstance(name, str) else None
-        slots = _plain_slots(cls) if cls is not None else None
+        slots = plain_slots(cls) if cls is not None else None
         sizes_ok = isinstance(packed, bytes) and type(n) is int and 0 <= n <= len(packed)
         if slots is None or type(first) is not int or not sizes_ok:
             raise SnapshotError(f"snapshot: refuses {str(name)[:80]!r} as a table of run state")
@@ -588,7 +588,7 @@ class _Decoder:
     @staticmethod
     def rng(p: list[Any]) -> np.random.Generator:
         name, state = p
-        make = _BIT_GENERATORS.get(name) if isinstance(name, str) else None
+        make = BIT_GENERATORS.get(name) if isinstance(name, str) else None
         if make is None:
             raise SnapshotError(f"snapshot: unknown random bit generator {str(name)[:40]!r}")
         bits = make()

@@ -145,10 +145,10 @@ def test_cap_export_converts_recorded_messages(tmp_path: Path) -> None:
 
 
 def test_cap_export_replays_a_match_as_an_exercise(tmp_path: Path) -> None:
-    """The replay demo headless (the bundled stadium, 8 min before the whistle, as ``live``):
-    every alert it raises is written, valid CAP 1.2, status Exercise."""
+    """The replay demo headless (the bundled stadium, 8 min before the whistle, as ``live``,
+    the default ensemble): every alert it raises is written, valid CAP 1.2, status Exercise."""
     out = tmp_path / "cap"
-    args = ["cap-export", "stade_mohammed_v", "--minutes", "2", "--match-date", "2030-07-21"]
+    args = ["cap-export", "stade_mohammed_v", "--minutes", "4", "--match-date", "2030-07-21"]
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     files = sorted(out.glob("*.xml"))

@@ -7,13 +7,10 @@ import pytest
 from live_helpers import EVENING_S, arena
 
 from simulator import Simulation
+from simulator.engine.party import PARTY_FIELDS
 from simulator.engine.snapshot_codec import decode, encode
 from streams.ensemble import MemberParams, ParamSpace
 from streams.members import MemberJob, MemberPool, MemberRun, run_member
-
-# a party's state (its class keeps no __slots__ when compiled)
-SLOTS = ("destination", "first_fan", "gate", "id", "origin", "pending", "phase", "pos")
-SLOTS += ("release_at", "route", "sector", "size", "times")
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +33,8 @@ def _same(x: MemberRun, y: MemberRun) -> bool:
     from a kept state while every value is equal: a table writes each distinct route tuple
     object once, and which equal routes are one object depends on where the state came from.)"""
     a, b = decode(x.next_snapshot.state), decode(y.next_snapshot.state)
-    rows = [[encode(getattr(p, s)) for s in SLOTS] for p in a.parties]
-    other = [[encode(getattr(p, s)) for s in SLOTS] for p in b.parties]
+    rows = [[encode(getattr(p, s)) for s in PARTY_FIELDS] for p in a.parties]
+    other = [[encode(getattr(p, s)) for s in PARTY_FIELDS] for p in b.parties]
     rest = {k: encode(v) for k, v in a.__getstate__().items() if k != "parties"}
     return (
         rows == other

@@ -16,7 +16,7 @@ from streams.evaluation import Case, run_case
 from streams.messages import Forecast, validate
 from streams.rules import ZoneState, certainty_of, density_forecast
 from streams.ruleset import RuleSet
-from streams.twin import DigitalTwin, TwinSettings
+from streams.twin import DEFAULT_MEMBERS, DigitalTwin, TwinSettings
 
 CAMERAS = (
     Camera("cam_plaza", "plaza"),
@@ -103,11 +103,28 @@ def test_alert_certainty_comes_from_the_share_of_members() -> None:
     assert certainty_of(True, 0.9) == "Observed" and certainty_of(False, None) == "Possible"
 
 
+def test_the_default_twin_is_an_ensemble_that_states_its_band() -> None:
+    """Without settings the twin is the ensemble (``DEFAULT_MEMBERS``): its forecast carries
+    p10 / p90 and says how many members are behind them."""
+    twin = DigitalTwin(arena(), CAMERAS[:1], RuleSet(), day=DAY, start_s=20.5 * 3600)
+    report = twin.cycle(20.5 * 3600 + 15)
+    (forecast,) = [m for m in report.messages if isinstance(m, Forecast)]
+    wire = validate(forecast.to_dict())
+    assert wire["members"] == DEFAULT_MEMBERS > 1
+    assert all("density_10min_p10_per_m2" in z for z in wire["zones"])
+    twin.close()
+
+
 def test_a_one_member_twin_claims_no_band_and_no_estimate() -> None:
-    """The default twin (``members=1``) learns nothing: it states no quantiles and no learnt
-    parameters (so the dashboard shows no "what the twin has learnt" panel)."""
+    """A one-member twin (``members=1``, no ensemble) learns nothing: it states no quantiles
+    and no learnt parameters (so the dashboard shows no "what the twin has learnt" panel)."""
     twin = DigitalTwin(
-        arena(), CAMERAS[:1], RuleSet(), day=DAY, start_s=20.5 * 3600, settings=TwinSettings()
+        arena(),
+        CAMERAS[:1],
+        RuleSet(),
+        day=DAY,
+        start_s=20.5 * 3600,
+        settings=TwinSettings(members=1),
     )
     report = twin.cycle(20.5 * 3600 + 15)
     (forecast,) = [m for m in report.messages if isinstance(m, Forecast)]
