@@ -68,9 +68,10 @@ class TwinSettings:
     cycle_s: float = 15.0
     stale_after_s: float = 30.0
     seed: int = 0
-    # ensemble size. 8 members learn the parameters of unplanned trouble and beat one run of
-    # the plan corrected by the counts (1: no learning) in every ``matchday twin-eval`` case
-    # (README, "Twin evaluation"), at about 0.75 s of CPU per 15-s cycle on Stade Mohammed V.
+    # ensemble size. 8 members learn the parameters of unplanned trouble; one run of the plan
+    # corrected by the counts (1) learns nothing, so its forecasts drift back to the plan
+    # within a horizon (README, "Twin evaluation", scores both). About 0.75 s of CPU per 15-s
+    # cycle on Stade Mohammed V.
     members: int = DEFAULT_MEMBERS
     workers: int = 0  # processes the members are spread over (0: this process)
     count_noise: float = 0.15  # relative error of one camera count (the filter's R)
