@@ -217,7 +217,7 @@ def run_case(
                 if isinstance(m, Alert) and m.msg_type == "Alert" and m.rule in ALERT_RULES
             ]
             next_cycle += settings.cycle_s
-        estimates = [e.text for e in twin.estimates() if abs(e.p50 - 1.0) > 0.15]
+        estimates = [e.text for e in twin.estimates() if e.learnt]
     finally:
         twin.close()
     scores = Scores(

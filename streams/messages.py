@@ -430,6 +430,15 @@ class Estimate(_Fields):
     p90: float
     text: str
 
+    @property
+    def learnt(self) -> bool:
+        """The members agree it is off the plan: p10-p90 leaves 1 out, the median 10% from it.
+
+        A parameter no count informs wanders within its prior; that is not news. The dashboard
+        lists the same ones (``learnt`` in ``static/app.js``).
+        """
+        return abs(self.p50 - 1.0) > 0.1 and (self.p10 > 1.0 or self.p90 < 1.0)
+
 
 @dataclass(frozen=True)
 class Forecast(_Wire):

@@ -29,6 +29,14 @@ VENUE = ROOT / "scenarios" / "prince_moulay_abdellah.yaml"
 T = 20 * 3600.0
 CAMERAS = 83
 OFFLINE, STALE, DRIFTING = {"cam_003", "cam_040"}, {"cam_011"}, {"cam_077"}
+ESTIMATES = [  # learnt (band below the plan), unsure (band holds the plan), near the plan
+    {"parameter": "cap", "element": e, "p10": lo, "p50": mid, "p90": hi, "text": f"{e}: {text}"}
+    for e, lo, mid, hi, text in (
+        ("gate_05", 0.91, 1.2, 1.29, "screening at about 120% of plan (91%-129%)"),
+        ("gate_10", 0.24, 0.3, 0.37, "screening at about 30% of plan (24%-37%)"),
+        ("gate_14", 1.01, 1.05, 1.1, "screening at about 105% of plan (101%-110%)"),
+    )
+]
 
 LABEL_OVERLAPS_JS = """() => {
   const boxes = [...document.querySelectorAll('#map text.vm-label')]
@@ -90,7 +98,7 @@ def _fill(view: DashboardView, clock: Clock, scenario) -> None:
                 continue
             behind = 600 if cam in DRIFTING else 0  # its clock runs ten minutes behind
             put(count(zones[int(cam[-3:])], T + 300 + 15 * step - behind, 50, camera=cam))
-        put(forecast(T + 300 + 15 * step, rows))
+        put(forecast(T + 300 + 15 * step, rows) | {"members": 8, "estimates": ESTIMATES})
     for i in range(12):
         severity = ("Extreme", "Severe", "Moderate", "Minor")[i % 4]
         put(alert(zones[i * 5], T + 300, severity=severity))
@@ -132,6 +140,13 @@ def _check_cameras(page) -> None:
     assert rows.count() == CAMERAS
 
 
+def _check_estimates(page) -> None:
+    """What the twin has learnt: only what the members agree is off the plan."""
+    assert page.locator("#estimates li").all_text_contents() == [
+        "gate_10: screening at about 30% of plan (24%-37%)"
+    ]
+
+
 def test_main_view_fits_1920x1080_with_readable_map_and_camera_problems_only(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = _chromium()
@@ -154,6 +169,7 @@ def test_main_view_fits_1920x1080_with_readable_map_and_camera_problems_only(tmp
             _check_screen(page)
             _check_map(page)
             _check_cameras(page)
+            _check_estimates(page)
             page.screenshot(path=str(tmp_path / "ops-all-cameras.png"))
             browser.close()
     finally:

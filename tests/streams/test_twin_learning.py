@@ -13,7 +13,7 @@ from live_helpers import DAY, arena
 from simulator.levers.model import Intervention
 from streams.cameras import Camera
 from streams.evaluation import Case, run_case
-from streams.messages import Forecast, validate
+from streams.messages import Estimate, Forecast, validate
 from streams.rules import ZoneState, certainty_of, density_forecast
 from streams.ruleset import RuleSet
 from streams.twin import DEFAULT_MEMBERS, DigitalTwin, TwinSettings
@@ -132,3 +132,12 @@ def test_a_one_member_twin_claims_no_band_and_no_estimate() -> None:
     assert wire["members"] == 1 and wire["estimates"] == []
     assert not any("density_10min_p10_per_m2" in z for z in wire["zones"])
     twin.close()
+
+
+def test_an_estimate_is_learnt_only_when_the_members_agree_it_is_off_the_plan() -> None:
+    def estimate(p10: float, p50: float, p90: float) -> Estimate:
+        return Estimate("cap", "gate_e1", p10, p50, p90, "")
+
+    assert estimate(0.24, 0.3, 0.37).learnt  # the slow gate, learnt
+    assert not estimate(0.91, 1.2, 1.29).learnt  # a gate no count informs: its prior's spread
+    assert not estimate(1.01, 1.05, 1.1).learnt  # surely off, but by too little to matter

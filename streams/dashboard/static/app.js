@@ -328,10 +328,17 @@ function renderWaits() {
 }
 
 // ---- what the twin has learnt: factors of the plan, the furthest from it first ("Gate E1:
-// screening at about 30% of plan"); within 10% of the plan they are not listed.
+// screening at about 30% of plan"). Listed only when the members agree it is off the plan: the
+// p10-p90 band leaves the plan out and the median is more than 10% from it. A parameter no count
+// informs (a gate's screening after the whistle) wanders within its prior: not news to act on.
+// The same rule as ``Estimate.learnt`` in streams/messages.py.
+
+function learnt(e) {
+  return Math.abs(e.p50 - 1) > 0.1 && (e.p10 > 1 || e.p90 < 1);
+}
 
 function renderEstimates() {
-  const off = (state.estimates || []).filter((e) => Math.abs(e.p50 - 1) > 0.1)
+  const off = (state.estimates || []).filter(learnt)
     .sort((a, b) => Math.abs(b.p50 - 1) - Math.abs(a.p50 - 1));
   document.getElementById("estimates").replaceChildren(...off.map((e) => el("li", {}, e.text)));
   document.getElementById("estimates-ok").hidden = off.length > 0;
