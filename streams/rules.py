@@ -62,11 +62,13 @@ class ZoneState:
     # the ensemble: every member's density at the forecast's times (members x times)
     ensemble: tuple[tuple[float, ...], ...] = ()
 
-    def share_reaching(self, limit: float) -> float | None:
-        """Share of the ensemble's members whose forecast reaches ``limit`` (None: no ensemble)."""
+    def share_reaching(self, limit: float, samples: int | None = None) -> float | None:
+        """Share of the ensemble's members whose forecast reaches ``limit`` within its first
+        ``samples`` samples (all by default); None without an ensemble."""
         if not self.ensemble:
             return None
-        return sum(max(row, default=0.0) >= limit for row in self.ensemble) / len(self.ensemble)
+        rows = (row[:samples] for row in self.ensemble)
+        return sum(max(row, default=0.0) >= limit for row in rows) / len(self.ensemble)
 
     def share_now(self, limit: float) -> float | None:
         """Share of the members at or above ``limit`` at the first forecast sample."""
@@ -251,12 +253,14 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
         limit = _threshold(z, level)
         if z.floor_m2 <= 0 or z.element_type == "origin" or z.density_now >= limit:
             continue  # already there: density_now speaks for it
-        near = next((t for t, d in z.forecast if d >= limit * band), None)
+        # the horizon the twin states; its last sample may lie just past it
+        ahead = [(t, d) for t, d in z.forecast if t <= state.clock_s + state.horizon_s + 1e-6]
+        near = next((t for t, d in ahead if d >= limit * band), None)
         if near is None:
             continue
-        peak = max(d for _, d in z.forecast)
+        peak = max(d for _, d in ahead)
         # onset: when the level itself is predicted (the band's edge for a near finding)
-        onset = next((t for t, d in z.forecast if d >= limit), near)
+        onset = next((t for t, d in ahead if d >= limit), near)
         minutes = (onset - state.clock_s) / 60
         out.append(
             Finding(
@@ -271,7 +275,7 @@ def density_forecast(state: TwinState, params: Mapping[str, Any], band: float) -
                 crowding_instruction(z.place, state.phase, z.label, ahead_min=minutes),
                 urgency="Expected",
                 onset_s=onset,
-                probability=z.share_reaching(limit),
+                probability=z.share_reaching(limit, len(ahead)),
                 thread=f"density:{level}",
             )
         )

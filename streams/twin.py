@@ -224,7 +224,7 @@ class DigitalTwin:
         corrected = self._correct(priors, observed, weights)
         runs = self._forecast(clock_s, corrected, priors)
         now_occ = self._now(corrected)
-        ahead, members = self._ahead(runs)
+        ahead, members = self._ahead(runs, clock_s + self.settings.horizon_s)
         if len(self.members) < 2:
             members = {}  # one run: no quantiles, no share of members behind a certainty
         state = self._state(clock_s, now_occ, ahead, members, set(observed))
@@ -406,11 +406,17 @@ class DigitalTwin:
         }
 
     def _ahead(
-        self, runs: list[MemberRun]
+        self, runs: list[MemberRun], until_s: float
     ) -> tuple[dict[str, ZoneForecast], dict[str, np.ndarray]]:
-        """Per zone the median forecast, and every member's densities (members x times)."""
+        """Per zone the median forecast, and every member's densities (members x times).
+
+        Cut at the first sample at or after ``until_s`` (the horizon, read as ``+20 min``):
+        members that forecast ``refresh_s`` past it in an earlier cycle would otherwise raise
+        alerts for onsets beyond the stated horizon.
+        """
         times = runs[0].times_s
         n = min(len(r.times_s) for r in runs)
+        n = min(n, _index_at(times, until_s) + 1)
         times = times[:n]
         occ = np.asarray([r.occupancy[:n] for r in runs], dtype=float)  # members x t x elem
         waits = np.asarray([r.waits[:n] for r in runs], dtype=float)

@@ -141,3 +141,18 @@ def test_an_estimate_is_learnt_only_when_the_members_agree_it_is_off_the_plan() 
     assert estimate(0.24, 0.3, 0.37).learnt  # the slow gate, learnt
     assert not estimate(0.91, 1.2, 1.29).learnt  # a gate no count informs: its prior's spread
     assert not estimate(1.01, 1.05, 1.1).learnt  # surely off, but by too little to matter
+
+
+def test_no_forecast_alert_for_an_onset_past_the_stated_horizon() -> None:
+    """A member's forecast may run a sample past the horizon (it was made a cycle ago, to
+    cover it): a crossing there is not announced as "LoS E predicted in 21 min"."""
+    from streams.rules import TwinState
+
+    def state(crossing_s: float) -> TwinState:
+        forecast = tuple((t, 2.0 if t >= crossing_s else 0.2) for t in range(60, 1261, 60))
+        zone = ZoneState("plaza", "area", "Plaza", "walkway", 2000.0, 100, 0.05, forecast)
+        return TwinState(0.0, 1200.0, (zone,))
+
+    (found,) = density_forecast(state(1200.0), {"level": "E"}, 0.9)
+    assert found.raised and found.onset_s == 1200.0
+    assert density_forecast(state(1260.0), {"level": "E"}, 0.9) == []
