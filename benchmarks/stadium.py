@@ -3,6 +3,8 @@
 Four quadrants, each with a plaza fed by origins (tram, rail shuttle, car parks, walking), four
 security gates, a concourse and a quarter of the sectors reached by vomitory stairs. At
 115,000 seats it has 16 gates, 60 sectors and 8 origins; the YAML goes through the real loader.
+``grown_stadium_yaml`` keeps fans per gate, seats per sector and density per square metre of the
+115,000-seat layout at any size, so a bigger crowd is more of the same day, not a jam.
 """
 
 from __future__ import annotations
@@ -22,12 +24,30 @@ ORIGINS = (  # id, mode, quadrant(s) it serves, share
 )
 
 
-def stadium_yaml(seats: int = 115_000, sectors: int = 60, gates_per_quadrant: int = 4) -> str:
-    """Scenario YAML text for a stadium of ``seats`` split over ``sectors`` sectors."""
+BASE_SEATS = 115_000  # the layout grown_stadium_yaml scales
+
+
+def grown_stadium_yaml(seats: int) -> str:
+    """The 115,000-seat layout with gates, sectors, plazas, concourses and approaches grown in
+    proportion to ``seats`` (identical to ``stadium_yaml()`` at 115,000)."""
+    k = seats / BASE_SEATS
+    return stadium_yaml(
+        seats, sectors=4 * max(1, round(15 * k)), gates_per_quadrant=max(1, round(4 * k)), grow=k
+    )
+
+
+def stadium_yaml(
+    seats: int = 115_000, sectors: int = 60, gates_per_quadrant: int = 4, grow: float = 1.0
+) -> str:
+    """Scenario YAML text for a stadium of ``seats`` split over ``sectors`` sectors.
+
+    ``grow`` multiplies the open areas (plazas, concourses, origins) and the approach and ring
+    walkways' widths: the room a crowd ``grow`` times the 115,000 of the layout needs.
+    """
     areas, checkpoints, links, sector_list = [], [], [], []
     for q in QUADRANTS:
-        areas.append({"id": f"plaza_{q}", "area_m2": 8000})
-        areas.append({"id": f"conc_{q}", "area_m2": 5000})
+        areas.append({"id": f"plaza_{q}", "area_m2": _scaled(8000, grow)})
+        areas.append({"id": f"conc_{q}", "area_m2": _scaled(5000, grow)})
         for g in range(gates_per_quadrant):
             gid = f"gate_{q}{g}"
             checkpoints.append(
@@ -40,7 +60,7 @@ def stadium_yaml(seats: int = 115_000, sectors: int = 60, gates_per_quadrant: in
                     "secondary_service": {"kind": "uniform", "low": 20, "high": 40, "mean": 30},
                 }
             )
-            links.append(_link(f"pg_{q}{g}", f"plaza_{q}", gid, 60 + 10 * g, 8))
+            links.append(_link(f"pg_{q}{g}", f"plaza_{q}", gid, 60 + 10 * (g % 4), 8))
             links.append(_link(f"gc_{q}{g}", gid, f"conc_{q}", 30, 8, "door"))
     per_q = sectors // len(QUADRANTS)
     for k in range(sectors):
@@ -52,11 +72,14 @@ def stadium_yaml(seats: int = 115_000, sectors: int = 60, gates_per_quadrant: in
         links.append(_link(f"vom_{k:02d}", f"conc_{q}", sid, 12 if kind == "door" else 18, 3, kind))
     origins = []
     for oid, mode, quads, _ in ORIGINS:
-        origins.append({"id": oid, "mode": mode, "area_m2": 1500})
+        origins.append({"id": oid, "mode": mode, "area_m2": _scaled(1500, grow)})
         for i, q in enumerate(quads):
-            links.append(_link(f"{oid}_{q}", oid, f"plaza_{q}", 400 + 150 * i, 12))
+            links.append(_link(f"{oid}_{q}", oid, f"plaza_{q}", 400 + 150 * i, _scaled(12, grow)))
     for i, q in enumerate(QUADRANTS):
-        links.append(_link(f"ring_{q}", f"plaza_{q}", f"plaza_{QUADRANTS[(i + 1) % 4]}", 250, 10))
+        ring = _link(
+            f"ring_{q}", f"plaza_{q}", f"plaza_{QUADRANTS[(i + 1) % 4]}", 250, _scaled(10, grow)
+        )
+        links.append(ring)
     doc = {
         "name": f"synthetic stadium {seats}",
         "settings": {"start": "16:30", "end": "00:30", "sample_interval_s": 60},
@@ -84,6 +107,12 @@ def stadium_yaml(seats: int = 115_000, sectors: int = 60, gates_per_quadrant: in
         },
     }
     return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _scaled(value: float, grow: float) -> float:
+    """``value`` x ``grow``, written as the integer it is where it is one (the base layout)."""
+    v = value * grow
+    return int(v) if v == int(v) else round(v, 2)
 
 
 def _link(lid: str, a: str, b: str, length: float, width: float, kind: str = "walkway") -> dict:
