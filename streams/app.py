@@ -25,7 +25,7 @@ from streams.replay import CountReplay
 from streams.ruleset import RuleSet, load_ruleset
 from streams.service import TwinService
 from streams.signing import BusKey, bus_key
-from streams.twin import DEFAULT_MEMBERS, CycleReport, DigitalTwin, TwinSettings
+from streams.twin import DEFAULT_CYCLE_S, DEFAULT_MEMBERS, CycleReport, DigitalTwin, TwinSettings
 
 USERNAME_ENV = "MATCHDAY_KAFKA_SASL_USERNAME"
 SEVERITY_STYLE = {"Extreme": "bold red", "Severe": "red", "Moderate": "yellow", "Minor": "cyan"}
@@ -45,7 +45,7 @@ class LiveOptions:
     speed: float = 20.0
     seed: int = 0
     members: int = DEFAULT_MEMBERS  # twin ensemble size (TwinSettings.members)
-    cycle_s: float = 15.0  # match seconds between the twin's cycles
+    cycle_s: float = DEFAULT_CYCLE_S  # match seconds between the twin's cycles
     day: date | None = None
     dashboard: bool = True
     port: int = 8765

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from streams.errors import StreamsError
-from streams.twin import DEFAULT_MEMBERS
+from streams.twin import DEFAULT_CYCLE_S, DEFAULT_MEMBERS
 
 console = Console(highlight=False)
 
@@ -76,7 +76,9 @@ def cap_export(
 
 def twin_eval(
     members: Annotated[int, typer.Option(min=1, help="ensemble members")] = DEFAULT_MEMBERS,
-    cycle: Annotated[float, typer.Option(min=1.0, help="twin cycle, match seconds")] = 60.0,
+    cycle: Annotated[
+        float, typer.Option(min=1.0, help="twin cycle, match seconds (default: the twin's own)")
+    ] = DEFAULT_CYCLE_S,
     noise: Annotated[float, typer.Option(help="relative noise of each camera count")] = 0.15,
     minutes: Annotated[
         float | None,
@@ -148,7 +150,7 @@ def live(
     ] = DEFAULT_MEMBERS,
     cycle: Annotated[
         float, typer.Option(min=1.0, help="match seconds between the twin's cycles")
-    ] = 15.0,
+    ] = DEFAULT_CYCLE_S,
     match_date: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD of the match (default today)")
     ] = None,

@@ -19,7 +19,7 @@ from streams.errors import BusError
 from streams.inbox import Publisher
 from streams.messages import ZoneCount
 from streams.service import TwinService
-from streams.twin import CycleReport
+from streams.twin import DEFAULT_CYCLE_S, CycleReport
 
 
 class CountSource(Protocol):
@@ -39,7 +39,7 @@ class LiveSettings:
     minutes: float = 30.0
     speed: float = 20.0  # match seconds per wall second; 1 for a real match
     camera_interval_s: float = 15.0
-    cycle_s: float = 15.0  # the twin's cycle (TwinSettings.cycle_s)
+    cycle_s: float = DEFAULT_CYCLE_S  # the twin's cycle (TwinSettings.cycle_s)
 
 
 def match_day(day: date | None = None) -> datetime:

@@ -24,6 +24,7 @@ Each cycle (every ``cycle_s``, 15 s by default):
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -37,7 +38,15 @@ from simulator.results.names import element_names
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
-from streams.ensemble import MemberParams, ParamSpace, keep_spread, quantiles, renew, update
+from streams.ensemble import (
+    MemberParams,
+    ParamSpace,
+    keep_spread,
+    probe_trouble,
+    quantiles,
+    renew,
+    update,
+)
 from streams.instructions import match_phases
 from streams.members import MemberJob, MemberPool, MemberRun
 from streams.messages import (
@@ -57,6 +66,9 @@ from streams.rules import CameraHealth, TwinState, ZoneState
 from streams.ruleset import RuleSet
 from streams.zones import FORECAST_STEPS_S, Zone, ZoneForecast, venue_zones
 
+# a member re-forecasts before its turn when a parameter moved by more than this (log: 15%)
+REFRESH_DRIFT = 0.15
+DEFAULT_CYCLE_S = 15.0  # match seconds between cycles unless told otherwise (issue 16)
 DEFAULT_MEMBERS = 8  # the ensemble the twin runs unless told otherwise (TwinSettings.members)
 
 
@@ -65,7 +77,7 @@ class TwinSettings:
     """How the twin runs; times are match-clock seconds."""
 
     horizon_s: float = 1200.0
-    cycle_s: float = 15.0
+    cycle_s: float = DEFAULT_CYCLE_S
     stale_after_s: float = 30.0
     seed: int = 0
     # ensemble size. 8 members learn the parameters of unplanned trouble; one run of the plan
@@ -76,6 +88,12 @@ class TwinSettings:
     workers: int = 0  # processes the members are spread over (0: this process)
     count_noise: float = 0.15  # relative error of one camera count (the filter's R)
     model_error: float = 0.2  # relative error of the model's count (corrections bias it)
+    # how long the model's error in a count lasts (the same misplaced fans are counted again
+    # in the next windows): a cycle shorter than this hears a share cycle_s / error_memory_s
+    # of an independent count's information, so its model-error variance is scaled up by
+    # error_memory_s / cycle_s (``_learn``). Counts every 15 s are not four times the news
+    # of counts every minute
+    error_memory_s: float = 60.0
     min_spread: float = 0.5  # share of each parameter's prior spread the members keep
     relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
     # members per minute of match clock whose parameters are drawn afresh from the plan's
@@ -123,6 +141,7 @@ class _Member:
     corrected: Snapshot
     run: MemberRun | None = None
     forecast: MemberRun | None = None  # its last run to the horizon (see refresh_s)
+    forecast_theta: np.ndarray | None = None  # the parameters that forecast was run with
     refusals: list[str] = field(default_factory=list)
 
 
@@ -169,6 +188,7 @@ class DigitalTwin:
         self.pool = MemberPool(scenario, self.settings.workers)
         self._renewals = 0.0  # members due to be drawn afresh (fractional, see _renew)
         self._renewed = 0
+        self.probes = 0  # parameters members were sent to try shut (``probe_trouble``)
         self.latest: dict[str, _Latest] = {}
         self.window: dict[str, list[int]] = defaultdict(list)
         self.crossings: dict[str, _Window] = defaultdict(_Window)
@@ -263,11 +283,12 @@ class DigitalTwin:
             return  # one run has no spread to learn from: its parameters stay the plan's
         names, pred, obs, var, shared = [], [], [], [], []
         noise = self.settings.count_noise
+        memory = math.sqrt(max(1.0, self.settings.error_memory_s / self.settings.cycle_s))
         for zone, o in observed.items():
             names.append(zone)
             pred.append([p.next_snapshot.occupancy.get(zone, 0) for p in priors])
             obs.append(o)
-            err = self.settings.model_error * (2.0 if zone in self.links else 1.0)
+            err = memory * self.settings.model_error * (2.0 if zone in self.links else 1.0)
             var.append((noise * o) ** 2 + (err * o) ** 2 + o + 4.0)
             shared.append(err * o)  # the model's error: common to the zones (ensemble.update)
         for zone, (inflow, outflow) in self._crossings().items():
@@ -309,6 +330,16 @@ class DigitalTwin:
         sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
         self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
         self._renew()
+        self.theta, probed = probe_trouble(
+            self.theta,
+            predicted,
+            np.asarray(obs),
+            np.asarray(var),
+            local,
+            self.lo,
+            self.space.may_break,
+        )
+        self.probes += len(probed)
         self._set_params()
 
     def _renew(self) -> None:
@@ -382,21 +413,47 @@ class DigitalTwin:
         due = [
             m.forecast is None or (self.cycles + i) % every == 0 for i, m in enumerate(self.members)
         ]
+        due = self._refuted(due)
         jobs = [
             MemberJob(tries, m.params, nxt, max(horizon, nxt) if full else nxt, self._seed(i))
             for i, (m, tries, full) in enumerate(zip(self.members, corrected, due, strict=True))
         ]
         runs = self.pool.map(jobs)
-        for m, run, full in zip(self.members, runs, due, strict=True):
+        for m, run, full, row in zip(self.members, runs, due, self.theta, strict=True):
             m.corrected = run.started
             m.run = run
             if full:
                 m.forecast = run
+                m.forecast_theta = row.copy()
             self.refusals.extend(run.refusals)
         forecasts = [m.forecast for m in self.members if m.forecast is not None]
         # members of different ages: read all from the first sample every one of them has
         start = max([clock_s, *(f.times_s[0] for f in forecasts if f.times_s)])
         return [_from(f, start) for f in forecasts]
+
+    def _refuted(self, due: list[bool]) -> list[bool]:
+        """``due`` plus the members whose parameters the counts moved since their forecast.
+
+        Between its turns a member's forecast is read as it was run (``refresh_s``). When the
+        counts have just taught the ensemble that a door is shut, most members' forecasts were
+        run with the door open: their median said "empty in 5 minutes" for a minute after the
+        members knew better. So a member whose parameters moved by more than
+        ``REFRESH_DRIFT`` (in log) re-forecasts now, the most moved first, at most half the
+        ensemble beyond those due (the cycle costs at most three times a quiet one).
+        """
+        if len(self.members) < 2:
+            return due
+        drift = []
+        for i, m in enumerate(self.members):
+            if due[i] or m.forecast_theta is None:
+                continue
+            moved = float(np.max(np.abs(self.theta[i] - m.forecast_theta)))
+            if moved > REFRESH_DRIFT:
+                drift.append((moved, i))
+        out = list(due)
+        for _, i in sorted(drift, reverse=True)[: len(self.members) // 2]:
+            out[i] = True
+        return out
 
     def _now(self, corrected: list[tuple[Snapshot, ...]]) -> dict[str, int]:
         """Persons per zone now: the median over the members' corrected states."""

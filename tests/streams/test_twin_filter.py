@@ -10,7 +10,14 @@ import pytest
 from live_helpers import DAY, arena, zone_count
 
 from streams.cameras import Camera
-from streams.ensemble import ParamSpace, keep_spread, renew, update
+from streams.ensemble import (
+    PROBE_DEPTHS,
+    ParamSpace,
+    keep_spread,
+    probe_trouble,
+    renew,
+    update,
+)
 from streams.messages import Forecast
 from streams.ruleset import RuleSet
 from streams.twin import DigitalTwin, TwinSettings
@@ -207,3 +214,91 @@ def test_a_quarter_of_the_members_refresh_their_forecast_each_15_s_cycle() -> No
         assert refreshed == [4, 1, 1, 1, 1, 1]
     finally:
         twin.close()
+
+
+def _agreeing(n: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members near the plan on a door (0), a gate (1) and the speed (2), all predicting 50
+    on the door's link and 200 in its concourse: the crowd is still short of the door's
+    capacity, so no member's door factor shows in its counts."""
+    rng = np.random.default_rng(3)
+    theta = rng.normal(0.0, 0.1, (n, 3))
+    predicted = np.column_stack([np.full(n, 50.0), np.full(n, 200.0)]) + rng.normal(0, 1, (n, 2))
+    local = np.array([[True, False, True], [True, False, True]])
+    return theta, predicted, local
+
+
+LO = np.log(np.array([0.03, 0.1, 0.5]))
+MAY_BREAK = np.array([True, True, False])
+
+
+def test_a_count_no_member_explains_sends_members_to_try_its_door_shut() -> None:
+    theta, predicted, local = _agreeing()
+    # the cameras see nobody on the door's link (a blocked exit) and a filling concourse
+    observed, variance = np.array([0.0, 320.0]), np.array([4.0, 2000.0])
+    after, probed = probe_trouble(theta, predicted, observed, variance, local, LO, MAY_BREAK)
+    assert probed == [0]  # the door: the gate hears neither count, the speed never breaks
+    moved = np.nonzero(after[:, 0] != theta[:, 0])[0]
+    assert sorted(moved) == sorted(np.argsort(-theta[:, 0])[:2])  # the two most open members
+    assert sorted(after[moved, 0]) == sorted(d * LO[0] for d in PROBE_DEPTHS)
+    assert np.array_equal(after[:, 1:], theta[:, 1:])
+
+
+def test_counts_the_members_explain_send_nobody_to_try_trouble() -> None:
+    theta, predicted, local = _agreeing()
+    observed, variance = np.array([55.0, 230.0]), np.array([150.0, 2000.0])  # within noise
+    after, probed = probe_trouble(theta, predicted, observed, variance, local, LO, MAY_BREAK)
+    assert probed == [] and np.array_equal(after, theta)
+
+
+def test_no_new_probe_while_a_member_already_tries_the_door_shut() -> None:
+    theta, predicted, local = _agreeing()
+    theta[5, 0] = 0.5 * LO[0]
+    observed, variance = np.array([0.0, 320.0]), np.array([4.0, 2000.0])
+    after, probed = probe_trouble(theta, predicted, observed, variance, local, LO, MAY_BREAK)
+    assert probed == [] and np.array_equal(after, theta)
+
+
+def test_members_whose_parameters_the_counts_moved_forecast_before_their_turn() -> None:
+    twin = _twin(members=4, cycle_s=15.0, refresh_s=60.0, horizon_s=1200.0)
+    try:
+        clock = twin.last_cycle_s + 15.0
+        twin.cycle(clock)  # all four forecast once
+        twin.theta[1:, 0] -= 1.0  # three members learn a gate at a third of its rate
+        before = [m.forecast for m in twin.members]
+        twin.cycle(clock + 15.0)
+        fresh = [a is not m.forecast for a, m in zip(before, twin.members, strict=True)]
+        # one member's regular turn, plus half the ensemble of those the counts moved
+        assert sum(fresh) == 3 and sum(fresh[1:]) >= 2, fresh
+    finally:
+        twin.close()
+
+
+def _variance_heard(cycle_s: float, monkeypatch: pytest.MonkeyPatch) -> float:
+    """The error variance the update is given for one plaza count of 400 persons."""
+    import streams.twin as twin_module
+
+    heard: list[float] = []
+
+    def spy(theta, predicted, observed, variance, *args, **kw):  # type: ignore[no-untyped-def]
+        heard.append(float(variance[0]))
+        return update(theta, predicted, observed, variance, *args, **kw)
+
+    monkeypatch.setattr(twin_module, "update", spy)
+    twin = _twin(members=4, cycle_s=cycle_s)
+    try:
+        start = twin.last_cycle_s
+        twin.observe(zone_count("cam_plaza", "plaza", 400, start + cycle_s))
+        twin.cycle(start + cycle_s)
+    finally:
+        twin.close()
+    return heard[0]
+
+
+def test_counts_every_15_s_are_not_taken_as_four_times_the_news_of_counts_every_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    minute, quarter = _variance_heard(60.0, monkeypatch), _variance_heard(15.0, monkeypatch)
+    o, camera, model = 400.0, 0.15 * 400.0, 0.2 * 400.0
+    assert minute == pytest.approx(camera**2 + model**2 + o + 4.0)
+    # the model's error lasts about a minute (error_memory_s): four windows share it
+    assert quarter == pytest.approx(camera**2 + 4 * model**2 + o + 4.0)
