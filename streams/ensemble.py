@@ -101,8 +101,9 @@ class ParamSpace:
 
     @property
     def may_break(self) -> np.ndarray:
-        """Which parameters trouble can take at once (gates and doors: ``probe_trouble``)."""
-        return np.asarray([name != "speed" for name in self.names])
+        """Which parameters trouble can take at once (gates and doors: ``probe_trouble``):
+        those that do not change slowly."""
+        return ~self.persists
 
     @property
     def persists(self) -> np.ndarray:
@@ -236,8 +237,7 @@ def update(
     if not 0.0 <= corr < 1.0:
         raise ValueError(f"update: the shared error's correlation must be in [0, 1), got {corr}")
     m = np.zeros_like(variance) if shared is None else np.minimum(shared, np.sqrt(variance))
-    d_y = predicted - predicted.mean(axis=0)
-    var_y = (d_y**2).sum(axis=0) / (n - 1)
+    d_y, var_y = _spread(predicted)
     informative = var_y > 1e-9  # no member differs here: the counts say nothing
     own = np.sqrt(variance - corr * m**2)  # each count's own error, and one common to all
     common = rng.normal(0.0, 1.0, (n, 1)) * math.sqrt(corr) * m
@@ -258,6 +258,12 @@ def update(
         gain = np.linalg.solve(dy.T @ dy / (n - 1) + r, c_ty)
         theta[:, j] += innovation[:, obs] @ gain
     return theta
+
+
+def _spread(predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The members' deviations from their mean (members x obs) and each column's variance."""
+    d_y = predicted - predicted.mean(axis=0)
+    return d_y, (d_y**2).sum(axis=0) / (predicted.shape[0] - 1)
 
 
 def _trust(cov: np.ndarray, d_theta: np.ndarray, var_y: np.ndarray, n: int) -> np.ndarray:
@@ -356,8 +362,7 @@ def probe_trouble(
     n = theta.shape[0]
     if n < 2 or observed.shape[0] == 0:
         return theta, []
-    d_y = predicted - predicted.mean(axis=0)
-    var_y = (d_y**2).sum(axis=0) / (n - 1)
+    _, var_y = _spread(predicted)
     z = np.abs(observed - predicted.mean(axis=0)) / np.sqrt(var_y + variance)
     surprised = z > z_limit
     probes = min(len(PROBE_DEPTHS), n // 4 or 1)

@@ -188,7 +188,6 @@ class DigitalTwin:
         self.pool = MemberPool(scenario, self.settings.workers)
         self._renewals = 0.0  # members due to be drawn afresh (fractional, see _renew)
         self._renewed = 0
-        self.probes = 0  # parameters members were sent to try shut (``probe_trouble``)
         self.latest: dict[str, _Latest] = {}
         self.window: dict[str, list[int]] = defaultdict(list)
         self.crossings: dict[str, _Window] = defaultdict(_Window)
@@ -330,7 +329,7 @@ class DigitalTwin:
         sd = np.asarray(self.space.prior_sd) * self.settings.min_spread
         self.theta = keep_spread(theta, sd, self.lo, self.hi, self.rng)
         self._renew()
-        self.theta, probed = probe_trouble(
+        self.theta, _ = probe_trouble(
             self.theta,
             predicted,
             np.asarray(obs),
@@ -339,7 +338,6 @@ class DigitalTwin:
             self.lo,
             self.space.may_break,
         )
-        self.probes += len(probed)
         self._set_params()
 
     def _renew(self) -> None:
