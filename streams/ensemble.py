@@ -51,10 +51,12 @@ SHARED_CORR = 0.25
 # trouble probes (``probe_trouble``): a count this many standard deviations outside the
 # members' predictions sends members to try its gates and doors partly and nearly shut,
 # at these shares of the way (in log) from the plan to the lower bound; not while a member
-# already sits below PROBE_ABOVE of that way
+# already sits below PROBE_ABOVE of that way. When every member but one sits there (the
+# trouble was learnt), members try it open again instead, at PROBE_OPEN of that way
 PROBE_Z = 4.0
 PROBE_DEPTHS = (1.0 / 3.0, 5.0 / 6.0)
 PROBE_ABOVE = 0.25
+PROBE_OPEN = (0.0, 1.0 / 6.0)
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,14 @@ def probe_trouble(
     like any member (a heavy-tailed proposal, as a particle filter's jump moves, Doucet,
     de Freitas & Gordon 2001, "Sequential Monte Carlo Methods in Practice", ch. 1).
 
+    Trouble ends the same way: when a door was learnt shut (every member, or all but one
+    renewed member, below ``PROBE_ABOVE`` of the way) and a count local to it is as far out,
+    the lowest members try it open (``PROBE_OPEN``: the plan, and a sixth of the way). A
+    single renewed member at the plan moved the others only a little per cycle (its
+    correlation is one member's, and a link's count has twice the model's error), so the
+    blocked north exit was still learnt at 7% of plan a minute after it reopened, and the
+    forecasts held its concourse full while it emptied.
+
     ``may_break[j]`` marks the parameters trouble can take (gates and doors; the walking
     speed changes with the weather, slowly, and is learnt by the update alone). Returns the
     new ``theta`` and the parameters probed.
@@ -370,10 +380,16 @@ def probe_trouble(
     for j in np.nonzero(may_break)[0]:
         if not np.any(surprised & local[:, j]):
             continue
-        if theta[:, j].min() <= PROBE_ABOVE * lo[j]:
-            continue  # a member already tries it much below the plan
-        highest = np.argsort(-theta[:, j], kind="stable")[:probes]
-        for member, depth in zip(highest, PROBE_DEPTHS, strict=False):
+        low = theta[:, j] <= PROBE_ABOVE * lo[j]
+        if not low.any():  # nobody tries it shut: the two most open do
+            order, depths = np.argsort(-theta[:, j], kind="stable")[:probes], PROBE_DEPTHS
+        elif np.count_nonzero(~low) < probes:  # learnt shut: the lowest try it open
+            missing = probes - np.count_nonzero(~low)
+            order = np.argsort(theta[:, j], kind="stable")[:missing]
+            depths = PROBE_OPEN[len(PROBE_OPEN) - missing :]  # the plan first, if none tries it
+        else:
+            continue  # members already try both: the update decides
+        for member, depth in zip(order, depths, strict=False):
             theta[member, j] = depth * lo[j]
         probed.append(int(j))
     return theta, probed

@@ -8,10 +8,12 @@ Each cycle (every ``cycle_s``, 15 s by default):
    compared with what the cameras saw, and an ensemble Kalman update moves the members'
    parameters (``streams.ensemble.update``; Evensen 2003, Ward et al. 2016);
 2. every member's state is corrected towards the counts: for each zone with cameras whose
-   last count is at most ``stale_after_s`` old,
+   last count is at most ``stale_after_s`` old and not applied before,
 
        observed = sum(camera counts) / sum(camera coverages)
-       w        = coverage-weighted mean confidence of those cameras
+       w        = Kalman gain of the zone (``streams.count_gain``: how far the model may
+                  have drifted since its last count against the count's noise, with the
+                  cameras' coverage-weighted confidence)
        set_i    = round(w * observed + (1 - w) * modelled_i)
 
    applied by ``Snapshot.with_counts`` (the simulator's rule for adding or removing fans,
@@ -38,6 +40,7 @@ from simulator.results.names import element_names
 from simulator.scenario.model import Scenario
 from streams.alerts import AlertBook
 from streams.cameras import Camera
+from streams.count_gain import CountGain
 from streams.ensemble import (
     MemberParams,
     ParamSpace,
@@ -189,6 +192,9 @@ class DigitalTwin:
         self._renewals = 0.0  # members due to be drawn afresh (fractional, see _renew)
         self._renewed = 0
         self.latest: dict[str, _Latest] = {}
+        self.gain = CountGain(
+            self.settings.model_error, self.settings.count_noise, self.settings.error_memory_s
+        )
         self.window: dict[str, list[int]] = defaultdict(list)
         self.crossings: dict[str, _Window] = defaultdict(_Window)
         self.window_start_s = start_s
@@ -238,15 +244,18 @@ class DigitalTwin:
         started = time.perf_counter()
         clock_s = max(clock_s, self.last_cycle_s)
         priors = self._priors(clock_s)
-        observed, weights = self._observed(clock_s)
+        fresh, confidence, newest = self._observed(clock_s)
+        # a count is news once: a camera slower than the cycle is not assimilated twice
+        observed = {z: o for z, o in fresh.items() if self.gain.is_new(z, newest[z])}
         self._learn(priors, observed)
+        weights = self._weights(clock_s, priors, observed, confidence, newest)
         corrected = self._correct(priors, observed, weights)
         runs = self._forecast(clock_s, corrected, priors)
         now_occ = self._now(corrected)
         ahead, members = self._ahead(runs, clock_s + self.settings.horizon_s)
         if len(self.members) < 2:
             members = {}  # one run: no quantiles, no share of members behind a certainty
-        state = self._state(clock_s, now_occ, ahead, members, set(observed))
+        state = self._state(clock_s, now_occ, ahead, members, set(fresh))
         messages = self._densities(clock_s)
         warm = time.perf_counter() - started
         messages.append(self._forecast_message(state, ahead, members, warm))
@@ -254,7 +263,7 @@ class DigitalTwin:
         self.cycles += 1
         self.last_cycle_s = clock_s
         self.crossings.clear()
-        return CycleReport(clock_s, tuple(messages), warm, len(observed))
+        return CycleReport(clock_s, tuple(messages), warm, len(fresh))
 
     # -- the ensemble steps --------------------------------------------------------------
     def _priors(self, clock_s: float) -> list[MemberRun]:
@@ -373,6 +382,27 @@ class DigitalTwin:
             out[zone] = (_add(i, crossing.inflow), _add(o, crossing.outflow))
         return out
 
+    def _weights(
+        self,
+        clock_s: float,
+        priors: list[MemberRun],
+        observed: dict[str, float],
+        confidence: dict[str, float],
+        newest: dict[str, float],
+    ) -> dict[str, float]:
+        """Per zone the weight of its count against the members' median (``CountGain``)."""
+        return {
+            z: self.gain.weight(
+                z,
+                clock_s=clock_s,
+                count_clock_s=newest[z],
+                observed=o,
+                modelled=float(np.median([p.next_snapshot.occupancy.get(z, 0) for p in priors])),
+                confidence=confidence[z],
+            )
+            for z, o in observed.items()
+        }
+
     def _correct(
         self, priors: list[MemberRun], observed: dict[str, float], weights: dict[str, float]
     ) -> list[tuple[Snapshot, ...]]:
@@ -488,18 +518,22 @@ class DigitalTwin:
             ahead[z] = ZoneForecast(tuple(times), tuple(float(d) for d in p50), wait)
         return ahead, members
 
-    def _observed(self, clock_s: float) -> tuple[dict[str, float], dict[str, float]]:
-        """Per zone with fresh cameras: persons seen (count / coverage) and the blend weight."""
+    def _observed(
+        self, clock_s: float
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """Per zone with fresh cameras: persons seen (count / coverage), the cameras'
+        coverage-weighted confidence and the match clock of the newest count."""
         per_zone: dict[str, list[tuple[Camera, _Latest]]] = defaultdict(list)
         for cam_id, latest in self.latest.items():
             if clock_s - latest.clock_s <= self.settings.stale_after_s:
                 per_zone[self.cameras[cam_id].zone].append((self.cameras[cam_id], latest))
-        seen_by, weights = {}, {}
+        seen_by, confidence, newest = {}, {}, {}
         for zone, seen in per_zone.items():
             coverage = sum(c.coverage for c, _ in seen)
             seen_by[zone] = sum(s.count for _, s in seen) / coverage
-            weights[zone] = sum(c.coverage * s.confidence for c, s in seen) / coverage
-        return seen_by, weights
+            confidence[zone] = sum(c.coverage * s.confidence for c, s in seen) / coverage
+            newest[zone] = max(s.clock_s for _, s in seen)
+        return seen_by, confidence, newest
 
     def estimates(self) -> tuple[Estimate, ...]:
         """The members' parameters as p10 / p50 / p90 factors of the plan, with a sentence.

@@ -12,6 +12,7 @@ from simulator.results.names import element_names
 from simulator.scenario.loader import load_scenario
 from streams.alerts import Lifecycle
 from streams.cameras import Camera
+from streams.count_gain import CountGain
 from streams.messages import from_dict, validate
 from streams.ruleset import RuleSet
 from streams.twin import DigitalTwin, TwinSettings
@@ -74,17 +75,23 @@ def test_a_surge_seen_by_a_camera_raises_an_alert_then_clears(scenario) -> None:
     assert closed[0]["incident"] == surge[0]["identifier"]
 
 
-def test_assimilation_blends_by_confidence_and_stale_cameras_fall_back(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_assimilation_blends_by_the_count_gain_and_stale_cameras_fall_back(scenario) -> None:  # type: ignore[no-untyped-def]
     t = EVENING_S + 60
     # the same ensemble with no counts: its members' median at t is what the model says
     (plain,) = by_schema(make_twin(scenario).cycle(t).messages, "twin.forecast.v1")
     modelled = next(z for z in plain["zones"] if z["zone"] == "plaza")["occupancy_now"]
+    seen = modelled + 12  # within a count's noise of the model: a Kalman blend, not a surprise
     twin = make_twin(scenario)
-    twin.observe(count("cam_plaza", "plaza", 1000, t - 5, confidence=0.5))
+    twin.observe(count("cam_plaza", "plaza", seen, t - 5, confidence=0.5))
     report = twin.cycle(t)
     (forecast,) = by_schema(report.messages, "twin.forecast.v1")
     plaza = next(z for z in forecast["zones"] if z["zone"] == "plaza")
-    assert plaza["occupancy_now"] == pytest.approx(0.5 * 1000 + 0.5 * modelled, abs=1)
+    s = twin.settings
+    w = CountGain(s.model_error, s.count_noise, s.error_memory_s).weight(
+        "plaza", clock_s=t, count_clock_s=t - 5, observed=seen, modelled=modelled, confidence=0.5
+    )
+    assert 0.0 < w < 0.5  # a half-sure camera, a minute after the start: less than half-way
+    assert plaza["occupancy_now"] == pytest.approx(w * seen + (1 - w) * modelled, abs=1)
     assert plaza["observed"] and not plaza["estimated"]
     assert report.assimilated == 1  # the tram camera never reported: model only there
     # the plaza camera goes silent: after 30 s it is stale, the twin uses its model again

@@ -12,6 +12,7 @@ from live_helpers import DAY, arena, zone_count
 from streams.cameras import Camera
 from streams.ensemble import (
     PROBE_DEPTHS,
+    PROBE_OPEN,
     ParamSpace,
     keep_spread,
     probe_trouble,
@@ -256,6 +257,25 @@ def test_no_new_probe_while_a_member_already_tries_the_door_shut() -> None:
     observed, variance = np.array([0.0, 320.0]), np.array([4.0, 2000.0])
     after, probed = probe_trouble(theta, predicted, observed, variance, local, LO, MAY_BREAK)
     assert probed == [] and np.array_equal(after, theta)
+
+
+def test_a_count_no_member_explains_after_the_door_was_learnt_shut_tries_it_open() -> None:
+    theta, predicted, local = _agreeing()
+    theta[:, 0] = 0.9 * LO[0] + np.linspace(-0.05, 0.05, len(theta))  # every member: shut
+    predicted[:, 0] = 0.0  # nobody through the door, the concourse full
+    predicted[:, 1] = 900.0
+    # the door is cleared: 400 on its link (6 sd out), the concourse emptying
+    observed, variance = np.array([400.0, 700.0]), np.array([4000.0, 9000.0])
+    after, probed = probe_trouble(theta, predicted, observed, variance, local, LO, MAY_BREAK)
+    assert probed == [0]
+    moved = np.nonzero(after[:, 0] != theta[:, 0])[0]
+    assert sorted(moved) == sorted(np.argsort(theta[:, 0])[:2])  # the two most shut members
+    assert sorted(after[moved, 0]) == sorted(d * LO[0] for d in PROBE_OPEN)
+    # a member renewed at the plan already tries it open: one more, a sixth of the way
+    theta[3, 0] = 0.0
+    after, probed = probe_trouble(theta, predicted, observed, variance, local, LO, MAY_BREAK)
+    moved = np.nonzero(after[:, 0] != theta[:, 0])[0]
+    assert probed == [0] and len(moved) == 1 and after[moved[0], 0] == PROBE_OPEN[1] * LO[0]
 
 
 def test_members_whose_parameters_the_counts_moved_forecast_before_their_turn() -> None:
