@@ -95,7 +95,8 @@ class TwinSettings:
     # in the next windows): a cycle shorter than this hears a share cycle_s / error_memory_s
     # of an independent count's information, so its model-error variance is scaled up by
     # error_memory_s / cycle_s (``_learn``). Counts every 15 s are not four times the news
-    # of counts every minute
+    # of counts every minute. The same time sets how fast the model drifts from a corrected
+    # state (``streams.count_gain``: model_error**2 per error_memory_s)
     error_memory_s: float = 60.0
     min_spread: float = 0.5  # share of each parameter's prior spread the members keep
     relax: float = 0.01  # pull of the parameters back to the plan per 15 s, without evidence
