@@ -23,9 +23,10 @@ Rule, per element named in the counts (removals first, then additions, each in e
   fans no addition takes are re-estimated (``reestimate``): an ingress fan the cameras do not
   see has not arrived yet (it arrives at its origin ``REESTIMATE_S`` to
   ``REESTIMATE_S + SPREAD_S`` later, keeping its gate, seat and release time); an egress fan
-  is still in its seat (released as much later). Only background flows (``sources``, no
-  ticket) count as ``dropped``. Removals are applied before additions, so every addition
-  can take them.
+  is still in its seat (released as much later), unless it is one sent back before or the
+  model has released its whole stand: then it has gone on and left (``gone_on``). Only
+  background flows (``sources``, no ticket) count as ``dropped``. Removals are applied before
+  additions, so every addition can take them.
 * **Platforms with fans queuing for a vehicle** (``simulator.transport``): fewer fans are
   taken from the head of the platform queue (counted as dropped), more join its tail as
   one-fan parties leaving by that line; see ``TransportRunner.observe`` (an engine part's
@@ -207,6 +208,16 @@ class Future:
                 return True
         return False
 
+    def _still_seated(self, sector: int) -> bool:
+        """Whether the model still has fans of stand ``sector`` in their seats, to release."""
+        w = self.dyn.world
+        if self._seats is None:
+            self._seats = self._by(w.releases, w.next_release, "sector")
+        queue = self._seats.get(sector)
+        while queue and w.parties[queue[0]].size <= 0:
+            queue.popleft()
+        return bool(queue)
+
     def _unseat(self, bank: int) -> bool:
         w = self.dyn.world
         if self._through is None:
@@ -234,11 +245,19 @@ class Future:
         return False
 
     def close(self) -> None:
-        """Re-estimate the removed fans no addition took; drop parties drawn empty."""
+        """Re-estimate the removed fans no addition took; drop parties drawn empty.
+
+        After the whistle, fans of a stand the model has released in full have gone on
+        (``gone_on``): none of that stand is left in a seat for them to be behind.
+        """
         w = self.dyn.world
-        for queue in self.kept.values():
+        for (phase, key), queue in self.kept.items():
+            ahead = phase == EGRESS and not self._still_seated(key)
             for pid, n in Counter(queue).items():
-                reestimate(self.dyn, w.parties[pid], n)
+                if ahead:
+                    gone_on(self.dyn, n)
+                else:
+                    reestimate(self.dyn, w.parties[pid], n)
         self.kept.clear()
         if not self.emptied:
             return
@@ -327,12 +346,18 @@ def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
 
     Ingress: not arrived yet (a new party arriving at the origin ``REESTIMATE_S`` to
     ``REESTIMATE_S + SPREAD_S`` later, same gate, seat and release time). Egress: still seated
-    (released as much later).
+    (released as much later), once: a fan sent back before, missing again on its way out,
+    has gone on (``gone_on``), as have all once the model has released their stand
+    (``Future.close``).
     Background flows have no seat and no ticket: dropped, as before.
     """
     w = dyn.world
     if party.phase == SOURCE or party.sector < 0:
         w.dropped += take
+        return
+    reseated: set[int] = getattr(w, "reseated", set())  # absent from older snapshots
+    if party.phase == EGRESS and party.id in reseated:
+        gone_on(dyn, take)  # sent back once and not seen again on its way out: gone ahead
         return
     fresh = Party(len(w.parties), take, w.next_fan, party.origin, party.sector, INGRESS)
     fresh.gate, fresh.destination = party.gate, party.destination
@@ -349,8 +374,25 @@ def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
         fresh.times[SEATED] = party.times[SEATED] if not math.isnan(party.times[SEATED]) else w.now
         fresh.release_at = later
         dyn.into(party.sector, take)
+        reseated.add(fresh.id)
+        w.reseated = reseated
     if not math.isnan(fresh.release_at):
         _queue_release(dyn, fresh)
+
+
+def gone_on(dyn: Dynamics, take: int) -> None:
+    """``take`` egress fans the counts say are not where the model has them, and not behind
+    it either: they have left, counted at the observation time.
+
+    Not behind: sent back to their seats once already and missing again on their way out, or
+    of a stand the model has released in full. Re-seated again, they came back 2 to 12
+    minutes later, were missed again, and so on: after the blocked north exit reopened the
+    members kept thousands of fans the counts had removed going round between the seats and
+    a concourse the cameras saw empty, and forecast LoS E there for the rest of the egress
+    (twin-eval, 2026-12-03). The removal takes the fans nearest the way out, the ones that go
+    next: ahead is the one place left for them.
+    """
+    dyn.world.left += take
 
 
 def _queue_arrival(dyn: Dynamics, party: Party) -> None:

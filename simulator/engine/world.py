@@ -141,6 +141,7 @@ class World:
         self.left = 0
         self.dropped = 0
         self.rerouted: set[int] = set()  # parties sent another way by a closure
+        self.reseated: set[int] = set()  # egress parties the counts sent back to their seats
         self.unroutable: dict[int, int] = {}  # party: its phase when a closure left no way on
         self.samples: dict[str, list[Any]] = {c: [] for c in SAMPLE_COLUMNS}
         self.transport: Any = None  # simulator.transport.state.TransportState

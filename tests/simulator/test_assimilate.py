@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator import Scenario, Simulation, Snapshot, SnapshotError
+from simulator.engine.party import EGRESS
 
 
 @pytest.fixture()
@@ -246,3 +247,63 @@ def test_removed_fans_no_addition_takes_still_go_back_to_their_seats(small: Scen
     after = Simulation(small, seed=3, snapshot=snap.with_counts({"l7": 0}))
     seats = sum(n for _, n in _to_release(after)) - sum(n for _, n in _to_release(before))
     assert seats == snap.occupancy["l7"]  # released later: they had not left their seats yet
+
+
+def _on_link(sim: Simulation, element: str) -> list[tuple[int, int]]:
+    """(party id, fans) of every egress party walking link ``element`` now."""
+    w, net = sim.world, sim.network
+    lk = w.links[net.index[element] - net.n_nodes]
+    return [
+        (pid, size) for fifo in lk.fifo for _, pid, size in fifo if w.parties[pid].phase == EGRESS
+    ]
+
+
+def test_fans_sent_back_to_their_seats_and_missed_again_have_gone_on(small: Scenario) -> None:
+    """Re-seated once, a fan the cameras miss again on its way out is not sent back again.
+
+    Sent back every time, fans the counts removed went round between the seats and the
+    stairs for the rest of the egress: the twin forecast crowds the cameras never saw.
+    """
+    assert small.egress is not None
+    sim = Simulation(small, seed=3)
+    sim.run(until=small.egress.final_whistle_s + 300)
+    sim = Simulation(small, seed=3, snapshot=sim.snapshot().with_counts({"l7": 0}))
+    sent_back = set(sim.world.reseated)
+    assert sent_back
+    for _ in range(60):  # 15 min: the fans sent back come down the stairs again
+        sim.run(until=sim.now + 15)
+        if any(pid in sent_back for pid, _ in _on_link(sim, "l7")):
+            break
+    snap = sim.snapshot()
+    before = Simulation(small, seed=3, snapshot=snap)
+    walking = _on_link(before, "l7")
+    again = sum(n for pid, n in walking if pid in sent_back)
+    first = sum(n for pid, n in walking if pid not in sent_back)
+    assert again > 0 and first > 0
+    after = Simulation(small, seed=3, snapshot=snap.with_counts({"l7": 0}))
+    assert after.world.left - before.world.left == again
+    seats = sum(n for _, n in _to_release(after)) - sum(n for _, n in _to_release(before))
+    assert seats == first
+    after.run()
+    fans = after.result().summary.to_dict()["fans"]
+    assert fans["dropped"] == 0 and fans["in_venue"] == 0
+    assert fans["left"] == fans["expected"]
+
+
+def test_fans_missed_once_their_stand_is_out_have_gone_on(small: Scenario) -> None:
+    """Nobody of their stands is left in the seats: fans the cameras miss are ahead, not behind."""
+    assert small.egress is not None
+    sim = Simulation(small, seed=3)
+    sim.run(until=small.egress.final_whistle_s + 300)
+    while sim.world.next_release < len(sim.world.releases):  # the last stand released
+        sim.run(until=sim.now + 60)
+    snap = sim.snapshot()
+    before = Simulation(small, seed=3, snapshot=snap)
+    walking = sum(n for _, n in _on_link(before, "l2"))
+    assert walking > 0
+    after = Simulation(small, seed=3, snapshot=snap.with_counts({"l2": 0}))
+    assert after.world.left - before.world.left == walking
+    assert _to_release(after) == _to_release(before) == []
+    after.run()
+    fans = after.result().summary.to_dict()["fans"]
+    assert fans["left"] == fans["expected"] and fans["in_venue"] == 0
