@@ -397,12 +397,12 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                     place.blocked.append((link, d))
                 return
         out = lk.leave(d, now)
-        if out.__class__ is float:
+        if isinstance(out, float):  # narrows ``out``: the compiled code unpacks native ints
             if out < INF:  # not there yet at the current speed, or held by the exit cap
                 due[d] = out
                 self.queue.at(out, K_LINK, link, d)
             return
-        pid, size, head = out  # type: ignore[misc]
+        pid, size, head = out
         elem = self.link_elem + link
         w.occ[elem] -= size
         w.outflow[elem] += size
