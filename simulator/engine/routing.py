@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Final
 
@@ -80,6 +80,12 @@ class Candidate:
         self.steps = steps  # per link of the first hop: the steps up to the anchor (excluded)
         self.log_ps = 0.0
         self.through: tuple[int, ...] = ()  # banks walked through unscreened on an ingress way
+
+
+def avoids(nodes: tuple[int, ...], seen: set[int]) -> bool:
+    """``seen.isdisjoint(nodes)`` as ``all``, which mypyc compiles to a loop (the method call
+    is a generic one)."""
+    return all(v not in seen for v in nodes)
 
 
 def serve_code(serve: str) -> int:
@@ -306,11 +312,11 @@ class Router:
         net: Network,
         world: World,
         link_closed: Callable[[int], bool] | None,
-        node_walk: Sequence[float],
-        node_speeds: Sequence[list[float] | None],
+        node_walk: list[float],
+        node_speeds: list[list[float] | None],
         gates: GateCosts | None = None,
         service_factor: Callable[[int], float] | None = None,
-        halftime_stop: Sequence[int] = (),
+        halftime_stop: list[int] | None = None,
         gate_for: Callable[[Party, int], int] | None = None,
     ) -> None:
         self.scenario = scenario
@@ -321,6 +327,7 @@ class Router:
         self.factor = service_factor  # the parts' screening-time factor per bank
         self.logit = self.routing.model == "logit"
         self.theta = self.routing.theta_per_s
+        # lists, not sequences: the compiled code indexes a list natively
         self.node_walk = node_walk
         self.node_speeds = node_speeds
         self.mean_service = [cp.service.mean for cp in scenario.venue.checkpoints]
@@ -330,7 +337,8 @@ class Router:
         self.pins = {index[s]: index[n] for s, n in self.routing.egress_via}
         self._detours: dict[tuple[Any, ...], Candidate | None] = {}
         self.gates = gates  # the gate costs, for ``least_delay`` only
-        self.halftime_stop = halftime_stop  # per sector node: its half-time concourse (-1 none)
+        # per sector node: its half-time concourse (-1 none)
+        self.halftime_stop = [] if halftime_stop is None else halftime_stop
         self.gate_for = gate_for  # the parts' answer to "which gate" (a reassignment), if any
         # the candidates per node, by 3 x anchor + serve (see ``_candidates``): no key tuple
         # to build and hash on a path taken at every decision
@@ -370,11 +378,10 @@ class Router:
     def cost(self, cand: Candidate) -> float:
         """Expected travel time along a candidate, from the run state now."""
         total = 0.0
-        link_cost = self.link_cost
         for hop in cand.hops:
             best = INF
             for link, d in hop:
-                c = link_cost(link, d)
+                c = self.link_cost(link, d)  # a direct call (a bound method is a generic one)
                 if c < best:
                     best = c
             if best == INF:
@@ -445,7 +452,7 @@ class Router:
             return True  # one way on (a closure is met where it is): the common case
         if ordinary and len(cands) > 1 and pos > 0:  # never back to where it has been
             seen = {s[0] for s in route[:pos]}
-            cands = [c for c in cands if seen.isdisjoint(c.nodes)]
+            cands = [c for c in cands if avoids(c.nodes, seen)]
             if not cands:
                 return True  # every other way turns back: keep the way it is on
         costs = [self.cost(c) for c in cands]
@@ -569,7 +576,7 @@ class Router:
         cands = self._choices_at(node, anchor, "via")
         best: tuple[float, Candidate] | None = None
         for cand in cands:
-            if not seen.isdisjoint(cand.nodes):
+            if not avoids(cand.nodes, seen):
                 continue
             c = self.cost(cand)
             if c < INF and (best is None or c < best[0]):
