@@ -355,9 +355,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w = self.world
         node = party.route[party.pos][0]
         size = party.size
-        occ = w.occ
-        w.outflow[node] += size
-        occ[self.link_elem + link] += size
+        # ``a[i] = a[i] + k``, not ``a[i] += k``: mypyc compiles the augmented form generically
+        w.outflow[node] = w.outflow[node] + size
+        elem = self.link_elem + link
+        w.occ[elem] = w.occ[elem] + size
         lk = w.links[link]
         t = lk.enter(party.id, size, d, w.now)
         if t < lk.due[d]:
@@ -404,8 +405,8 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             return
         pid, size, head = out
         elem = self.link_elem + link
-        w.occ[elem] -= size
-        w.outflow[elem] += size
+        w.occ[elem] = w.occ[elem] - size  # not ``-=``: see ``enter``
+        w.outflow[elem] = w.outflow[elem] + size
         if head < INF:
             due[d] = head
             self.queue.at(head, K_LINK, link, d)
@@ -427,8 +428,9 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 and (self.link_closed is None or not self.link_closed(nxt))
                 and now >= lk2.admission_time(nd, size)
             ):
-                w.outflow[node] += size
-                w.occ[self.link_elem + nxt] += size
+                w.outflow[node] = w.outflow[node] + size
+                elem2 = self.link_elem + nxt
+                w.occ[elem2] = w.occ[elem2] + size
                 t = lk2.enter(pid, size, nd, now)
                 if t < lk2.due[nd]:
                     lk2.due[nd] = t

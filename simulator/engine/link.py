@@ -209,7 +209,7 @@ class Walkway:
         fifo.append((self.clock, party, size))
         n += size
         self.n = n
-        self.n_dir[d] += size
+        self.n_dir[d] = self.n_dir[d] + size  # not ``+=``: mypyc compiles that generically
         if n > self.max_n:
             self.max_n = n
         self.last_in[0] = self.last_in[1] = (t, size)  # one supply for both ends
@@ -257,7 +257,7 @@ class Walkway:
         fifo.popleft()
         n -= size
         self.n = n
-        self.n_dir[d] -= size
+        self.n_dir[d] = self.n_dir[d] - size
         self.throughput += size
         # one exit server for both ends: the combined flow stays within the capacity
         exit_free = self.next_exit[0] = self.next_exit[1] = t + size * headway
