@@ -52,7 +52,7 @@ from simulator.engine.world import (
     Kind,
     World,
 )
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Distribution, Scenario
 
 INF: Final = math.inf
 
@@ -83,6 +83,14 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         self.queue_slot = [
             PERIMETER_QUEUE if cp.stage == "perimeter" else QUEUE
             for cp in scenario.venue.checkpoints
+        ]
+        # each bank's screening times, read natively by ``serve`` (a checkpoint is a frozen
+        # dataclass: each attribute read from compiled code is a generic one)
+        checkpoints = scenario.venue.checkpoints
+        self.service: list[Distribution] = [cp.service for cp in checkpoints]
+        self.secondary_share: list[float] = [cp.secondary_share for cp in checkpoints]
+        self.secondary: list[Distribution] = [
+            cp.secondary_service or cp.service for cp in checkpoints
         ]
         self._plan_dwell()
         self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
@@ -474,7 +482,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         queue = bank.queue
         if not queue:
             return
-        cp = self.scenario.venue.checkpoints[bank_index]
+        service, share = self.service[bank_index], self.secondary_share[bank_index]
         factor = 1.0 if self.service_factor is None else self.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
         slot = self.queue_slot[bank_index] + 1  # SERVICE or PERIMETER_SERVICE
@@ -485,12 +493,12 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             party = w.parties[pid]
             if math.isnan(party.times[slot]):
                 party.times[slot] = now
-            duration = cp.service.sample(rng) * factor
+            duration = service.sample(rng) * factor
             bank.busy_s += duration
             done = now + duration
             heappush(bank.busy, done)
-            if cp.secondary_share > 0 and rng.random() < cp.secondary_share:
-                done += (cp.secondary_service or cp.service).sample(rng)
+            if share > 0 and rng.random() < share:
+                done += self.secondary[bank_index].sample(rng)
             latest = finish.pop(pid, done)
             if done < latest:
                 done = latest
