@@ -115,12 +115,13 @@ def pop(heap: list[Entry]) -> Entry:
     pos = 0
     child = 1
     while child < n:
+        low = heap[child]  # the smaller child, read once
         right = child + 1
         if right < n:
-            a, b = heap[child], heap[right]
-            if not (a.t < b.t or (a.t == b.t and a.key < b.key)):
-                child = right
-        heap[pos] = heap[child]
+            other = heap[right]
+            if not (low.t < other.t or (low.t == other.t and low.key < other.key)):
+                child, low = right, other
+        heap[pos] = low
         pos = child
         child = 2 * pos + 1
     _climb(heap, pos, last)

@@ -77,22 +77,22 @@ class PlaceDynamics(Dispatcher):
             speeds = self.node_speeds[node]
             if speeds is not None:
                 place.advance(w.now, speeds)
-            w.occ[node] += size
+            w.occ[node] = w.occ[node] + size  # not ``+=``: mypyc compiles that generically
             place.recount(w.occ[node])
         else:
-            w.occ[node] += size
+            w.occ[node] = w.occ[node] + size
 
     def out_of(self, node: int, size: int) -> None:
         """``size`` people leave the floor of ``node``: room opens for those held back."""
         w = self.world
         place: Place | None = w.places[node]
         if place is None:
-            w.occ[node] -= size
+            w.occ[node] = w.occ[node] - size
             return
         speeds = self.node_speeds[node]
         if speeds is not None:
             place.advance(w.now, speeds)
-        w.occ[node] -= size
+        w.occ[node] = w.occ[node] - size
         place.recount(w.occ[node])
         # no re-timing: one fewer waiting lengthens the walk left, and leaves the speed
         if place.blocked or place.outside:

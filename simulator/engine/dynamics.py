@@ -52,7 +52,7 @@ from simulator.engine.world import (
     Kind,
     World,
 )
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Distribution, Scenario
 
 INF: Final = math.inf
 
@@ -83,6 +83,14 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         self.queue_slot = [
             PERIMETER_QUEUE if cp.stage == "perimeter" else QUEUE
             for cp in scenario.venue.checkpoints
+        ]
+        # each bank's screening times, read natively by ``serve`` (a checkpoint is a frozen
+        # dataclass: each attribute read from compiled code is a generic one)
+        checkpoints = scenario.venue.checkpoints
+        self.service: list[Distribution] = [cp.service for cp in checkpoints]
+        self.secondary_share: list[float] = [cp.secondary_share for cp in checkpoints]
+        self.secondary: list[Distribution] = [
+            cp.secondary_service or cp.service for cp in checkpoints
         ]
         self._plan_dwell()
         self.gates = GateCosts(network, world.banks, scenario.venue.checkpoints)
@@ -355,9 +363,10 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         w = self.world
         node = party.route[party.pos][0]
         size = party.size
-        occ = w.occ
-        w.outflow[node] += size
-        occ[self.link_elem + link] += size
+        # ``a[i] = a[i] + k``, not ``a[i] += k``: mypyc compiles the augmented form generically
+        w.outflow[node] = w.outflow[node] + size
+        elem = self.link_elem + link
+        w.occ[elem] = w.occ[elem] + size
         lk = w.links[link]
         t = lk.enter(party.id, size, d, w.now)
         if t < lk.due[d]:
@@ -397,15 +406,15 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                     place.blocked.append((link, d))
                 return
         out = lk.leave(d, now)
-        if out.__class__ is float:
+        if isinstance(out, float):  # narrows ``out``: the compiled code unpacks native ints
             if out < INF:  # not there yet at the current speed, or held by the exit cap
                 due[d] = out
                 self.queue.at(out, K_LINK, link, d)
             return
-        pid, size, head = out  # type: ignore[misc]
+        pid, size, head = out
         elem = self.link_elem + link
-        w.occ[elem] -= size
-        w.outflow[elem] += size
+        w.occ[elem] = w.occ[elem] - size  # not ``-=``: see ``enter``
+        w.outflow[elem] = w.outflow[elem] + size
         if head < INF:
             due[d] = head
             self.queue.at(head, K_LINK, link, d)
@@ -427,8 +436,9 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
                 and (self.link_closed is None or not self.link_closed(nxt))
                 and now >= lk2.admission_time(nd, size)
             ):
-                w.outflow[node] += size
-                w.occ[self.link_elem + nxt] += size
+                w.outflow[node] = w.outflow[node] + size
+                elem2 = self.link_elem + nxt
+                w.occ[elem2] = w.occ[elem2] + size
                 t = lk2.enter(pid, size, nd, now)
                 if t < lk2.due[nd]:
                     lk2.due[nd] = t
@@ -472,7 +482,7 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
         queue = bank.queue
         if not queue:
             return
-        cp = self.scenario.venue.checkpoints[bank_index]
+        service, share = self.service[bank_index], self.secondary_share[bank_index]
         factor = 1.0 if self.service_factor is None else self.service_factor(bank_index)
         now, rng, finish = w.now, w.rng, bank.finish
         slot = self.queue_slot[bank_index] + 1  # SERVICE or PERIMETER_SERVICE
@@ -483,12 +493,12 @@ class Dynamics(DwellDynamics):  # DwellDynamics(PlaceDynamics): one chain, for m
             party = w.parties[pid]
             if math.isnan(party.times[slot]):
                 party.times[slot] = now
-            duration = cp.service.sample(rng) * factor
+            duration = service.sample(rng) * factor
             bank.busy_s += duration
             done = now + duration
             heappush(bank.busy, done)
-            if cp.secondary_share > 0 and rng.random() < cp.secondary_share:
-                done += (cp.secondary_service or cp.service).sample(rng)
+            if share > 0 and rng.random() < share:
+                done += self.secondary[bank_index].sample(rng)
             latest = finish.pop(pid, done)
             if done < latest:
                 done = latest

@@ -106,14 +106,10 @@ class Walkway:
         self.n_dir = [0, 0]  # people on the link walking each way
         self.clock = 0.0
         self.t_last = t0
-        self.fifo: tuple[deque[tuple[float, int, int]], deque[tuple[float, int, int]]] = (
-            deque(),
-            deque(),
-        )
-        self.waiting: tuple[deque[tuple[float, int]], deque[tuple[float, int]]] = (
-            deque(),
-            deque(),
-        )
+        # per direction; typed ``tuple[X, ...]``, not ``tuple[X, X]``: mypyc keeps a pair
+        # unboxed and builds a new tuple at every ``fifo[d]``, this one it indexes in place
+        self.fifo: tuple[deque[tuple[float, int, int]], ...] = (deque(), deque())
+        self.waiting: tuple[deque[tuple[float, int]], ...] = (deque(), deque())
         self.due = [INF, INF]
         self.entry_due = [INF, INF]
         self.last_in = [(-INF, 0), (-INF, 0)]  # (time, size) of the last party admitted
@@ -213,7 +209,7 @@ class Walkway:
         fifo.append((self.clock, party, size))
         n += size
         self.n = n
-        self.n_dir[d] += size
+        self.n_dir[d] = self.n_dir[d] + size  # not ``+=``: mypyc compiles that generically
         if n > self.max_n:
             self.max_n = n
         self.last_in[0] = self.last_in[1] = (t, size)  # one supply for both ends
@@ -261,7 +257,7 @@ class Walkway:
         fifo.popleft()
         n -= size
         self.n = n
-        self.n_dir[d] -= size
+        self.n_dir[d] = self.n_dir[d] - size
         self.throughput += size
         # one exit server for both ends: the combined flow stays within the capacity
         exit_free = self.next_exit[0] = self.next_exit[1] = t + size * headway

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
@@ -81,6 +82,12 @@ class Candidate:
         self.through: tuple[int, ...] = ()  # banks walked through unscreened on an ingress way
 
 
+def avoids(nodes: tuple[int, ...], seen: set[int]) -> bool:
+    """``seen.isdisjoint(nodes)`` as ``all``, which mypyc compiles to a loop (the method call
+    is a generic one)."""
+    return all(v not in seen for v in nodes)
+
+
 def serve_code(serve: str) -> int:
     """``serve`` ("none", "via" or "all") as 0, 1 or 2: a part of the run's int look-up keys."""
     return 0 if serve == "none" else 1 if serve == "via" else 2
@@ -112,30 +119,167 @@ def candidates(net: Network, node: int, anchor: int, serve: str, routing: Routin
     return found
 
 
-def _walkable(net: Network, node: int, anchor: int) -> nx.DiGraph:
-    """The hops as a simple graph (shortest parallel link), without seats and exits between."""
-    graph = nx.DiGraph()
-    ends = (node, anchor)
-    for u, v, length, u_stop, v_stop in net.walk_hops:
-        if (v_stop and v not in ends) or (u_stop and u not in ends):
+class WalkGraph:
+    """The hops a way from ``node`` to its ``anchor`` may walk, without seats and exits between.
+
+    Each node's successors and predecessors are kept in ``Network.walk_hops`` order, the
+    order an ``nx.DiGraph`` built from the same hops keeps them in: the searches below visit
+    neighbours, and so break ties between equally long ways, exactly as networkx's do.
+    """
+
+    def __init__(self, net: Network, node: int, anchor: int) -> None:
+        self.succ: list[list[tuple[int, float]]] = [[] for _ in range(net.n_nodes)]
+        self.pred: list[list[tuple[int, float]]] = [[] for _ in range(net.n_nodes)]
+        self.length: dict[tuple[int, int], float] = {}
+        for u, v, length, u_stop, v_stop in net.walk_hops:
+            if (v_stop and v != node and v != anchor) or (u_stop and u != node and u != anchor):
+                continue
+            self.succ[u].append((v, length))
+            self.pred[v].append((u, length))
+            self.length[(u, v)] = length
+
+    def has(self, v: int) -> bool:
+        """Whether a hop of the graph starts or ends at ``v``."""
+        return bool(self.succ[v]) or bool(self.pred[v])
+
+    def path_length(self, nodes: list[int]) -> float:
+        """The summed hop lengths of a path, added in order (as networkx adds them)."""
+        total = 0.0
+        for k in range(1, len(nodes)):
+            total += self.length[(nodes[k - 1], nodes[k])]
+        return total
+
+
+def distance(graph: WalkGraph, source: int, target: int) -> float:
+    """Shortest distance (Dijkstra, ``nx.shortest_path_length``'s order); INF: no way."""
+    if source == target:
+        return 0.0
+    done: dict[int, float] = {}
+    seen: dict[int, float] = {source: 0.0}
+    fringe: list[tuple[float, int, int]] = [(0.0, 0, source)]
+    count = 1
+    while fringe:
+        dist, _, v = heappop(fringe)
+        if v in done:
             continue
-        graph.add_edge(u, v, length=length)
-    return graph
+        done[v] = dist
+        if v == target:
+            return dist
+        for u, length in graph.succ[v]:
+            d = dist + length
+            if u not in done and (u not in seen or d < seen[u]):
+                seen[u] = d
+                heappush(fringe, (d, count, u))
+                count += 1
+    return INF
+
+
+def shortest_way(
+    graph: WalkGraph,
+    source: int,
+    target: int,
+    ignore_nodes: set[int],
+    ignore_edges: set[tuple[int, int]],
+) -> tuple[float, list[int]] | None:
+    """The shortest path avoiding some nodes and hops, and its length; None if there is none.
+
+    Bidirectional Dijkstra, a port of networkx's (``simple_paths._bidirectional_dijkstra``,
+    the search Yen's algorithm runs there): the same expansions and ties, so the same path.
+    """
+    if source in ignore_nodes or target in ignore_nodes:
+        return None
+    if source == target:
+        return 0.0, [source]
+    dists: list[dict[int, float]] = [{}, {}]
+    paths: list[dict[int, list[int]]] = [{source: [source]}, {target: [target]}]
+    seen: list[dict[int, float]] = [{source: 0.0}, {target: 0.0}]
+    fringe: list[list[tuple[float, int, int]]] = [[(0.0, 0, source)], [(0.0, 1, target)]]
+    count = 2
+    final_dist = 0.0
+    final_path: list[int] = []
+    direction = 1
+    while fringe[0] and fringe[1]:
+        direction = 1 - direction
+        dist, _, v = heappop(fringe[direction])
+        here = dists[direction]
+        if v in here:
+            continue
+        here[v] = dist
+        if v in dists[1 - direction]:
+            return final_dist, final_path
+        near = seen[direction]
+        for w, length in graph.succ[v] if direction == 0 else graph.pred[v]:
+            if w in ignore_nodes or (((v, w) if direction == 0 else (w, v)) in ignore_edges):
+                continue
+            vw = dist + length
+            if w in here or (w in near and vw >= near[w]):
+                continue
+            near[w] = vw
+            heappush(fringe[direction], (vw, count, w))
+            count += 1
+            paths[direction][w] = paths[direction][v] + [w]
+            if w in seen[0] and w in seen[1]:
+                total = seen[0][w] + seen[1][w]
+                if not final_path or final_dist > total:
+                    final_dist = total
+                    back = paths[1][w][::-1]
+                    final_path = paths[0][w] + back[1:]
+    return None
+
+
+def simple_paths(graph: WalkGraph, source: int, target: int) -> Iterator[list[int]]:
+    """Loop-free paths, shortest first: Yen's algorithm as ``nx.shortest_simple_paths`` runs it
+    (the same spur searches, costs and order), compiled, on a graph without a dict per hop."""
+    found: list[list[int]] = []
+    buffer: list[tuple[float, int, list[int]]] = []  # (cost, insertion counter, path)
+    buffered: set[tuple[int, ...]] = set()
+    count = 0
+    prev: list[int] = []
+    while True:
+        spurs: list[tuple[float, list[int]]] = []
+        if not prev:
+            first = shortest_way(graph, source, target, set(), set())
+            if first is not None:
+                spurs.append(first)
+        else:
+            ignore_nodes: set[int] = set()
+            ignore_edges: set[tuple[int, int]] = set()
+            for i in range(1, len(prev)):
+                root = prev[:i]
+                root_length = graph.path_length(root)
+                for path in found:
+                    if path[:i] == root:
+                        ignore_edges.add((path[i - 1], path[i]))
+                spur = shortest_way(graph, root[-1], target, ignore_nodes, ignore_edges)
+                if spur is not None:
+                    spurs.append((root_length + spur[0], root[:-1] + spur[1]))
+                ignore_nodes.add(root[-1])
+        for cost, path in spurs:
+            key = tuple(path)
+            if key not in buffered:
+                heappush(buffer, (cost, count, path))
+                count += 1
+                buffered.add(key)
+        if not buffer:
+            return
+        _, _, prev = heappop(buffer)
+        buffered.remove(tuple(prev))
+        found.append(prev)
+        yield prev
 
 
 def _candidates(
     net: Network, node: int, anchor: int, serve: str, routing: Routing
 ) -> list[Candidate]:
-    graph = _walkable(net, node, anchor)
-    if node not in graph or anchor not in graph:
+    graph = WalkGraph(net, node, anchor)
+    if not graph.has(node) or not graph.has(anchor):
         return []
-    try:
-        shortest = nx.shortest_path_length(graph, node, anchor, weight="length")
-    except nx.NetworkXNoPath:
+    shortest = distance(graph, node, anchor)
+    if shortest == INF:
         return []
     limit = (1.0 + routing.detour) * shortest + 1e-9
     paths: list[list[int]] = []
-    for nodes in nx.shortest_simple_paths(graph, node, anchor, weight="length"):
+    for nodes in simple_paths(graph, node, anchor):
         if len(paths) >= routing.paths or (paths and net.length(nodes) > limit):
             break
         paths.append(nodes)
@@ -168,11 +312,11 @@ class Router:
         net: Network,
         world: World,
         link_closed: Callable[[int], bool] | None,
-        node_walk: Sequence[float],
-        node_speeds: Sequence[list[float] | None],
+        node_walk: list[float],
+        node_speeds: list[list[float] | None],
         gates: GateCosts | None = None,
         service_factor: Callable[[int], float] | None = None,
-        halftime_stop: Sequence[int] = (),
+        halftime_stop: list[int] | None = None,
         gate_for: Callable[[Party, int], int] | None = None,
     ) -> None:
         self.scenario = scenario
@@ -183,6 +327,7 @@ class Router:
         self.factor = service_factor  # the parts' screening-time factor per bank
         self.logit = self.routing.model == "logit"
         self.theta = self.routing.theta_per_s
+        # lists, not sequences: the compiled code indexes a list natively
         self.node_walk = node_walk
         self.node_speeds = node_speeds
         self.mean_service = [cp.service.mean for cp in scenario.venue.checkpoints]
@@ -192,7 +337,8 @@ class Router:
         self.pins = {index[s]: index[n] for s, n in self.routing.egress_via}
         self._detours: dict[tuple[Any, ...], Candidate | None] = {}
         self.gates = gates  # the gate costs, for ``least_delay`` only
-        self.halftime_stop = halftime_stop  # per sector node: its half-time concourse (-1 none)
+        # per sector node: its half-time concourse (-1 none)
+        self.halftime_stop = [] if halftime_stop is None else halftime_stop
         self.gate_for = gate_for  # the parts' answer to "which gate" (a reassignment), if any
         # the candidates per node, by 3 x anchor + serve (see ``_candidates``): no key tuple
         # to build and hash on a path taken at every decision
@@ -232,11 +378,10 @@ class Router:
     def cost(self, cand: Candidate) -> float:
         """Expected travel time along a candidate, from the run state now."""
         total = 0.0
-        link_cost = self.link_cost
         for hop in cand.hops:
             best = INF
             for link, d in hop:
-                c = link_cost(link, d)
+                c = self.link_cost(link, d)  # a direct call (a bound method is a generic one)
                 if c < best:
                     best = c
             if best == INF:
@@ -307,7 +452,7 @@ class Router:
             return True  # one way on (a closure is met where it is): the common case
         if ordinary and len(cands) > 1 and pos > 0:  # never back to where it has been
             seen = {s[0] for s in route[:pos]}
-            cands = [c for c in cands if seen.isdisjoint(c.nodes)]
+            cands = [c for c in cands if avoids(c.nodes, seen)]
             if not cands:
                 return True  # every other way turns back: keep the way it is on
         costs = [self.cost(c) for c in cands]
@@ -431,7 +576,7 @@ class Router:
         cands = self._choices_at(node, anchor, "via")
         best: tuple[float, Candidate] | None = None
         for cand in cands:
-            if not seen.isdisjoint(cand.nodes):
+            if not avoids(cand.nodes, seen):
                 continue
             c = self.cost(cand)
             if c < INF and (best is None or c < best[0]):

@@ -3,18 +3,21 @@ closures and snapshots, the ``routing:`` section's errors, and the stranded coun
 
 from __future__ import annotations
 
+import itertools
 import json
+from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from simulator import Simulation
 from simulator.engine.network import Network
-from simulator.engine.routing import candidates
+from simulator.engine.routing import WalkGraph, candidates, distance, simple_paths
 from simulator.engine.snapshot import Snapshot
 from simulator.errors import ScenarioError
 from simulator.results.kpi_table import kpi_table
 from simulator.results.report import render_report
-from simulator.scenario.loader import load_scenario_text
+from simulator.scenario.loader import load_scenario, load_scenario_text
 from simulator.scenario.model import Routing, Scenario
 
 VENUE = """
@@ -173,3 +176,34 @@ def test_bad_routing_names_the_field(routing: str, field: str) -> None:
 def test_theta_sets_the_logit_scale() -> None:
     sc = load("routing: {theta_per_s: 0.2, paths: 2, detour: 1.0}")
     assert sc.routing == Routing("logit", 0.2, 2, 1.0)
+
+
+def _nx_walkable(net: Network, node: int, anchor: int) -> nx.DiGraph:
+    """The walking graph as networkx holds it (how candidates were found before the port)."""
+    graph = nx.DiGraph()
+    for u, v, length, u_stop, v_stop in net.walk_hops:
+        if (v_stop and v not in (node, anchor)) or (u_stop and u not in (node, anchor)):
+            continue
+        graph.add_edge(u, v, length=length)
+    return graph
+
+
+def test_the_compiled_yen_search_finds_networkx_paths_in_networkx_order() -> None:
+    """``simple_paths`` is a port of ``nx.shortest_simple_paths``: the same paths, ties broken
+    the same way, on every pair of a bundled venue (its symmetric halves make equal ways)."""
+    net = Network(
+        load_scenario(Path(__file__).parents[2] / "scenarios" / "complexe_sportif_fes.yaml")
+    )
+    for node in range(net.n_nodes):
+        for anchor in range(0, net.n_nodes, 3):
+            graph, ours = _nx_walkable(net, node, anchor), WalkGraph(net, node, anchor)
+            present = node in graph and anchor in graph
+            assert present == (ours.has(node) and ours.has(anchor))
+            if not present or node == anchor or not nx.has_path(graph, node, anchor):
+                continue
+            shortest = nx.shortest_path_length(graph, node, anchor, weight="length")
+            assert distance(ours, node, anchor) == shortest
+            theirs = nx.shortest_simple_paths(graph, node, anchor, weight="length")
+            assert list(itertools.islice(simple_paths(ours, node, anchor), 5)) == list(
+                itertools.islice(theirs, 5)
+            )
