@@ -355,8 +355,9 @@ def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
     if party.phase == SOURCE or party.sector < 0:
         w.dropped += take
         return
-    reseated: set[int] = getattr(w, "reseated", set())  # absent from older snapshots
-    if party.phase == EGRESS and party.id in reseated:
+    if not hasattr(w, "reseated"):  # a snapshot taken before the world kept the set
+        w.reseated = set()
+    if party.phase == EGRESS and party.id in w.reseated:
         gone_on(dyn, take)  # sent back once and not seen again on its way out: gone ahead
         return
     fresh = Party(len(w.parties), take, w.next_fan, party.origin, party.sector, INGRESS)
@@ -374,8 +375,7 @@ def reestimate(dyn: Dynamics, party: Party, take: int) -> None:
         fresh.times[SEATED] = party.times[SEATED] if not math.isnan(party.times[SEATED]) else w.now
         fresh.release_at = later
         dyn.into(party.sector, take)
-        reseated.add(fresh.id)
-        w.reseated = reseated
+        w.reseated.add(fresh.id)
     if not math.isnan(fresh.release_at):
         _queue_release(dyn, fresh)
 
