@@ -445,6 +445,7 @@ def _set_link(dyn: Dynamics, link: int, delta: int, future: Future) -> None:
             lk.fifo[d].appendleft((entry, pid, size - 1))
         w.parties[pid].size -= 1
         lk.n -= 1
+        lk.n_dir[d] = lk.n_dir[d] - 1  # or the link keeps walkers who are not there
         w.occ[elem] -= 1
         future.keep(w.parties[pid], 1)
         dyn.want(link, d, lk.head_time(d, w.now))

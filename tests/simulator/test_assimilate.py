@@ -56,6 +56,17 @@ def test_removal_takes_the_fans_nearest_the_way_out(small: Scenario, mid_ingress
     assert sim.world.parties[head_party].size == head_size - 1
 
 
+def test_fans_taken_off_a_link_no_longer_walk_it(small: Scenario, mid_ingress: Snapshot) -> None:
+    """The per-direction head counts fall with the removal: a link emptied by the counts
+    holds nobody walking either way (phantom walkers would cut its capacity as counterflow)."""
+    sim = Simulation(small, seed=3, snapshot=mid_ingress.with_counts({"l2": 0}))
+    lk = sim.world.links[sim.network.index["l2"] - sim.network.n_nodes]
+    assert lk.n == 0 and lk.n_dir == [0, 0]
+    part = Simulation(small, seed=3, snapshot=mid_ingress.with_counts({"l1": 3}))
+    lk = part.world.links[part.network.index["l1"] - part.network.n_nodes]
+    assert lk.n_dir == [sum(size for _, _, size in fifo) for fifo in lk.fifo]
+
+
 def test_checkpoint_queue_is_trimmed_from_its_head(small: Scenario, mid_ingress: Snapshot) -> None:
     sim = Simulation(small, seed=3, snapshot=mid_ingress.with_counts({"g1": 0}))
     bank = sim.world.banks[0]
