@@ -440,12 +440,8 @@ def _set_link(dyn: Dynamics, link: int, delta: int, future: Future) -> None:
         d = busier if lk.fifo[busier] else 1 - busier
         if not lk.fifo[d]:
             return
-        entry, pid, size = lk.fifo[d].popleft()
-        if size > 1:
-            lk.fifo[d].appendleft((entry, pid, size - 1))
+        pid = lk.take_head(d)
         w.parties[pid].size -= 1
-        lk.n -= 1
-        lk.n_dir[d] = lk.n_dir[d] - 1  # or the link keeps walkers who are not there
         w.occ[elem] -= 1
         future.keep(w.parties[pid], 1)
         dyn.want(link, d, lk.head_time(d, w.now))

@@ -220,6 +220,20 @@ class Walkway:
         exit_free = self.next_exit[d]
         return walk if walk > exit_free else exit_free
 
+    def take_head(self, d: int) -> int:
+        """Take one fan off the head of direction ``d`` (the twin's correction); its party.
+
+        Keeps the link's head counts with its FIFO, as ``enter`` and ``leave`` do: a fan left
+        in ``n_dir`` walks on as a phantom that ``counterflow`` charges the other way.
+        """
+        fifo = self.fifo[d]
+        entry, party, size = fifo.popleft()
+        if size > 1:
+            fifo.appendleft((entry, party, size - 1))
+        self.n -= 1
+        self.n_dir[d] = self.n_dir[d] - 1
+        return party
+
     def head_time(self, d: int, t: float) -> float:
         """When the head of direction ``d`` can leave at the current speed (INF if none)."""
         fifo = self.fifo[d]
